@@ -1,0 +1,305 @@
+package dev.starling;
+
+import dev.starling.concurrent.Threadpool;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * The settings of one Starling app, with defaults that protect a service out of the box.
+ *
+ * <table>
+ *   <caption>Defaults</caption>
+ *   <tr><td>host, port</td><td>127.0.0.1, 8000</td></tr>
+ *   <tr><td>event loops</td><td>one per core</td></tr>
+ *   <tr><td>default threadpool</td><td>{@link Threadpool#create()}: 40 tokens, 400 waiters</td></tr>
+ *   <tr><td>virtual threads</td><td>{@code Threadpool.virtual(1000)}</td></tr>
+ *   <tr><td>request line</td><td>8 KiB, else 414</td></tr>
+ *   <tr><td>headers</td><td>16 KiB in all, else 431</td></tr>
+ *   <tr><td>body</td><td>1 MiB, else 413</td></tr>
+ *   <tr><td>pipelined requests waiting on one connection</td><td>16, then reading pauses</td></tr>
+ *   <tr><td>idle connection timeout</td><td>60 s</td></tr>
+ *   <tr><td>blocked-loop warning</td><td>after 100 ms</td></tr>
+ *   <tr><td>shutdown grace period</td><td>30 s</td></tr>
+ * </table>
+ *
+ * <pre>{@code
+ * Starling app = Starling.create(c -> c.port(8080).threadpool(Threadpool.platform(64)));
+ * }</pre>
+ */
+public final class Config {
+
+    private final String host;
+    private final int port;
+    private final int eventLoops;
+    private final Threadpool threadpool;
+    private final Threadpool virtualThreads;
+    private final Map<String, Threadpool> pools;
+    private final Map<String, Executor> executors;
+    private final int maxRequestLineLength;
+    private final int maxHeaderSize;
+    private final int maxBodySize;
+    private final int maxPipelinedRequests;
+    private final Duration idleTimeout;
+    private final Duration blockedLoopThreshold;
+    private final boolean watchdog;
+    private final Duration shutdownGrace;
+
+    private Config(Builder b) {
+        this.host = b.host;
+        this.port = b.port;
+        this.eventLoops = b.eventLoops;
+        this.threadpool = b.threadpool;
+        this.virtualThreads = b.virtualThreads;
+        this.pools = Map.copyOf(b.pools);
+        this.executors = Map.copyOf(b.executors);
+        this.maxRequestLineLength = b.maxRequestLineLength;
+        this.maxHeaderSize = b.maxHeaderSize;
+        this.maxBodySize = b.maxBodySize;
+        this.maxPipelinedRequests = b.maxPipelinedRequests;
+        this.idleTimeout = b.idleTimeout;
+        this.blockedLoopThreshold = b.blockedLoopThreshold;
+        this.watchdog = b.watchdog;
+        this.shutdownGrace = b.shutdownGrace;
+    }
+
+    /** Returns a builder with every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the settings with every default. */
+    public static Config create() {
+        return builder().build();
+    }
+
+    /** Returns the address to listen on. */
+    public String host() {
+        return host;
+    }
+
+    /** Returns the port to listen on; 0 picks a free one. */
+    public int port() {
+        return port;
+    }
+
+    /** Returns the number of event loops. */
+    public int eventLoops() {
+        return eventLoops;
+    }
+
+    /** Returns the default threadpool that plain handlers and {@code runInThreadpool} use. */
+    public Threadpool threadpool() {
+        return threadpool;
+    }
+
+    /** Returns the pool of {@link RunOnVirtualThread} handlers. */
+    public Threadpool virtualThreads() {
+        return virtualThreads;
+    }
+
+    /** Returns the named threadpools that Starling creates and owns. */
+    public Map<String, Threadpool> pools() {
+        return pools;
+    }
+
+    /** Returns the named executors that the user owns. */
+    public Map<String, Executor> executors() {
+        return executors;
+    }
+
+    /** Returns the longest request line accepted. */
+    public int maxRequestLineLength() {
+        return maxRequestLineLength;
+    }
+
+    /** Returns the most bytes of headers accepted. */
+    public int maxHeaderSize() {
+        return maxHeaderSize;
+    }
+
+    /** Returns the largest body accepted. */
+    public int maxBodySize() {
+        return maxBodySize;
+    }
+
+    /** Returns how many pipelined requests may wait on one connection before reading pauses. */
+    public int maxPipelinedRequests() {
+        return maxPipelinedRequests;
+    }
+
+    /** Returns how long a connection may stay idle between requests. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** Returns how long user code may hold an event loop before the watchdog warns. */
+    public Duration blockedLoopThreshold() {
+        return blockedLoopThreshold;
+    }
+
+    /** Returns whether the blocked-loop watchdog runs. */
+    public boolean watchdog() {
+        return watchdog;
+    }
+
+    /** Returns how long shutdown waits for in-flight requests. */
+    public Duration shutdownGrace() {
+        return shutdownGrace;
+    }
+
+    /** Collects settings; every setter checks its value at once and says what was wrong. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 8000;
+        private int eventLoops = Runtime.getRuntime().availableProcessors();
+        private Threadpool threadpool = Threadpool.create();
+        private Threadpool virtualThreads = Threadpool.virtual(1000);
+        private final Map<String, Threadpool> pools = new LinkedHashMap<>();
+        private final Map<String, Executor> executors = new LinkedHashMap<>();
+        private int maxRequestLineLength = 8 * 1024;
+        private int maxHeaderSize = 16 * 1024;
+        private int maxBodySize = 1024 * 1024;
+        private int maxPipelinedRequests = 16;
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private Duration blockedLoopThreshold = Duration.ofMillis(100);
+        private boolean watchdog = true;
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+
+        private Builder() {
+        }
+
+        /** Sets the address to listen on. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** Sets the port to listen on; 0 picks a free one. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("A port is between 0 and 65535, not " + port + ".");
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Sets the number of event loops. */
+        public Builder eventLoops(int eventLoops) {
+            this.eventLoops = positive("eventLoops", eventLoops);
+            return this;
+        }
+
+        /** Sets the default threadpool. */
+        public Builder threadpool(Threadpool threadpool) {
+            this.threadpool = Objects.requireNonNull(threadpool, "threadpool");
+            return this;
+        }
+
+        /** Sets the pool of {@link RunOnVirtualThread} handlers. */
+        public Builder virtualThreads(Threadpool pool) {
+            if (!pool.isVirtual()) {
+                throw new IllegalArgumentException("virtualThreads needs a Threadpool.virtual(...), not " + pool + ".");
+            }
+            this.virtualThreads = pool;
+            return this;
+        }
+
+        /** Registers a threadpool that Starling creates, owns and shuts down, for {@link ExecuteOn}. */
+        public Builder executor(String name, Threadpool pool) {
+            checkName(name);
+            pools.put(name, Objects.requireNonNull(pool, "pool"));
+            return this;
+        }
+
+        /** Registers an executor the caller owns (Starling never shuts it down), for {@link ExecuteOn}. */
+        public Builder executor(String name, Executor executor) {
+            checkName(name);
+            executors.put(name, Objects.requireNonNull(executor, "executor"));
+            return this;
+        }
+
+        private void checkName(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("An executor needs a non-blank name.");
+            }
+            if (pools.containsKey(name) || executors.containsKey(name)) {
+                throw new IllegalArgumentException("An executor named '" + name + "' is already registered.");
+            }
+        }
+
+        /** Sets the longest request line accepted (414 past it). */
+        public Builder maxRequestLineLength(int bytes) {
+            this.maxRequestLineLength = positive("maxRequestLineLength", bytes);
+            return this;
+        }
+
+        /** Sets the most bytes of headers accepted (431 past it). */
+        public Builder maxHeaderSize(int bytes) {
+            this.maxHeaderSize = positive("maxHeaderSize", bytes);
+            return this;
+        }
+
+        /** Sets the largest body accepted (413 past it). */
+        public Builder maxBodySize(int bytes) {
+            this.maxBodySize = positive("maxBodySize", bytes);
+            return this;
+        }
+
+        /** Sets how many pipelined requests may wait on one connection before reading pauses. */
+        public Builder maxPipelinedRequests(int requests) {
+            this.maxPipelinedRequests = positive("maxPipelinedRequests", requests);
+            return this;
+        }
+
+        /** Sets how long a connection may stay idle between requests before it is closed. */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive("idleTimeout", timeout);
+            return this;
+        }
+
+        /** Sets how long user code may hold an event loop before the watchdog warns. */
+        public Builder blockedLoopThreshold(Duration threshold) {
+            this.blockedLoopThreshold = positive("blockedLoopThreshold", threshold);
+            return this;
+        }
+
+        /** Turns the blocked-loop watchdog on or off. */
+        public Builder watchdog(boolean on) {
+            this.watchdog = on;
+            return this;
+        }
+
+        /** Sets how long shutdown waits for in-flight requests before it interrupts them. */
+        public Builder shutdownGrace(Duration grace) {
+            Objects.requireNonNull(grace, "grace");
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("shutdownGrace cannot be negative, but " + grace + " was given.");
+            }
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        /** Returns the settings. */
+        public Config build() {
+            return new Config(this);
+        }
+
+        private static int positive(String what, int value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(what + " must be positive, but " + value + " was given.");
+            }
+            return value;
+        }
+
+        private static Duration positive(String what, Duration value) {
+            Objects.requireNonNull(value, what);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, but " + value + " was given.");
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.starling.concurrent;
+
+import dev.starling.internal.concurrent.DefaultCapacityLimiter;
+import dev.starling.internal.concurrent.IteratorPublisher;
+import dev.starling.internal.concurrent.Loops;
+import dev.starling.internal.concurrent.OffloadTask;
+import dev.starling.internal.concurrent.Pools;
+import dev.starling.internal.concurrent.WorkerPool;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Moves blocking work off the event loop and back: Starlette's {@code run_in_threadpool}, asyncio's
+ * {@code run_in_executor} and anyio's {@code from_thread.run} for Java.
+ *
+ * <p>Every returned stage completes on the caller's event loop when the caller is a loop thread, so code
+ * chained on it never runs on a worker by accident. The worker sees the caller's context (context keys,
+ * the request, the SLF4J MDC); a failure keeps its type and carries the offloading call site as a
+ * suppressed exception. Cancelling the stage before the work starts means it never runs; cancelling it
+ * while it runs interrupts the thread (unless the pool says otherwise) and the token returns only when the
+ * thread does.
+ *
+ * <pre>{@code
+ * CompletionStage<Item> item = Concurrency.runInThreadpool(() -> repository.load(id));
+ * }</pre>
+ */
+public final class Concurrency {
+
+    private Concurrency() {
+    }
+
+    /** Runs {@code fn} on the default threadpool once a token is free; the stage completes on the caller's loop. */
+    public static <T> CompletionStage<T> runInThreadpool(Callable<? extends T> fn) {
+        WorkerPool pool = Pools.currentDefault();
+        return pool.submit(fn, pool);
+    }
+
+    /**
+     * Runs {@code fn} on {@code executor} with no limiter; {@code null} means the default threadpool, as
+     * asyncio's {@code run_in_executor(None, fn)}.
+     */
+    public static <T> CompletionStage<T> runInExecutor(Executor executor, Callable<? extends T> fn) {
+        if (executor == null) {
+            return runInThreadpool(fn);
+        }
+        return WorkerPool.wrap(executor.toString(), executor, null).submit(fn);
+    }
+
+    /** Runs {@code fn} on {@code executor} once {@code limiter} grants a token. */
+    public static <T> CompletionStage<T> runInExecutor(Executor executor, CapacityLimiter limiter,
+                                                       Callable<? extends T> fn) {
+        Objects.requireNonNull(limiter, "limiter");
+        if (!(limiter instanceof DefaultCapacityLimiter limits)) {
+            throw new IllegalArgumentException("runInExecutor needs a limiter made by CapacityLimiter.create, not "
+                    + limiter.getClass().getName() + ".");
+        }
+        Executor target = executor != null ? executor : Pools.currentDefault().executor();
+        return WorkerPool.wrap(target.toString(), target, limits).submit(fn);
+    }
+
+    /**
+     * Returns a publisher that calls the blocking {@code iterator} on the default threadpool, one item per
+     * offload, as fast as the subscriber asks; the iterator is closed (when it is {@link AutoCloseable}) once
+     * it ends, fails or the subscriber cancels.
+     */
+    public static <T> Flow.Publisher<T> iterateInThreadpool(Iterator<? extends T> iterator) {
+        return new IteratorPublisher<>(iterator, Pools.currentDefault());
+    }
+
+    /**
+     * Runs {@code fn} on the event loop that offloaded the current work and waits for its result, like anyio's
+     * {@code from_thread.run}.
+     *
+     * @throws IllegalStateException on an event-loop thread (it would wait for itself), or on a thread that is
+     *                               not running work offloaded from a loop
+     */
+    public static <T> T fromThread(Callable<? extends T> fn) {
+        Objects.requireNonNull(fn, "fn");
+        if (Loops.current() != null) {
+            throw new IllegalStateException("fromThread was called on the event-loop thread '"
+                    + Thread.currentThread().getName() + "'. It runs code on the loop and waits for it, so here it"
+                    + " would wait for itself; call the code directly instead.");
+        }
+        OffloadTask<?> task = OffloadTask.current();
+        EventExecutor loop = task == null ? null : task.loop();
+        if (loop == null) {
+            throw new IllegalStateException("fromThread was called on thread '" + Thread.currentThread().getName()
+                    + "', which is not running work offloaded from an event loop (runInThreadpool, runInExecutor or"
+                    + " an offloaded handler); there is no loop to go back to.");
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        var context = task.context();
+        try {
+            loop.execute(() -> {
+                var previous = dev.starling.internal.concurrent.Context.set(context);
+                try {
+                    result.complete(fn.call());
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                } finally {
+                    dev.starling.internal.concurrent.Context.set(previous);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("fromThread could not run: the event loop is shut down.", e);
+        }
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("fromThread was interrupted while it waited for the event loop.");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new CompletionException(cause);
+        }
+    }
+
+    /** Returns the capacity limiter of the default threadpool of the current app (or of the process). */
+    public static CapacityLimiter defaultLimiter() {
+        return Pools.currentDefault().limiter();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.starling.concurrent;
+
+import dev.starling.internal.concurrent.Context;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A named value that follows a request into offloaded work, like a Python {@code ContextVar}.
+ *
+ * <p>The value seen by offloaded code is the caller's value at the moment of the offload; changes made on
+ * the worker stay on the worker and never flow back.
+ *
+ * <pre>{@code
+ * static final ContextKey<String> TENANT = ContextKey.create("tenant");
+ * TENANT.set("acme");
+ * Concurrency.runInThreadpool(() -> TENANT.get().orElseThrow());   // "acme" on the worker
+ * }</pre>
+ *
+ * @param <T> the type of the value
+ */
+public final class ContextKey<T> {
+
+    private final String name;
+
+    private ContextKey(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+    }
+
+    /** Returns a new key; two keys with the same name are still different keys. */
+    public static <T> ContextKey<T> create(String name) {
+        return new ContextKey<>(name);
+    }
+
+    /** Returns the key's name. */
+    public String name() {
+        return name;
+    }
+
+    /** Returns the value in the current context, if any. */
+    @SuppressWarnings("unchecked")
+    public Optional<T> get() {
+        return Optional.ofNullable((T) Context.current().value(this));
+    }
+
+    /** Sets the value in the current context; work offloaded afterwards sees it. */
+    public void set(T value) {
+        Context.set(Context.current().with(this, Objects.requireNonNull(value, "value")));
+    }
+
+    /** Removes the value from the current context. */
+    public void remove() {
+        Context.set(Context.current().with(this, null));
+    }
+
+    @Override
+    public String toString() {
+        return "ContextKey[" + name + "]";
+    }
+}

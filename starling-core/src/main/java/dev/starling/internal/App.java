@@ -1,0 +1,442 @@
+package dev.starling.internal;
+
+import dev.starling.AsyncHandler;
+import dev.starling.Config;
+import dev.starling.Handler;
+import dev.starling.Starling;
+import dev.starling.concurrent.CapacityLimiter;
+import dev.starling.concurrent.Threadpool;
+import dev.starling.internal.binding.Binder;
+import dev.starling.internal.concurrent.Context;
+import dev.starling.internal.concurrent.DefaultCapacityLimiter;
+import dev.starling.internal.concurrent.LoopProbe;
+import dev.starling.internal.concurrent.LoopThread;
+import dev.starling.internal.concurrent.OffloadTask;
+import dev.starling.internal.concurrent.Watchdog;
+import dev.starling.internal.concurrent.WorkerPool;
+import dev.starling.internal.netty.Exchange;
+import dev.starling.internal.netty.HttpInitializer;
+import dev.starling.internal.netty.Server;
+import dev.starling.internal.routing.PathTemplate;
+import dev.starling.internal.routing.Router;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The app: routes, pools, the Netty server and its lifecycle. */
+public final class App implements Starling, Server {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Starling.class);
+
+    private enum State { NEW, STARTED, STOPPING, STOPPED }
+
+    private final Config config;
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final Router<Route> router = new Router<>();
+    private final WorkerPool defaultPool;
+    private final WorkerPool virtualPool;
+    private final Map<String, WorkerPool> named = new LinkedHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    private final Condition idle = lifecycle.newCondition();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile State state = State.NEW;
+    private volatile boolean draining;
+    private Watchdog watchdog;
+    private EventLoopGroup group;
+    private Channel serverChannel;
+    private ChannelGroup channels;
+    private int boundPort = -1;
+
+    public App(Config config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.defaultPool = WorkerPool.create("default", config.threadpool());
+        this.virtualPool = WorkerPool.create("virtual", config.virtualThreads());
+        config.pools().forEach((name, spec) -> named.put(name, WorkerPool.create(name,
+                spec.namePrefix().equals(Threadpool.platform(1).namePrefix())
+                        || spec.namePrefix().equals(Threadpool.virtual(1).namePrefix())
+                        ? spec.namePrefix("starling-" + name + "-") : spec)));
+        config.executors().forEach((name, executor) -> named.put(name, WorkerPool.wrap(name, executor, null)));
+    }
+
+    // ---- routes ----
+
+    @Override
+    public Starling include(Object api) {
+        Objects.requireNonNull(api, "api");
+        for (MethodRoutes.Declared d : MethodRoutes.read(api)) {
+            WorkerPool pool = switch (d.where()) {
+                case LOOP -> null;
+                case DEFAULT -> defaultPool;
+                case VIRTUAL -> virtualPool;
+                case NAMED -> {
+                    WorkerPool p = named.get(d.executor());
+                    if (p == null) {
+                        throw new IllegalArgumentException(d.name() + " runs on the executor '" + d.executor()
+                                + "', but no executor has that name; register it with Config.Builder.executor(\""
+                                + d.executor() + "\", ...)" + (named.isEmpty() ? "." : " (known: " + named.keySet()
+                                + ")."));
+                    }
+                    yield p;
+                }
+            };
+            add(new Route(d.httpMethod(), d.template(), d.name(), pool, d.binder(), d.invoker()));
+        }
+        return this;
+    }
+
+    private Starling lambda(String method, String path, Handler handler) {
+        Objects.requireNonNull(handler, "handler");
+        return add(method, path, defaultPool, (request, args) -> handler.handle(request));
+    }
+
+    private Starling lambdaAsync(String method, String path, AsyncHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        return add(method, path, null, (request, args) -> handler.handle(request));
+    }
+
+    private Starling add(String method, String path, WorkerPool pool, Route.Invoker invoker) {
+        String verb = Objects.requireNonNull(method, "method").toUpperCase(Locale.ROOT);
+        PathTemplate template;
+        try {
+            template = PathTemplate.parse(path);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("The route " + verb + " " + path + " cannot be added: " + e.getMessage()
+                    + ".");
+        }
+        return add(new Route(verb, template, verb + " " + template.text(), pool, Binder.none(), invoker));
+    }
+
+    private Starling add(Route route) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("The route " + route.name() + " cannot be added: routes are fixed once "
+                    + "the app has started.");
+        }
+        try {
+            router.add(route.method(), route.template(), route);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("The route " + route.name() + " cannot be added: " + e.getMessage()
+                    + ".");
+        }
+        return this;
+    }
+
+    @Override
+    public Starling get(String path, Handler handler) {
+        return lambda("GET", path, handler);
+    }
+
+    @Override
+    public Starling getAsync(String path, AsyncHandler handler) {
+        return lambdaAsync("GET", path, handler);
+    }
+
+    @Override
+    public Starling post(String path, Handler handler) {
+        return lambda("POST", path, handler);
+    }
+
+    @Override
+    public Starling postAsync(String path, AsyncHandler handler) {
+        return lambdaAsync("POST", path, handler);
+    }
+
+    @Override
+    public Starling put(String path, Handler handler) {
+        return lambda("PUT", path, handler);
+    }
+
+    @Override
+    public Starling putAsync(String path, AsyncHandler handler) {
+        return lambdaAsync("PUT", path, handler);
+    }
+
+    @Override
+    public Starling delete(String path, Handler handler) {
+        return lambda("DELETE", path, handler);
+    }
+
+    @Override
+    public Starling deleteAsync(String path, AsyncHandler handler) {
+        return lambdaAsync("DELETE", path, handler);
+    }
+
+    @Override
+    public Starling patch(String path, Handler handler) {
+        return lambda("PATCH", path, handler);
+    }
+
+    @Override
+    public Starling patchAsync(String path, AsyncHandler handler) {
+        return lambdaAsync("PATCH", path, handler);
+    }
+
+    @Override
+    public Starling route(String method, String path, Handler handler) {
+        return lambda(method, path, handler);
+    }
+
+    @Override
+    public Starling routeAsync(String method, String path, AsyncHandler handler) {
+        return lambdaAsync(method, path, handler);
+    }
+
+    // ---- dispatch (on the connection's loop) ----
+
+    @Override
+    public void dispatch(Exchange exchange) {
+        Router.Match<Route> match = router.lookup(exchange.method(), exchange.rawPath());
+        if (!match.found()) {
+            exchange.fail(match.methodNotAllowed()
+                    ? new dev.starling.HttpException(405, "Method Not Allowed", Map.of("allow", match.allow()))
+                    : new dev.starling.HttpException(404, "Not Found"));
+            return;
+        }
+        Route route = match.route();
+        exchange.matched(route.name(), route.template().names(), match.values());
+        LoopProbe probe = LoopProbe.current();
+        Context previous = Context.set(Context.forScope(exchange));
+        if (probe != null) {
+            probe.enter(route.name());
+        }
+        try {
+            Object[] args = route.binder().bind(exchange);
+            if (route.onLoop()) {
+                exchange.respond(route.invoker().invoke(exchange, args));
+            } else {
+                OffloadTask<Object> task = route.pool().submit(() -> call(route, exchange, args), defaultPool);
+                task.whenComplete((result, error) -> {
+                    if (error != null) {
+                        exchange.fail(error);
+                    } else {
+                        exchange.respond(result);
+                    }
+                });
+            }
+        } catch (Throwable t) {
+            exchange.fail(t);
+        } finally {
+            if (probe != null) {
+                probe.exit();
+            }
+            Context.set(previous);
+        }
+    }
+
+    private static Object call(Route route, Exchange exchange, Object[] args) throws Exception {
+        try {
+            return route.invoker().invoke(exchange, args);
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    @Override
+    public JsonMapper json() {
+        return json;
+    }
+
+    @Override
+    public void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    @Override
+    public void requestDone() {
+        if (inFlight.decrementAndGet() == 0 && draining) {
+            lifecycle.lock();
+            try {
+                idle.signalAll();
+            } finally {
+                lifecycle.unlock();
+            }
+        }
+    }
+
+    @Override
+    public boolean draining() {
+        return draining;
+    }
+
+    // ---- lifecycle ----
+
+    @Override
+    public Starling start() {
+        return start(config.port());
+    }
+
+    @Override
+    public Starling start(int port) {
+        lifecycle.lock();
+        try {
+            if (state != State.NEW) {
+                throw new IllegalStateException("This app has already been started; an app starts once.");
+            }
+            if (config.watchdog()) {
+                watchdog = new Watchdog(config.blockedLoopThreshold());
+                watchdog.start();
+            }
+            boolean epoll = Epoll.isAvailable();
+            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+            Class<? extends ServerChannel> channelType =
+                    epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+            group = new MultiThreadIoEventLoopGroup(config.eventLoops(),
+                    LoopThread.factory("starling-loop-", defaultPool, watchdog), io);
+            channels = new DefaultChannelGroup("starling-connections", GlobalEventExecutor.INSTANCE);
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(group)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new HttpInitializer(this, config, channels));
+            try {
+                serverChannel = bootstrap.bind(config.host(), port).syncUninterruptibly().channel();
+            } catch (Exception e) {
+                shutdownResources();
+                throw new IllegalStateException("Starling could not listen on " + config.host() + ":" + port + ": "
+                        + e.getMessage(), e);
+            }
+            boundPort = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+            state = State.STARTED;
+            LOG.info("Starling is serving on http://{}:{} ({} event loops on {}, {})", config.host(), boundPort,
+                    config.eventLoops(), epoll ? "epoll" : "NIO", config.threadpool());
+            return this;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    @Override
+    public void run() {
+        run(config.port());
+    }
+
+    @Override
+    public void run(int port) {
+        start(port);
+        Thread hook = new Thread(this::stop, "starling-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop();
+        }
+    }
+
+    @Override
+    public int port() {
+        if (boundPort < 0) {
+            throw new IllegalStateException("The app is not listening yet; call start() first.");
+        }
+        return boundPort;
+    }
+
+    @Override
+    public CapacityLimiter defaultLimiter() {
+        return defaultPool.limiter();
+    }
+
+    @Override
+    public long blockedLoopCount() {
+        return watchdog == null ? 0 : watchdog.blockedCount();
+    }
+
+    @Override
+    public void stop() {
+        stop(config.shutdownGrace());
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    @Override
+    public void stop(Duration grace) {
+        lifecycle.lock();
+        try {
+            if (state == State.STOPPING || state == State.STOPPED) {
+                return;
+            }
+            if (state == State.NEW) {
+                state = State.STOPPED;
+                shutdownResources();
+                stopped.countDown();
+                return;
+            }
+            state = State.STOPPING;
+        } finally {
+            lifecycle.unlock();
+        }
+        serverChannel.close().syncUninterruptibly();
+        draining = true;
+        for (Channel channel : channels) {
+            HttpInitializer.closeWhenIdle(channel);
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        lifecycle.lock();
+        try {
+            while (inFlight.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    LOG.warn("Shutdown grace period of {} ms is over; {} request(s) still in flight are cancelled.",
+                            grace.toMillis(), inFlight.get());
+                    break;
+                }
+                idle.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lifecycle.unlock();
+        }
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        shutdownResources();
+        state = State.STOPPED;
+        stopped.countDown();
+        LOG.info("Starling has stopped.");
+    }
+
+    private void shutdownResources() {
+        defaultPool.shutdownNow();
+        virtualPool.shutdownNow();
+        named.values().forEach(WorkerPool::shutdownNow);
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (watchdog != null) {
+            watchdog.stop();
+        }
+    }
+
+}

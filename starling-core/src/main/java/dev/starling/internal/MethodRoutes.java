@@ -1,0 +1,148 @@
+package dev.starling.internal;
+
+import dev.starling.Blocking;
+import dev.starling.Delete;
+import dev.starling.ExecuteOn;
+import dev.starling.Get;
+import dev.starling.NonBlocking;
+import dev.starling.Patch;
+import dev.starling.Post;
+import dev.starling.Put;
+import dev.starling.RunOnVirtualThread;
+import dev.starling.internal.binding.Binder;
+import dev.starling.internal.routing.PathTemplate;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.InaccessibleObjectException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+
+/** Reads the routes declared by annotated methods of one object, checking each declaration once. */
+final class MethodRoutes {
+
+    /** Where a declared route runs, before pools are looked up. */
+    enum Where { LOOP, DEFAULT, VIRTUAL, NAMED }
+
+    /** A route read from a method. */
+    record Declared(String httpMethod, PathTemplate template, String name, Where where, String executor,
+                    Binder binder, Route.Invoker invoker) {
+    }
+
+    private MethodRoutes() {
+    }
+
+    static List<Declared> read(Object api) {
+        Class<?> type = api.getClass();
+        List<Method> methods = new ArrayList<>();
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            methods.addAll(Arrays.asList(c.getDeclaredMethods()));
+        }
+        methods.sort(Comparator.comparing(Method::getName).thenComparing(Method::toString));
+        List<Declared> out = new ArrayList<>();
+        for (Method m : methods) {
+            Declared d = read(api, m);
+            if (d != null) {
+                out.add(d);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(type.getName() + " has no method annotated with @Get, @Post, @Put, "
+                    + "@Delete or @Patch, so including it adds no route.");
+        }
+        return out;
+    }
+
+    private static Declared read(Object api, Method m) {
+        List<String[]> verbs = new ArrayList<>();
+        if (m.getAnnotation(Get.class) != null) verbs.add(new String[] {"GET", m.getAnnotation(Get.class).value()});
+        if (m.getAnnotation(Post.class) != null) verbs.add(new String[] {"POST", m.getAnnotation(Post.class).value()});
+        if (m.getAnnotation(Put.class) != null) verbs.add(new String[] {"PUT", m.getAnnotation(Put.class).value()});
+        if (m.getAnnotation(Delete.class) != null) {
+            verbs.add(new String[] {"DELETE", m.getAnnotation(Delete.class).value()});
+        }
+        if (m.getAnnotation(Patch.class) != null) {
+            verbs.add(new String[] {"PATCH", m.getAnnotation(Patch.class).value()});
+        }
+        if (verbs.isEmpty()) {
+            return null;
+        }
+        String where = m.getDeclaringClass().getName() + "." + m.getName() + "(...)";
+        if (verbs.size() > 1) {
+            throw new IllegalArgumentException(where + " has more than one HTTP method annotation; give each route "
+                    + "its own method.");
+        }
+        String httpMethod = verbs.get(0)[0];
+        PathTemplate template;
+        try {
+            template = PathTemplate.parse(verbs.get(0)[1]);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + " cannot be a route: " + e.getMessage() + ".");
+        }
+        Binder binder;
+        binder = Binder.of(m, template.names());
+        Where runsOn = dispatch(m, where);
+        String executor = runsOn == Where.NAMED ? m.getAnnotation(ExecuteOn.class).value() : null;
+        String name = httpMethod + " " + template.text() + " (" + m.getDeclaringClass().getSimpleName() + "."
+                + m.getName() + ")";
+        return new Declared(httpMethod, template, name, runsOn, executor, binder, invoker(api, m, where));
+    }
+
+    private static Where dispatch(Method m, String where) {
+        boolean blocking = m.getAnnotation(Blocking.class) != null;
+        boolean nonBlocking = m.getAnnotation(NonBlocking.class) != null;
+        boolean virtual = m.getAnnotation(RunOnVirtualThread.class) != null;
+        boolean named = m.getAnnotation(ExecuteOn.class) != null;
+        int overrides = (blocking ? 1 : 0) + (nonBlocking ? 1 : 0) + (virtual ? 1 : 0) + (named ? 1 : 0);
+        if (overrides > 1) {
+            throw new IllegalArgumentException(where + " has more than one of @Blocking, @NonBlocking, "
+                    + "@RunOnVirtualThread and @ExecuteOn; a handler runs in one place.");
+        }
+        if (nonBlocking) {
+            return Where.LOOP;
+        }
+        if (blocking) {
+            return Where.DEFAULT;
+        }
+        if (virtual) {
+            return Where.VIRTUAL;
+        }
+        if (named) {
+            if (m.getAnnotation(ExecuteOn.class).value().isBlank()) {
+                throw new IllegalArgumentException(where + " has @ExecuteOn with an empty executor name.");
+            }
+            return Where.NAMED;
+        }
+        Class<?> r = m.getReturnType();
+        return CompletionStage.class.isAssignableFrom(r) || Flow.Publisher.class.isAssignableFrom(r)
+                ? Where.LOOP : Where.DEFAULT;
+    }
+
+    private static Route.Invoker invoker(Object api, Method m, String where) {
+        try {
+            m.setAccessible(true);
+        } catch (InaccessibleObjectException e) {
+            throw new IllegalArgumentException(where + " cannot be called by Starling: its package is not open to "
+                    + "module dev.starling; add 'opens " + m.getDeclaringClass().getPackageName()
+                    + " to dev.starling;' to your module-info.", e);
+        }
+        MethodHandle handle;
+        try {
+            handle = MethodHandles.lookup().unreflect(m);
+        } catch (IllegalAccessException e) {
+            throw new IllegalArgumentException(where + " cannot be called by Starling: " + e.getMessage(), e);
+        }
+        if (!Modifier.isStatic(m.getModifiers())) {
+            handle = handle.bindTo(api);
+        }
+        MethodHandle spread = handle.asSpreader(Object[].class, m.getParameterCount())
+                .asType(MethodType.methodType(Object.class, Object[].class));
+        return (request, args) -> (Object) spread.invokeExact(args);
+    }
+}

@@ -1,0 +1,222 @@
+package dev.starling.internal.concurrent;
+
+import dev.starling.concurrent.CapacityLimiter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/** The limiter behind {@link CapacityLimiter}: a counter and a FIFO queue under one lock, no {@code synchronized}. */
+public final class DefaultCapacityLimiter implements CapacityLimiter {
+
+    /** Something that waits for a token and is told when it has one. */
+    public interface Waiter {
+        /** Called, outside the limiter's lock, once a token has been taken on the waiter's behalf. */
+        void granted();
+    }
+
+    /** What {@link #acquire(Waiter)} did. */
+    public enum Outcome { GRANTED, QUEUED, REJECTED }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private int total;
+    private int borrowed;
+    private final int maxWaiting;
+    private long acquired;
+    private long rejected;
+
+    public DefaultCapacityLimiter(int tokens, int maxWaiting) {
+        if (tokens < 0) {
+            throw new IllegalArgumentException("A capacity limiter needs zero or more tokens, but " + tokens
+                    + " were given.");
+        }
+        if (maxWaiting < 0) {
+            throw new IllegalArgumentException("maxWaiting must be zero or more, but " + maxWaiting + " was given.");
+        }
+        this.total = tokens;
+        this.maxWaiting = maxWaiting;
+    }
+
+    /** Takes a token for {@code waiter} now, queues it, or refuses it when the waiting room is full. */
+    public Outcome acquire(Waiter waiter) {
+        lock.lock();
+        try {
+            if (borrowed < total && waiters.isEmpty()) {
+                borrowed++;
+                acquired++;
+                return Outcome.GRANTED;
+            }
+            if (waiters.size() >= maxWaiting) {
+                rejected++;
+                return Outcome.REJECTED;
+            }
+            waiters.addLast(waiter);
+            return Outcome.QUEUED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes a waiter that no longer wants a token; false if it was not waiting (already granted or never queued). */
+    public boolean remove(Waiter waiter) {
+        lock.lock();
+        try {
+            return waiters.remove(waiter);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Gives a token back. The first waiter that now gets a token is returned, not told, so that the caller
+     * can run it on its own thread; any further waiters (after a resize) are told through {@link Waiter#granted()}.
+     */
+    public Waiter releaseAndPoll() {
+        Waiter first;
+        List<Waiter> more;
+        lock.lock();
+        try {
+            if (borrowed <= 0) {
+                throw new IllegalStateException("A token was released that was never borrowed.");
+            }
+            borrowed--;
+            first = pollLocked();
+            more = first == null ? null : drainLocked();
+        } finally {
+            lock.unlock();
+        }
+        grant(more);
+        return first;
+    }
+
+    /** Gives a token back and tells whichever waiters now get one. */
+    public void release() {
+        Waiter next = releaseAndPoll();
+        if (next != null) {
+            next.granted();
+        }
+    }
+
+    private Waiter pollLocked() {
+        if (borrowed < total && !waiters.isEmpty()) {
+            borrowed++;
+            acquired++;
+            return waiters.pollFirst();
+        }
+        return null;
+    }
+
+    private List<Waiter> drainLocked() {
+        List<Waiter> granted = null;
+        Waiter w;
+        while ((w = pollLocked()) != null) {
+            if (granted == null) {
+                granted = new ArrayList<>();
+            }
+            granted.add(w);
+        }
+        return granted;
+    }
+
+    private static void grant(List<Waiter> granted) {
+        if (granted != null) {
+            for (Waiter w : granted) {
+                w.granted();
+            }
+        }
+    }
+
+    @Override
+    public int totalTokens() {
+        lock.lock();
+        try {
+            return total;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void totalTokens(int tokens) {
+        if (tokens < 0) {
+            throw new IllegalArgumentException("A capacity limiter needs zero or more tokens, but " + tokens
+                    + " were given.");
+        }
+        List<Waiter> granted;
+        lock.lock();
+        try {
+            total = tokens;
+            granted = drainLocked();
+        } finally {
+            lock.unlock();
+        }
+        grant(granted);
+    }
+
+    @Override
+    public int borrowedTokens() {
+        lock.lock();
+        try {
+            return borrowed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int availableTokens() {
+        lock.lock();
+        try {
+            return Math.max(0, total - borrowed);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int waiting() {
+        lock.lock();
+        try {
+            return waiters.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int maxWaiting() {
+        return maxWaiting;
+    }
+
+    @Override
+    public long acquiredCount() {
+        lock.lock();
+        try {
+            return acquired;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long rejectedCount() {
+        lock.lock();
+        try {
+            return rejected;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        lock.lock();
+        try {
+            return "CapacityLimiter[borrowed " + borrowed + " of " + total + ", waiting " + waiters.size() + " of "
+                    + maxWaiting + "]";
+        } finally {
+            lock.unlock();
+        }
+    }
+}

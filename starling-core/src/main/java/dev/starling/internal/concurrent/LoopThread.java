@@ -1,0 +1,35 @@
+package dev.starling.internal.concurrent;
+
+import io.netty.util.concurrent.FastThreadLocalThread;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** An event-loop thread of a Starling app: it knows the app's default pool and carries a watchdog probe. */
+public final class LoopThread extends FastThreadLocalThread {
+
+    private final WorkerPool defaultPool;
+    private final LoopProbe probe;
+
+    private LoopThread(Runnable task, String name, WorkerPool defaultPool, Watchdog watchdog) {
+        super(task, name);
+        this.defaultPool = defaultPool;
+        this.probe = new LoopProbe(this);
+        if (watchdog != null) {
+            watchdog.watch(probe);
+        }
+    }
+
+    /** Returns a factory of loop threads named {@code prefix} + number. */
+    public static ThreadFactory factory(String prefix, WorkerPool defaultPool, Watchdog watchdog) {
+        AtomicInteger counter = new AtomicInteger();
+        return r -> new LoopThread(r, prefix + counter.incrementAndGet(), defaultPool, watchdog);
+    }
+
+    public WorkerPool defaultPool() {
+        return defaultPool;
+    }
+
+    public LoopProbe probe() {
+        return probe;
+    }
+}

@@ -1,0 +1,289 @@
+package dev.starling.internal.concurrent;
+
+import dev.starling.concurrent.CapacityExceededException;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.MDC;
+
+/**
+ * One offloaded call: waits for a token, runs once on a worker, and completes on the caller's event loop.
+ *
+ * <p>States follow {@link java.util.concurrent.FutureTask}: a task cancelled before it starts never runs; a
+ * running task that is cancelled completes at once, its thread is interrupted when the pool says so, and its
+ * token goes back only when the thread returns.
+ */
+public final class OffloadTask<T> extends CompletableFuture<T> implements Runnable, DefaultCapacityLimiter.Waiter {
+
+    private static final int NEW = 0;
+    private static final int RUNNING = 1;
+    private static final int COMPLETING = 2;
+    private static final int CANCELLED = 3;
+    private static final int INTERRUPTING = 4;
+    private static final int INTERRUPTED = 5;
+
+    private static final VarHandle STATE;
+    private static final FastThreadLocal<OffloadTask<?>> CURRENT = new FastThreadLocal<>();
+    private static final boolean CAPTURE_CALL_SITE =
+            !"false".equalsIgnoreCase(System.getProperty("starling.offload.callSite", "true"));
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(OffloadTask.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Callable<? extends T> fn;
+    private final WorkerPool pool;
+    private final WorkerPool home;
+    private final EventExecutor loop;
+    private final Context context;
+    private final Map<String, String> mdc;
+    private final OffloadedFrom callSite;
+    private volatile int state;
+    private volatile Thread runner;
+
+    OffloadTask(Callable<? extends T> fn, WorkerPool pool, WorkerPool home, EventExecutor loop) {
+        this.fn = fn;
+        this.pool = pool;
+        this.home = home;
+        this.loop = loop;
+        this.context = Context.current();
+        this.mdc = MDC.getCopyOfContextMap();
+        this.callSite = CAPTURE_CALL_SITE ? new OffloadedFrom(Thread.currentThread().getName(), pool.name()) : null;
+    }
+
+    /** Returns the task running on the current thread, or null. */
+    public static OffloadTask<?> current() {
+        return CURRENT.getIfExists();
+    }
+
+    /** Returns the event loop this task completes on, or null when it was started off a loop. */
+    public EventExecutor loop() {
+        return loop;
+    }
+
+    /** Returns the default pool of the code that started this task. */
+    WorkerPool home() {
+        return home;
+    }
+
+    /** Returns the context the task runs with. */
+    public Context context() {
+        return context;
+    }
+
+    void start() {
+        Scope scope = context.scope();
+        if (scope != null) {
+            scope.track(this);
+        }
+        DefaultCapacityLimiter limiter = pool.limiter();
+        if (limiter == null) {
+            execute();
+            return;
+        }
+        switch (limiter.acquire(this)) {
+            case GRANTED -> execute();
+            case QUEUED -> { }
+            case REJECTED -> {
+                STATE.compareAndSet(this, NEW, COMPLETING);
+                deliver(null, new CapacityExceededException("The threadpool '" + pool.name() + "' is full: all "
+                        + limiter.totalTokens() + " tokens are taken and " + limiter.maxWaiting()
+                        + " tasks already wait."));
+            }
+        }
+    }
+
+    @Override
+    public void granted() {
+        execute();
+    }
+
+    private void execute() {
+        try {
+            pool.executor().execute(this);
+        } catch (RejectedExecutionException e) {
+            OffloadTask<?> next = releaseToken();
+            if (next != null) {
+                next.granted();
+            }
+            if (STATE.compareAndSet(this, NEW, COMPLETING)) {
+                deliver(null, new RejectedExecutionException("The threadpool '" + pool.name()
+                        + "' is shut down; the task was not run.", e));
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        OffloadTask<?> next = this;
+        while (next != null) {
+            next = next.runHere();
+        }
+    }
+
+    /** Runs this task on the current thread and returns the next waiter to run here, if any. */
+    private OffloadTask<?> runHere() {
+        Thread thread = Thread.currentThread();
+        runner = thread;
+        if (!STATE.compareAndSet(this, NEW, RUNNING)) {
+            runner = null;
+            return releaseToken();
+        }
+        T value = null;
+        Throwable error = null;
+        Context previousContext = Context.set(context);
+        OffloadTask<?> previousTask = CURRENT.get();
+        CURRENT.set(this);
+        Map<String, String> previousMdc = mdc == null && !(thread instanceof WorkerThread) ? null : swapMdc(mdc);
+        try {
+            value = fn.call();
+        } catch (Throwable t) {
+            error = t;
+        } finally {
+            if (mdc != null || thread instanceof WorkerThread) {
+                swapMdc(previousMdc);
+            }
+            CURRENT.set(previousTask);
+            Context.set(previousContext);
+            runner = null;
+        }
+        boolean won = STATE.compareAndSet(this, RUNNING, COMPLETING);
+        if (!won) {
+            while (state == INTERRUPTING) {
+                Thread.onSpinWait();
+            }
+            // The cancel's interrupt was meant for this task only; do not let it hit the next one.
+            Thread.interrupted();
+        }
+        OffloadTask<?> next = releaseToken();
+        if (won) {
+            deliver(value, error);
+        }
+        return next;
+    }
+
+    private static Map<String, String> swapMdc(Map<String, String> replacement) {
+        Map<String, String> previous = MDC.getCopyOfContextMap();
+        if (replacement == null) {
+            MDC.clear();
+        } else {
+            MDC.setContextMap(replacement);
+        }
+        return previous;
+    }
+
+    /** Gives the token back; returns the granted waiter when it can run on this same thread. */
+    private OffloadTask<?> releaseToken() {
+        DefaultCapacityLimiter limiter = pool.limiter();
+        if (limiter == null) {
+            return null;
+        }
+        DefaultCapacityLimiter.Waiter next = limiter.releaseAndPoll();
+        if (next == null) {
+            return null;
+        }
+        if (next instanceof OffloadTask<?> task && task.pool.executor() == pool.executor()) {
+            return task;
+        }
+        next.granted();
+        return null;
+    }
+
+    private void deliver(T value, Throwable error) {
+        if (error != null && callSite != null && error != callSite) {
+            error.addSuppressed(callSite);
+        }
+        Runnable completion = () -> {
+            LoopProbe probe = LoopProbe.current();
+            Scope scope = context.scope();
+            if (probe != null) {
+                probe.enter(scope == null ? null : scope.routeName());
+            }
+            try {
+                if (error == null) {
+                    super.complete(value);
+                } else {
+                    super.completeExceptionally(error);
+                }
+            } finally {
+                if (probe != null) {
+                    probe.exit();
+                }
+            }
+        };
+        if (loop != null && !loop.inEventLoop()) {
+            try {
+                loop.execute(completion);
+            } catch (RejectedExecutionException e) {
+                completion.run();
+            }
+        } else {
+            completion.run();
+        }
+        untrack();
+    }
+
+    private void untrack() {
+        Scope scope = context.scope();
+        if (scope != null) {
+            scope.untrack(this);
+        }
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        for (;;) {
+            int s = state;
+            if (s == NEW) {
+                if (STATE.compareAndSet(this, NEW, CANCELLED)) {
+                    DefaultCapacityLimiter limiter = pool.limiter();
+                    if (limiter != null) {
+                        limiter.remove(this);
+                    }
+                    untrack();
+                    return super.cancel(false);
+                }
+            } else if (s == RUNNING) {
+                if (mayInterruptIfRunning && pool.interruptOnCancel()) {
+                    if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
+                        Thread t = runner;
+                        if (t != null) {
+                            t.interrupt();
+                        }
+                        state = INTERRUPTED;
+                        untrack();
+                        return super.cancel(false);
+                    }
+                } else if (STATE.compareAndSet(this, RUNNING, CANCELLED)) {
+                    untrack();
+                    return super.cancel(false);
+                }
+            } else {
+                return super.cancel(false);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OffloadTask[" + pool.name() + ", state " + state + "]";
+    }
+
+    /** The caller's stack at the moment of the offload, attached to a failing task's exception. */
+    static final class OffloadedFrom extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        OffloadedFrom(String threadName, String poolName) {
+            super("offloaded to '" + poolName + "' from thread '" + threadName + "'");
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.starling.internal.concurrent;
+
+import java.time.Duration;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the event loops for user code that runs longer than a threshold (asyncio's slow-callback warning,
+ * Vert.x's blocked-thread checker), logging one warning per blocking episode with the loop's stack.
+ */
+public final class Watchdog {
+
+    private static final Logger LOG = LoggerFactory.getLogger("dev.starling.watchdog");
+    private static final int MAX_FRAMES = 40;
+
+    private final long thresholdNanos;
+    private final CopyOnWriteArrayList<LoopProbe> probes = new CopyOnWriteArrayList<>();
+    private final AtomicLong blocked = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public Watchdog(Duration threshold) {
+        this.thresholdNanos = threshold.toNanos();
+        this.thread = new Thread(this::loop, "starling-watchdog");
+        thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public void stop() {
+        running = false;
+        LockSupport.unpark(thread);
+    }
+
+    void watch(LoopProbe probe) {
+        probes.add(probe);
+    }
+
+    /** Returns how many times user code was seen blocking a loop. */
+    public long blockedCount() {
+        return blocked.get();
+    }
+
+    private void loop() {
+        long period = Math.max(Duration.ofMillis(5).toNanos(), thresholdNanos / 4);
+        while (running) {
+            LockSupport.parkNanos(this, period);
+            long now = System.nanoTime();
+            for (LoopProbe probe : probes) {
+                check(probe, now);
+            }
+        }
+    }
+
+    private void check(LoopProbe probe, long now) {
+        long entered = probe.enteredAt();
+        if (entered == 0L || entered == probe.reportedFor || now - entered < thresholdNanos) {
+            return;
+        }
+        StackTraceElement[] stack = probe.thread().getStackTrace();
+        String route = probe.route();
+        // The loop may have moved on while the stack was taken; then the stack shows something else.
+        if (probe.enteredAt() != entered) {
+            return;
+        }
+        probe.reportedFor = entered;
+        blocked.incrementAndGet();
+        Throwable where = new BlockedLoop(stack);
+        LOG.warn("Event loop {} has been running {} for {} ms (threshold {} ms); blocking code belongs in a "
+                        + "plain (offloaded) handler or runInThreadpool. The loop is at:",
+                probe.thread().getName(), route == null ? "user code" : "route " + route,
+                (now - entered) / 1_000_000, thresholdNanos / 1_000_000, where);
+    }
+
+    /** Carries the loop thread's stack into the log line. */
+    static final class BlockedLoop extends Throwable {
+        private static final long serialVersionUID = 1L;
+
+        BlockedLoop(StackTraceElement[] stack) {
+            super("blocked here", null, false, true);
+            int n = Math.min(stack.length, MAX_FRAMES);
+            StackTraceElement[] top = new StackTraceElement[n];
+            System.arraycopy(stack, 0, top, 0, n);
+            setStackTrace(top);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.starling.internal.concurrent;
+
+import dev.starling.concurrent.Threadpool;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An executor with an optional capacity limiter in front of it: the runtime form of a {@link Threadpool}
+ * or of an executor given to {@code runInExecutor}.
+ */
+public final class WorkerPool {
+
+    private final String name;
+    private final Executor executor;
+    private final DefaultCapacityLimiter limiter;
+    private final boolean interruptOnCancel;
+    private final ExecutorService owned;
+
+    private WorkerPool(String name, Executor executor, DefaultCapacityLimiter limiter, boolean interruptOnCancel,
+                       ExecutorService owned) {
+        this.name = name;
+        this.executor = executor;
+        this.limiter = limiter;
+        this.interruptOnCancel = interruptOnCancel;
+        this.owned = owned;
+    }
+
+    /** Creates the threads and limiter that {@code spec} describes; the pool owns its threads. */
+    public static WorkerPool create(String name, Threadpool spec) {
+        ExecutorService threads;
+        if (spec.isVirtual()) {
+            threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(spec.namePrefix(), 1).factory());
+        } else {
+            // Threads come and go on demand; the limiter, not the executor, bounds how many run.
+            ThreadPoolExecutor tpe = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
+                    spec.idleTimeout().toNanos(), TimeUnit.NANOSECONDS, new SynchronousQueue<>(),
+                    WorkerThread.factory(spec.namePrefix()));
+            threads = tpe;
+        }
+        return new WorkerPool(name, threads, new DefaultCapacityLimiter(spec.tokens(), spec.maxWaiting()),
+                spec.interruptOnCancel(), threads);
+    }
+
+    /** Wraps an executor the user owns; {@code limiter} may be null for no limit. */
+    public static WorkerPool wrap(String name, Executor executor, DefaultCapacityLimiter limiter) {
+        return new WorkerPool(name, Objects.requireNonNull(executor, "executor"), limiter, true, null);
+    }
+
+    /** Starts {@code fn} under this pool's limiter; the result completes on the calling loop if there is one. */
+    public <T> OffloadTask<T> submit(Callable<? extends T> fn) {
+        return submit(fn, Pools.currentDefault());
+    }
+
+    /** Same as {@link #submit(Callable)}, with the default pool of the caller already known. */
+    public <T> OffloadTask<T> submit(Callable<? extends T> fn, WorkerPool home) {
+        OffloadTask<T> task = new OffloadTask<>(Objects.requireNonNull(fn, "fn"), this, home, Loops.current());
+        task.start();
+        return task;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Executor executor() {
+        return executor;
+    }
+
+    /** Returns the limiter, or null when the pool has none. */
+    public DefaultCapacityLimiter limiter() {
+        return limiter;
+    }
+
+    public boolean interruptOnCancel() {
+        return interruptOnCancel;
+    }
+
+    /** Stops the pool's own threads, interrupting running work; executors owned by the user are left alone. */
+    public void shutdownNow() {
+        if (owned != null) {
+            owned.shutdownNow();
+        }
+    }
+
+    /** Waits up to {@code timeout} for the pool's own threads to end. */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return owned == null || owned.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public String toString() {
+        return "WorkerPool[" + name + ", " + limiter + "]";
+    }
+}

@@ -1,0 +1,209 @@
+package dev.starling.internal.netty;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One per connection: reads whole requests, answers them one at a time in order (pipelined requests wait
+ * in a bounded queue), turns decode failures into 400/414/431, and cancels the request's work when the
+ * client goes away.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    private final Server server;
+    private final int maxPipelined;
+    private final int maxLine;
+    private final int maxHeaders;
+    private final ArrayDeque<Exchange> pending = new ArrayDeque<>(2);
+    private ChannelHandlerContext ctx;
+    private Exchange current;
+    private FullHttpResponse rejectAfter;
+    private boolean http10;
+    private boolean closeWhenIdle;
+
+    ConnectionHandler(Server server, int maxPipelined, int maxLine, int maxHeaders) {
+        this.server = server;
+        this.maxPipelined = maxPipelined;
+        this.maxLine = maxLine;
+        this.maxHeaders = maxHeaders;
+    }
+
+    Server server() {
+        return server;
+    }
+
+    boolean http10() {
+        return http10;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest request)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            if (request.decoderResult().isFailure()) {
+                reject(request.decoderResult().cause());
+                return;
+            }
+            http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+            Exchange exchange = new Exchange(this, ctx, request.method().name(), request.uri(), request.headers(),
+                    ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request),
+                    String.valueOf(ctx.channel().remoteAddress()));
+            if (current == null) {
+                begin(exchange);
+            } else {
+                pending.addLast(exchange);
+                if (pending.size() >= maxPipelined) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+            }
+        } finally {
+            request.release();
+        }
+    }
+
+    private void reject(Throwable cause) {
+        FullHttpResponse response;
+        var json = server.json();
+        if (cause instanceof TooLongHttpLineException) {
+            response = Results.error(HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                    "The request line is longer than " + maxLine + " bytes.", json);
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            response = Results.error(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "The request headers are larger than " + maxHeaders + " bytes.", json);
+        } else {
+            String why = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
+            response = Results.error(HttpResponseStatus.BAD_REQUEST, "The request is not valid HTTP/1.1" + why + ".",
+                    json);
+        }
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        // The decoder discards everything after a bad message, so the connection ends with this answer.
+        ctx.channel().config().setAutoRead(false);
+        if (current == null) {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        } else if (rejectAfter == null) {
+            rejectAfter = response;
+        } else {
+            response.release();
+        }
+    }
+
+    private void begin(Exchange exchange) {
+        current = exchange;
+        server.requestStarted();
+        try {
+            server.dispatch(exchange);
+        } catch (Throwable t) {
+            exchange.fail(t);
+        }
+    }
+
+    /** The response of {@code exchange} has been written; serve the next pipelined request or close. */
+    void finished(Exchange exchange, boolean close) {
+        if (exchange != current) {
+            return;
+        }
+        current = null;
+        server.requestDone();
+        if (close) {
+            ctx.close();
+            return;
+        }
+        if (rejectAfter != null) {
+            FullHttpResponse response = rejectAfter;
+            rejectAfter = null;
+            pending.clear();
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        Exchange next = pending.pollFirst();
+        if (!ctx.channel().config().isAutoRead() && pending.size() < maxPipelined) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        if (next != null) {
+            begin(next);
+        } else if (closeWhenIdle) {
+            ctx.close();
+        }
+    }
+
+    /** Shutdown has begun: close now when idle, else after the current response. */
+    void closeWhenIdle() {
+        closeWhenIdle = true;
+        if (current == null) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Exchange gone = current;
+        current = null;
+        pending.clear();
+        if (rejectAfter != null) {
+            rejectAfter.release();
+            rejectAfter = null;
+        }
+        if (gone != null) {
+            gone.cancel();
+            server.requestDone();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && current != null) {
+            current.writable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            if (current == null && pending.isEmpty()) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("Connection {} failed: {}", ctx.channel(), cause.toString());
+        } else {
+            LOG.warn("Connection {} failed and is closed.", ctx.channel(), cause);
+        }
+        ctx.close();
+    }
+}

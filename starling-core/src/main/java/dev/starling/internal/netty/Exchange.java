@@ -1,0 +1,438 @@
+package dev.starling.internal.netty;
+
+import dev.starling.HttpException;
+import dev.starling.Request;
+import dev.starling.concurrent.CapacityExceededException;
+import dev.starling.internal.binding.ValidationFailure;
+import dev.starling.internal.concurrent.OffloadTask;
+import dev.starling.internal.concurrent.Scope;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response on one connection: the {@link Request} that handlers see, the
+ * {@link Scope} that owns its offloaded work, and the writer of its response. Everything but
+ * {@link #track}, {@link #untrack} and the {@link Request} getters runs on the connection's loop.
+ */
+public final class Exchange implements Request, Scope {
+
+    private static final Logger LOG = LoggerFactory.getLogger("dev.starling.errors");
+    private static final String[] NO_VALUES = new String[0];
+
+    private final ConnectionHandler connection;
+    private final ChannelHandlerContext ctx;
+    private final String method;
+    private final String uri;
+    private final HttpHeaders headers;
+    private final byte[] body;
+    private final boolean keepAlive;
+    private final boolean head;
+    private final String remote;
+    private String routeName = "(no route)";
+    private List<String> pathNames = List.of();
+    private String[] pathValues = NO_VALUES;
+    private QueryStringDecoder query;
+    private volatile boolean cancelled;
+    private boolean responded;
+    private final Set<OffloadTask<?>> tasks = ConcurrentHashMap.newKeySet(2);
+    private Stream stream;
+
+    Exchange(ConnectionHandler connection, ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers,
+             byte[] body, boolean keepAlive, String remote) {
+        this.connection = connection;
+        this.ctx = ctx;
+        this.method = method;
+        this.uri = uri;
+        this.headers = headers;
+        this.body = body;
+        this.keepAlive = keepAlive;
+        this.head = method.equals("HEAD");
+        this.remote = remote;
+    }
+
+    /** Records the matched route: its name for logs and the path values in template order. */
+    public void matched(String routeName, List<String> names, String[] values) {
+        this.routeName = routeName;
+        this.pathNames = names;
+        this.pathValues = values;
+    }
+
+    /** Returns the path part of the request target, still percent-encoded. */
+    public String rawPath() {
+        int end = uri.length();
+        int q = uri.indexOf('?');
+        if (q >= 0) {
+            end = q;
+        }
+        int hash = uri.indexOf('#');
+        if (hash >= 0 && hash < end) {
+            end = hash;
+        }
+        String path = uri.substring(0, end);
+        if (!path.startsWith("/")) {
+            // absolute-form (GET http://host/path): keep only the path
+            int scheme = path.indexOf("://");
+            int slash = scheme < 0 ? -1 : path.indexOf('/', scheme + 3);
+            path = slash < 0 ? "/" : path.substring(slash);
+        }
+        return path;
+    }
+
+    boolean keepAlive() {
+        return keepAlive;
+    }
+
+    // ---- Request ----
+
+    @Override
+    public String method() {
+        return method;
+    }
+
+    @Override
+    public String path() {
+        return decoder().path();
+    }
+
+    @Override
+    public String uri() {
+        return uri;
+    }
+
+    @Override
+    public Optional<String> pathParam(String name) {
+        int i = pathNames.indexOf(name);
+        return i < 0 ? Optional.empty() : Optional.of(pathValues[i]);
+    }
+
+    @Override
+    public Optional<String> query(String name) {
+        List<String> values = decoder().parameters().get(name);
+        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    }
+
+    @Override
+    public List<String> queryAll(String name) {
+        List<String> values = decoder().parameters().get(name);
+        return values == null ? List.of() : List.copyOf(values);
+    }
+
+    private QueryStringDecoder decoder() {
+        QueryStringDecoder d = query;
+        if (d == null) {
+            d = new QueryStringDecoder(uri);
+            query = d;
+        }
+        return d;
+    }
+
+    @Override
+    public Optional<String> header(String name) {
+        return Optional.ofNullable(headers.get(name));
+    }
+
+    @Override
+    public List<String> headers(String name) {
+        return headers.getAll(name);
+    }
+
+    @Override
+    public byte[] body() {
+        return body.clone();
+    }
+
+    @Override
+    public String bodyText() {
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public String toString() {
+        return method + " " + uri;
+    }
+
+    // ---- Scope ----
+
+    @Override
+    public void track(OffloadTask<?> task) {
+        tasks.add(task);
+        if (cancelled) {
+            task.cancel(true);
+        }
+    }
+
+    @Override
+    public void untrack(OffloadTask<?> task) {
+        tasks.remove(task);
+    }
+
+    @Override
+    public String routeName() {
+        return routeName;
+    }
+
+    /** The client is gone: cancel offloaded work and stop the stream; nothing more is written. */
+    void cancel() {
+        cancelled = true;
+        for (OffloadTask<?> task : tasks) {
+            task.cancel(true);
+        }
+        Stream s = stream;
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    // ---- Response ----
+
+    /** Sends a handler's result, whatever its kind; may be called from any thread. */
+    public void respond(Object result) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> respond(result));
+            return;
+        }
+        if (responded || cancelled) {
+            return;
+        }
+        if (result instanceof CompletionStage<?> stage) {
+            stage.whenComplete((value, error) -> {
+                if (error != null) {
+                    fail(error);
+                } else {
+                    respond(value);
+                }
+            });
+            return;
+        }
+        if (result instanceof Flow.Publisher<?> publisher) {
+            responded = true;
+            stream = new Stream();
+            publisher.subscribe(stream);
+            return;
+        }
+        FullHttpResponse response;
+        try {
+            response = Results.encode(result, connection.server().json(), ctx.alloc());
+        } catch (RuntimeException e) {
+            fail(e);
+            return;
+        }
+        write(response);
+    }
+
+    /** Sends the response for a failure; may be called from any thread. */
+    public void fail(Throwable error) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> fail(error));
+            return;
+        }
+        if (responded || cancelled) {
+            return;
+        }
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        var json = connection.server().json();
+        FullHttpResponse response;
+        if (e instanceof HttpException http) {
+            response = Results.error(HttpResponseStatus.valueOf(http.status()), http.detail(), json);
+            for (Map.Entry<String, String> h : http.headers().entrySet()) {
+                response.headers().set(h.getKey(), h.getValue());
+            }
+        } else if (e instanceof ValidationFailure invalid) {
+            response = Results.error(HttpResponseStatus.UNPROCESSABLE_ENTITY, invalid.errors(), json);
+        } else if (e instanceof CapacityExceededException full) {
+            LOG.warn("{} was refused: {}", routeName, full.getMessage());
+            response = Results.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "The server is at capacity; retry shortly.", json);
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        } else if (e instanceof CancellationException) {
+            response = Results.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "The request was cancelled.", json);
+        } else {
+            LOG.error("{} failed on {} {}", routeName, method, uri, e);
+            response = Results.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", json);
+        }
+        write(response);
+    }
+
+    /** Writes a whole response and hands the connection to the next request. */
+    void write(FullHttpResponse response) {
+        responded = true;
+        boolean close = !keepAlive || connection.server().draining();
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        if (head) {
+            response.content().release();
+            response = response.replace(Unpooled.EMPTY_BUFFER);
+        }
+        setConnection(response, close);
+        ctx.writeAndFlush(response).addListener(f -> connection.finished(this, close || !f.isSuccess()));
+    }
+
+    private void setConnection(HttpResponse response, boolean close) {
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (connection.http10()) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    /** Writes a {@code Flow.Publisher} as a chunked response, one item per chunk, paced by the socket. */
+    private final class Stream implements Flow.Subscriber<Object> {
+        private Flow.Subscription subscription;
+        private boolean headersSent;
+        private boolean finished;
+        private boolean waitingForWritable;
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            onLoop(() -> {
+                subscription = s;
+                if (cancelled) {
+                    s.cancel();
+                } else if (head) {
+                    s.cancel();
+                    sendHeaders(null);
+                    end();
+                } else {
+                    s.request(1);
+                }
+            });
+        }
+
+        @Override
+        public void onNext(Object item) {
+            onLoop(() -> {
+                if (finished || cancelled) {
+                    return;
+                }
+                byte[] bytes;
+                try {
+                    bytes = Results.chunk(item, connection.server().json());
+                } catch (RuntimeException e) {
+                    subscription.cancel();
+                    onError(e);
+                    return;
+                }
+                sendHeaders(item);
+                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes))).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        cancel();
+                    } else if (ctx.channel().isWritable()) {
+                        subscription.request(1);
+                    } else {
+                        waitingForWritable = true;
+                    }
+                });
+            });
+        }
+
+        void writable() {
+            if (waitingForWritable && !finished) {
+                waitingForWritable = false;
+                subscription.request(1);
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            onLoop(() -> {
+                if (finished || cancelled) {
+                    return;
+                }
+                if (!headersSent) {
+                    finished = true;
+                    responded = false;
+                    fail(error);
+                    return;
+                }
+                finished = true;
+                LOG.error("{} failed while streaming {} {}; the connection is closed to end the response.", routeName,
+                        method, uri, error);
+                ctx.close();
+                connection.finished(Exchange.this, true);
+            });
+        }
+
+        @Override
+        public void onComplete() {
+            onLoop(() -> {
+                if (finished || cancelled) {
+                    return;
+                }
+                sendHeaders(null);
+                end();
+            });
+        }
+
+        private void sendHeaders(Object first) {
+            if (headersSent) {
+                return;
+            }
+            headersSent = true;
+            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, Results.streamType(first));
+            HttpUtil.setTransferEncodingChunked(response, true);
+            setConnection(response, !keepAlive || connection.server().draining());
+            ctx.write(response);
+        }
+
+        private void end() {
+            finished = true;
+            boolean close = !keepAlive || connection.server().draining();
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                    .addListener(f -> connection.finished(Exchange.this, close || !f.isSuccess()));
+        }
+
+        void cancel() {
+            onLoop(() -> {
+                finished = true;
+                if (subscription != null) {
+                    subscription.cancel();
+                }
+            });
+        }
+
+        private void onLoop(Runnable r) {
+            if (ctx.executor().inEventLoop()) {
+                r.run();
+            } else {
+                ctx.executor().execute(r);
+            }
+        }
+    }
+
+    /** The socket can take more: resume a paused stream. */
+    void writable() {
+        Stream s = stream;
+        if (s != null) {
+            s.writable();
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.starling.internal.netty;
+
+import dev.starling.Config;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/** Builds the pipeline of each connection: idle timer, HTTP/1.1 codec with limits, body limit, handler. */
+public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
+
+    private final Server server;
+    private final Config config;
+    private final ChannelGroup channels;
+
+    public HttpInitializer(Server server, Config config, ChannelGroup channels) {
+        this.server = server;
+        this.config = config;
+        this.channels = channels;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        channels.add(ch);
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.maxRequestLineLength())
+                .setMaxHeaderSize(config.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024);
+        ch.pipeline()
+                .addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast("codec", new HttpServerCodec(decoder))
+                .addLast("body", new BodyLimit(config.maxBodySize(), server))
+                .addLast("handler", new ConnectionHandler(server, config.maxPipelinedRequests(),
+                        config.maxRequestLineLength(), config.maxHeaderSize()));
+    }
+
+    /** Asks the connection to close now when idle, else after its current response; safe from any thread. */
+    public static void closeWhenIdle(io.netty.channel.Channel channel) {
+        channel.eventLoop().execute(() -> {
+            ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
+            if (handler != null) {
+                handler.closeWhenIdle();
+            } else {
+                channel.close();
+            }
+        });
+    }
+
+    /** Aggregates bodies up to the limit; past it, answers 413 with a sentence and closes. */
+    private static final class BodyLimit extends HttpObjectAggregator {
+        private final int max;
+        private final Server server;
+
+        BodyLimit(int max, Server server) {
+            super(max);
+            this.max = max;
+            this.server = server;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            FullHttpResponse response = Results.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "The request body is larger than the limit of " + max + " bytes.", server.json());
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.channel().config().setAutoRead(false);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.starling.internal.netty;
+
+import dev.starling.Response;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Encodes handler results into HTTP responses: text, bytes or JSON. */
+final class Results {
+
+    static final String TEXT = "text/plain; charset=utf-8";
+    static final String JSON = "application/json";
+    static final String OCTETS = "application/octet-stream";
+
+    private Results() {
+    }
+
+    /** Encodes a handler's return value; null means 204 No Content. */
+    static FullHttpResponse encode(Object result, JsonMapper json, ByteBufAllocator alloc) {
+        if (result instanceof Response response) {
+            FullHttpResponse out = body(HttpResponseStatus.valueOf(response.status()),
+                    response.body().orElse(null), json, alloc,
+                    response.headers().stream().anyMatch(h -> h.getKey().equalsIgnoreCase("content-type")));
+            for (Map.Entry<String, String> h : response.headers()) {
+                out.headers().add(h.getKey(), h.getValue());
+            }
+            return out;
+        }
+        if (result == null) {
+            return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT,
+                    Unpooled.EMPTY_BUFFER);
+        }
+        return body(HttpResponseStatus.OK, result, json, alloc, false);
+    }
+
+    private static FullHttpResponse body(HttpResponseStatus status, Object body, JsonMapper json,
+                                         ByteBufAllocator alloc, boolean typeGiven) {
+        ByteBuf content;
+        String type;
+        if (body == null) {
+            content = Unpooled.EMPTY_BUFFER;
+            type = null;
+        } else if (body instanceof CharSequence text) {
+            content = io.netty.buffer.ByteBufUtil.writeUtf8(alloc, text);
+            type = TEXT;
+        } else if (body instanceof byte[] bytes) {
+            content = Unpooled.wrappedBuffer(bytes);
+            type = OCTETS;
+        } else {
+            content = Unpooled.wrappedBuffer(json.writeValueAsBytes(body));
+            type = JSON;
+        }
+        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        if (type != null && !typeGiven) {
+            out.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        }
+        return out;
+    }
+
+    /** Returns a JSON error response {@code {"detail": detail}}. */
+    static FullHttpResponse error(HttpResponseStatus status, Object detail, JsonMapper json) {
+        byte[] bytes = json.writeValueAsBytes(Map.of("detail", detail));
+        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+        out.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
+        return out;
+    }
+
+    /** Encodes one item of a stream. */
+    static byte[] chunk(Object item, JsonMapper json) {
+        if (item instanceof CharSequence text) {
+            return text.toString().getBytes(StandardCharsets.UTF_8);
+        }
+        if (item instanceof byte[] bytes) {
+            return bytes;
+        }
+        byte[] encoded = json.writeValueAsBytes(item);
+        byte[] line = new byte[encoded.length + 1];
+        System.arraycopy(encoded, 0, line, 0, encoded.length);
+        line[encoded.length] = '\n';
+        return line;
+    }
+
+    /** Returns the content type of a stream whose first item is {@code item}. */
+    static String streamType(Object item) {
+        if (item == null || item instanceof CharSequence) {
+            return TEXT;
+        }
+        return item instanceof byte[] ? OCTETS : "application/x-ndjson";
+    }
+}

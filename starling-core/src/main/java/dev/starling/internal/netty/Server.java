@@ -1,0 +1,21 @@
+package dev.starling.internal.netty;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/** What the HTTP layer needs from the app: where requests go and how the app is doing. */
+public interface Server {
+
+    /** Routes and runs one request; called on the connection's event loop. */
+    void dispatch(Exchange exchange);
+
+    JsonMapper json();
+
+    /** A request has been read and is about to be dispatched. */
+    void requestStarted();
+
+    /** A request's response has been written (or its connection is gone). */
+    void requestDone();
+
+    /** True once shutdown has begun: responses close their connections. */
+    boolean draining();
+}

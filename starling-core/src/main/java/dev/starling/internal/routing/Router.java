@@ -1,0 +1,114 @@
+package dev.starling.internal.routing;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Finds the route for a method and path. Static paths are one map lookup; templates are tried in the order
+ * they were added, among those with the same number of segments.
+ */
+public final class Router<R> {
+
+    /** The outcome of a lookup: a route with its path values, or why there is none. */
+    public record Match<R>(R route, PathTemplate template, String[] values, String allow) {
+        public boolean found() {
+            return route != null;
+        }
+
+        public boolean methodNotAllowed() {
+            return route == null && allow != null;
+        }
+    }
+
+    private final class Entry {
+        final PathTemplate template;
+        final Map<String, R> byMethod = new LinkedHashMap<>();
+
+        Entry(PathTemplate template) {
+            this.template = template;
+        }
+
+        String allow() {
+            TreeSet<String> methods = new TreeSet<>(byMethod.keySet());
+            if (methods.contains("GET")) {
+                methods.add("HEAD");
+            }
+            return String.join(", ", methods);
+        }
+    }
+
+    private final Map<String, Entry> statics = new HashMap<>();
+    private final Map<Integer, List<Entry>> templated = new HashMap<>();
+    private final Map<String, Entry> byText = new HashMap<>();
+
+    /** Adds a route; fails with a sentence when the same method and template are already taken. */
+    public void add(String method, PathTemplate template, R route) {
+        Entry entry = byText.get(template.text());
+        if (entry == null) {
+            entry = new Entry(template);
+            byText.put(template.text(), entry);
+            if (template.isStatic()) {
+                statics.put(template.text(), entry);
+            } else {
+                templated.computeIfAbsent(template.size(), k -> new ArrayList<>()).add(entry);
+            }
+        }
+        R previous = entry.byMethod.putIfAbsent(method, route);
+        if (previous != null) {
+            throw new IllegalArgumentException(method + " " + template.text() + " is already handled by " + previous);
+        }
+    }
+
+    /** Finds the route for {@code method} and the raw (still percent-encoded) {@code path}. */
+    public Match<R> lookup(String method, String rawPath) {
+        Entry entry = statics.get(rawPath);
+        if (entry != null && rawPath.indexOf('%') < 0) {
+            return pick(entry, method, null);
+        }
+        String[] segments = PathTemplate.split(rawPath);
+        for (int i = 0; i < segments.length; i++) {
+            if (segments[i].indexOf('%') >= 0 || segments[i].indexOf('+') >= 0) {
+                segments[i] = QueryStringDecoder.decodeComponent(segments[i].replace("+", "%2B"));
+            }
+        }
+        if (entry == null && rawPath.indexOf('%') >= 0) {
+            entry = statics.get("/" + String.join("/", segments));
+            if (entry != null) {
+                return pick(entry, method, null);
+            }
+        }
+        List<Entry> candidates = templated.get(segments.length);
+        String allow = null;
+        if (candidates != null) {
+            for (Entry candidate : candidates) {
+                String[] values = new String[candidate.template.names().size()];
+                if (candidate.template.match(segments, values)) {
+                    Match<R> match = pick(candidate, method, values);
+                    if (match.found()) {
+                        return match;
+                    }
+                    if (allow == null) {
+                        allow = match.allow();
+                    }
+                }
+            }
+        }
+        return new Match<>(null, null, null, allow);
+    }
+
+    private Match<R> pick(Entry entry, String method, String[] values) {
+        R route = entry.byMethod.get(method);
+        if (route == null && method.equals("HEAD")) {
+            route = entry.byMethod.get("GET");
+        }
+        if (route == null) {
+            return new Match<>(null, entry.template, null, entry.allow());
+        }
+        return new Match<>(route, entry.template, values == null ? new String[0] : values, null);
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * Starling: a web framework with an event loop per core and a bounded threadpool for blocking code.
+ * Only {@code dev.starling}, {@code dev.starling.concurrent} and {@code dev.starling.params} are API;
+ * everything under {@code dev.starling.internal} may change in any release.
+ */
+module dev.starling {
+    requires io.netty.common;
+    requires io.netty.buffer;
+    requires io.netty.transport;
+    requires io.netty.codec;
+    requires io.netty.codec.http;
+    requires io.netty.handler;
+    requires io.netty.transport.classes.epoll;
+    requires tools.jackson.databind;
+    requires org.slf4j;
+
+    exports dev.starling;
+    exports dev.starling.concurrent;
+    exports dev.starling.params;
+}

@@ -1,0 +1,105 @@
+package dev.starling.examples.bench;
+
+import dev.starling.Get;
+import dev.starling.Starling;
+import dev.starling.concurrent.Concurrency;
+import dev.starling.params.Query;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The six endpoints of the shared bench workload ({@code shared/bench/WORKLOAD.md}), on {@code PORT}
+ * (default 8080).
+ */
+public final class BenchApp {
+
+    /** The body of endpoint E. */
+    public record Item(int id, String q, List<String> tags) {
+    }
+
+    /** The workload's endpoints; the return type decides where each runs. */
+    public static final class Endpoints {
+
+        private static final CompletionStage<String> HELLO = CompletableFuture.completedFuture("Hello, World!");
+        private static final List<String> TAGS = List.of("a", "b", "c");
+
+        /** A: on the event loop. */
+        @Get("/hello/async")
+        public CompletionStage<String> helloAsync() {
+            return HELLO;
+        }
+
+        /** B: a plain handler, offloaded to the default threadpool. */
+        @Get("/hello/sync")
+        public String helloSync() {
+            return "Hello, World!";
+        }
+
+        /** C: a blocking sleep on a worker. */
+        @Get("/sleep/sync")
+        public String sleepSync(@Query int ms) throws InterruptedException {
+            Thread.sleep(ms);
+            return "slept";
+        }
+
+        /** D: an async handler that offloads the sleep explicitly. */
+        @Get("/sleep/offload")
+        public CompletionStage<String> sleepOffload(@Query int ms) {
+            return Concurrency.runInThreadpool(() -> {
+                Thread.sleep(ms);
+                return "slept";
+            });
+        }
+
+        /** E: typed path parameter and query parameter, answered on the loop. */
+        @Get("/items/{id}")
+        public CompletionStage<Item> item(int id, @Query String q) {
+            return CompletableFuture.completedFuture(new Item(id, q, TAGS));
+        }
+
+        /** F: {@code n} rounds of SHA-256 on a worker. */
+        @Get("/cpu/sync")
+        public String cpu(@Query int n) {
+            return sha256Rounds(n);
+        }
+    }
+
+    private BenchApp() {
+    }
+
+    /** Computes endpoint F's answer exactly as the workload defines it. */
+    public static String sha256Rounds(int n) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[64];
+            for (int i = 0; i < 64; i++) {
+                buf[i] = (byte) i;
+            }
+            byte[] d = null;
+            for (int i = 0; i < Math.max(n, 1); i++) {
+                d = sha.digest(buf);
+                System.arraycopy(d, 0, buf, 0, 32);
+            }
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("This JVM has no SHA-256.", e);
+        }
+    }
+
+    /** Returns the bench app with its routes, not yet started. */
+    public static Starling create(int port) {
+        Starling app = Starling.create(c -> c.port(port));
+        app.include(new Endpoints());
+        return app;
+    }
+
+    /** Serves the workload on {@code PORT} (default 8080) until the process is stopped. */
+    public static void main(String[] args) {
+        String port = System.getenv().getOrDefault("PORT", "8080");
+        create(Integer.parseInt(port)).run();
+    }
+}

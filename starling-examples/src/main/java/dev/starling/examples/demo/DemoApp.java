@@ -1,0 +1,104 @@
+package dev.starling.examples.demo;
+
+import dev.starling.Get;
+import dev.starling.HttpException;
+import dev.starling.Post;
+import dev.starling.Response;
+import dev.starling.Starling;
+import dev.starling.concurrent.Concurrency;
+import dev.starling.params.Query;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+
+/**
+ * The demo app of the README: plain handlers offloaded to the threadpool, async handlers on the event
+ * loop, typed parameters, JSON, errors and a stream, on http://127.0.0.1:8000.
+ */
+public final class DemoApp {
+
+    /** An item of the demo's in-memory store. */
+    public record Item(int id, String name, List<String> tags) {
+    }
+
+    /** The items API: where each method runs follows from its return type. */
+    public static final class ItemsApi {
+        private final Map<Integer, Item> items = new ConcurrentHashMap<>();
+        private final AtomicInteger ids = new AtomicInteger();
+
+        ItemsApi() {
+            add("starling", List.of("bird", "loud"));
+            add("swift", List.of("bird", "fast"));
+        }
+
+        private Item add(String name, List<String> tags) {
+            Item item = new Item(ids.incrementAndGet(), name, tags);
+            items.put(item.id(), item);
+            return item;
+        }
+
+        /** A plain return type: offloaded to the default threadpool, as a database call would be. */
+        @Get("/items/{id}")
+        public Item read(int id) {
+            Item item = items.get(id);
+            if (item == null) {
+                throw new HttpException(404, "Item " + id + " does not exist.");
+            }
+            return item;
+        }
+
+        /** Optional and repeated query parameters, still offloaded. */
+        @Get("/items")
+        public List<Item> search(@Query Optional<String> tag, @Query Optional<Integer> limit) {
+            return items.values().stream()
+                    .filter(i -> tag.map(t -> i.tags().contains(t)).orElse(true))
+                    .limit(limit.orElse(100))
+                    .toList();
+        }
+
+        /** A CompletionStage: runs on the event loop and offloads only the blocking part. */
+        @Get("/items/{id}/slow")
+        public CompletionStage<Item> slow(int id, @Query Optional<Integer> ms) {
+            return Concurrency.runInThreadpool(() -> {
+                Thread.sleep(ms.orElse(100));
+                return read(id);
+            });
+        }
+
+        /** A new item from the query string; answers 201 with its location. */
+        @Post("/items")
+        public Response create(@Query String name, @Query List<String> tag) {
+            Item item = add(name, tag);
+            return Response.status(201).header("location", "/items/" + item.id()).body(item);
+        }
+
+        /** A stream pulled from a blocking iterator, one line per item, at the pace of the client. */
+        @Get("/count")
+        public Flow.Publisher<String> count(@Query Optional<Integer> to) {
+            return Concurrency.iterateInThreadpool(
+                    IntStream.rangeClosed(1, to.orElse(10)).mapToObj(i -> i + "\n").iterator());
+        }
+    }
+
+    private DemoApp() {
+    }
+
+    /** Returns the demo app, not yet started. */
+    public static Starling create(int port) {
+        Starling app = Starling.create(c -> c.port(port));
+        app.include(new ItemsApi());
+        app.get("/", request -> "Starling demo: try /items, /items/1, /items/1/slow, /count?to=5, /hello?name=you\n");
+        app.get("/hello", request -> Map.of("message", "Hello, " + request.query("name").orElse("World") + "!"));
+        return app;
+    }
+
+    /** Serves the demo on http://127.0.0.1:8000 until the process is stopped. */
+    public static void main(String[] args) {
+        create(8000).run();
+    }
+}

@@ -1,0 +1,135 @@
+package dev.starling.concurrent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CapacityLimiterTest {
+
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void close() {
+        threads.shutdownNow();
+    }
+
+    @Test
+    void withThreeTokensAndFourTasksAtMostThreeRunAtOnce() throws Exception {
+        CapacityLimiter limiter = CapacityLimiter.create(3);
+        CountDownLatch threeRunning = new CountDownLatch(3);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        List<CompletableFuture<Object>> tasks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            tasks.add(Concurrency.runInExecutor(threads, limiter, () -> {
+                most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                threeRunning.countDown();
+                release.await(10, TimeUnit.SECONDS);
+                running.decrementAndGet();
+                return null;
+            }).toCompletableFuture());
+        }
+        assertThat(threeRunning.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(limiter.borrowedTokens()).isEqualTo(3);
+        assertThat(limiter.waiting()).isEqualTo(1);
+        release.countDown();
+        CompletableFuture.allOf(tasks.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertThat(most).hasValue(3);
+        assertThat(limiter.borrowedTokens()).isZero();
+        assertThat(limiter.acquiredCount()).isEqualTo(4);
+    }
+
+    @Test
+    void raisingTotalTokensWakesAWaiter() throws Exception {
+        CapacityLimiter limiter = CapacityLimiter.create(1);
+        CountDownLatch first = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch second = new CountDownLatch(1);
+        Concurrency.runInExecutor(threads, limiter, () -> {
+            first.countDown();
+            release.await(10, TimeUnit.SECONDS);
+            return null;
+        });
+        assertThat(first.await(5, TimeUnit.SECONDS)).isTrue();
+        var waiter = Concurrency.runInExecutor(threads, limiter, () -> {
+            second.countDown();
+            return null;
+        }).toCompletableFuture();
+        assertThat(limiter.waiting()).isEqualTo(1);
+        limiter.totalTokens(2);
+        assertThat(second.await(5, TimeUnit.SECONDS)).as("the waiter runs while the first task still holds its token")
+                .isTrue();
+        waiter.get(5, TimeUnit.SECONDS);
+        release.countDown();
+    }
+
+    @Test
+    void waitersAreServedFirstInFirstOut() throws Exception {
+        CapacityLimiter limiter = CapacityLimiter.create(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Concurrency.runInExecutor(threads, limiter, () -> {
+            holding.countDown();
+            release.await(10, TimeUnit.SECONDS);
+            return null;
+        });
+        assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+        List<Integer> order = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<Object>> waiters = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            int n = i;
+            waiters.add(Concurrency.runInExecutor(threads, limiter, () -> order.add(n)).toCompletableFuture()
+                    .thenApply(x -> null));
+        }
+        assertThat(limiter.waiting()).isEqualTo(8);
+        release.countDown();
+        CompletableFuture.allOf(waiters.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertThat(order).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+    }
+
+    @Test
+    void zeroTokensIsLegalAndEverythingWaits() throws Exception {
+        CapacityLimiter limiter = CapacityLimiter.create(0);
+        var task = Concurrency.runInExecutor(threads, limiter, () -> "ran").toCompletableFuture();
+        assertThat(limiter.waiting()).isEqualTo(1);
+        assertThat(task).isNotDone();
+        limiter.totalTokens(1);
+        assertThat(task.get(5, TimeUnit.SECONDS)).isEqualTo("ran");
+    }
+
+    @Test
+    void negativeTokensFailWithAClearMessage() {
+        assertThatThrownBy(() -> CapacityLimiter.create(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("A capacity limiter needs zero or more tokens, but -1 were given.");
+        assertThatThrownBy(() -> CapacityLimiter.create(1).totalTokens(-5))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-5");
+        assertThatThrownBy(() -> Threadpool.platform(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aFullWaitingRoomRefusesAtOnce() throws Exception {
+        CapacityLimiter limiter = CapacityLimiter.create(0, 2);
+        Concurrency.runInExecutor(threads, limiter, () -> null);
+        Concurrency.runInExecutor(threads, limiter, () -> null);
+        var refused = Concurrency.runInExecutor(threads, limiter, () -> null).toCompletableFuture();
+        assertThat(refused).isCompletedExceptionally();
+        assertThatThrownBy(refused::join).cause().isInstanceOf(CapacityExceededException.class)
+                .hasMessageContaining("2 tasks already wait");
+        assertThat(limiter.rejectedCount()).isEqualTo(1);
+        assertThat(limiter.waiting()).isEqualTo(2);
+    }
+}

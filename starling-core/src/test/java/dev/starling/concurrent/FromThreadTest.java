@@ -1,0 +1,62 @@
+package dev.starling.concurrent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class FromThreadTest {
+
+    private final TestLoop loop = new TestLoop();
+
+    @AfterEach
+    void close() {
+        loop.close();
+    }
+
+    @Test
+    void fromThreadOnAWorkerRunsOnTheLoopAndReturnsItsValue() throws Exception {
+        String loopName = loop.threadName();
+        List<String> names = loop.on(() -> Concurrency.runInThreadpool(() -> {
+            String worker = Thread.currentThread().getName();
+            String onLoop = Concurrency.fromThread(() -> Thread.currentThread().getName());
+            return List.of(worker, onLoop);
+        })).get(5, TimeUnit.SECONDS);
+        assertThat(names.get(0)).startsWith("starling-worker-");
+        assertThat(names.get(1)).isEqualTo(loopName);
+    }
+
+    @Test
+    void fromThreadPassesTheLoopsExceptionBackToTheWorker() {
+        CompletableFuture<Object> result = loop.on(() -> Concurrency.runInThreadpool(() ->
+                Concurrency.fromThread(() -> {
+                    throw new IllegalArgumentException("bad on the loop");
+                })));
+        assertThatThrownBy(result::join).isInstanceOf(CompletionException.class).cause()
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("bad on the loop");
+    }
+
+    @Test
+    void fromThreadOnALoopThreadFailsAtOnceWithAClearMessage() {
+        CompletableFuture<Object> result = loop.on(() -> {
+            Concurrency.fromThread(() -> "never");
+            return CompletableFuture.completedFuture(null);
+        });
+        assertThatThrownBy(result::join).cause()
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("fromThread was called on the event-loop thread '")
+                .hasMessageContaining("would wait for itself");
+    }
+
+    @Test
+    void fromThreadOnAPlainThreadSaysThereIsNoLoop() {
+        assertThatThrownBy(() -> Concurrency.fromThread(() -> "never"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("there is no loop to go back to");
+    }
+}

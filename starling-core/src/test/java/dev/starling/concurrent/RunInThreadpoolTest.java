@@ -1,0 +1,178 @@
+package dev.starling.concurrent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
+
+class RunInThreadpoolTest {
+
+    private final TestLoop loop = new TestLoop();
+
+    @AfterEach
+    void close() {
+        loop.close();
+    }
+
+    @Test
+    void aValueComesBackFromThePool() throws Exception {
+        String value = Concurrency.runInThreadpool(() -> "hello from " + Thread.currentThread().getName())
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(value).startsWith("hello from starling-worker-");
+    }
+
+    @Test
+    void anExceptionComesBackWithItsTypeAndTheOffloadingCallSite() {
+        CompletableFuture<Object> result = loop.on(() -> Concurrency.runInThreadpool(() -> {
+            throw new IllegalStateException("boom");
+        }));
+        assertThatThrownBy(result::join)
+                .isInstanceOf(CompletionException.class)
+                .cause()
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("boom")
+                .satisfies(e -> {
+                    assertThat(e.getStackTrace()[0].getClassName()).startsWith(RunInThreadpoolTest.class.getName());
+                    assertThat(e.getSuppressed()).hasSize(1);
+                    assertThat(e.getSuppressed()[0].getMessage()).contains("offloaded to 'default' from thread");
+                    assertThat(e.getSuppressed()[0].getStackTrace())
+                            .anySatisfy(f -> assertThat(f.getClassName()).startsWith(TestLoop.class.getName()));
+                });
+    }
+
+    @Test
+    void argumentsAreCapturedLikeKeywordArguments() throws Exception {
+        record Greeting(String name, int times) {
+        }
+        Greeting args = new Greeting("Ada", 3);
+        String value = Concurrency.runInThreadpool(() -> (args.name() + "!").repeat(args.times()))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(value).isEqualTo("Ada!Ada!Ada!");
+    }
+
+    @Test
+    void theCallRunsExactlyOnce() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        CompletionStage<Integer> stage = Concurrency.runInThreadpool(runs::incrementAndGet);
+        assertThat(stage.toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(1);
+        // A second completion path would show up as a second run on a later offload.
+        Concurrency.runInThreadpool(() -> null).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void tenConcurrentCallsGiveTenRuns() throws Exception {
+        CyclicBarrier allRunning = new CyclicBarrier(10);
+        AtomicInteger runs = new AtomicInteger();
+        List<CompletableFuture<Integer>> calls = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            calls.add(Concurrency.runInThreadpool(() -> {
+                allRunning.await(10, TimeUnit.SECONDS);
+                return runs.incrementAndGet();
+            }).toCompletableFuture());
+        }
+        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertThat(runs).hasValue(10);
+        assertThat(calls).extracting(CompletableFuture::join).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    }
+
+    @Test
+    void theContinuationRunsOnTheLoopThreadThatOffloaded() throws Exception {
+        String loopName = loop.threadName();
+        CompletableFuture<List<String>> threads = loop.on(() -> {
+            String caller = Thread.currentThread().getName();
+            return Concurrency.runInThreadpool(() -> Thread.currentThread().getName())
+                    .thenApply(worker -> List.of(caller, worker, Thread.currentThread().getName()));
+        });
+        List<String> names = threads.get(5, TimeUnit.SECONDS);
+        assertThat(names.get(0)).isEqualTo(loopName);
+        assertThat(names.get(1)).startsWith("starling-worker-");
+        assertThat(names.get(2)).isEqualTo(loopName);
+    }
+
+    @Test
+    void runInExecutorWithNullUsesTheDefaultThreadpool() throws Exception {
+        String name = Concurrency.runInExecutor(null, () -> Thread.currentThread().getName())
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(name).startsWith("starling-worker-");
+    }
+
+    @Test
+    void runInExecutorRunsOnTheGivenExecutorAndCompletesOnTheLoop() throws Exception {
+        ExecutorService mine = Executors.newSingleThreadExecutor(r -> new Thread(r, "my-executor"));
+        try {
+            String loopName = loop.threadName();
+            List<String> names = loop.on(() -> Concurrency.runInExecutor(mine, () -> Thread.currentThread().getName())
+                    .thenApply(worker -> List.of(worker, Thread.currentThread().getName()))).get(5, TimeUnit.SECONDS);
+            assertThat(names).containsExactly("my-executor", loopName);
+        } finally {
+            mine.shutdownNow();
+        }
+    }
+
+    static final ContextKey<String> TENANT = ContextKey.create("tenant");
+
+    @Test
+    void theWorkerSeesTheCallersContextAndItsChangesDoNotFlowBack() throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
+        Map<String, Object> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        loop.on(() -> {
+            TENANT.set("acme");
+            MDC.put("request-id", "r-42");
+            try {
+                return Concurrency.runInThreadpool(() -> {
+                    seen.put("tenant on worker", TENANT.get().orElse("none"));
+                    seen.put("mdc on worker", String.valueOf(MDC.get("request-id")));
+                    TENANT.set("changed on worker");
+                    MDC.put("request-id", "changed");
+                    return null;
+                }).thenApply(v -> {
+                    seen.put("tenant after", TENANT.get().orElse("none"));
+                    seen.put("mdc after", String.valueOf(MDC.get("request-id")));
+                    done.countDown();
+                    return v;
+                });
+            } finally {
+                TENANT.remove();
+                MDC.remove("request-id");
+            }
+        });
+        assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).containsEntry("tenant on worker", "acme").containsEntry("mdc on worker", "r-42");
+        // The continuation runs after the loop task restored its own (empty) context: nothing leaked back.
+        assertThat(seen).containsEntry("tenant after", "none").containsEntry("mdc after", "null");
+        // The worker thread is clean for the next task.
+        assertThat(Concurrency.runInThreadpool(() -> TENANT.get().orElse("none") + "/" + MDC.get("request-id"))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo("none/null");
+    }
+
+    @Test
+    void aValueSetBeforeTheOffloadIsSeenAndTheCallersValueIsUnchangedAfter() throws Exception {
+        TENANT.set("outer");
+        try {
+            String onWorker = Concurrency.runInThreadpool(() -> {
+                String seen = TENANT.get().orElse("none");
+                TENANT.set("inner");
+                return seen;
+            }).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(onWorker).isEqualTo("outer");
+            assertThat(TENANT.get()).hasValue("outer");
+        } finally {
+            TENANT.remove();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.starling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ShutdownTest {
+
+    @Test
+    void shutdownWaitsForInFlightRequests() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Http http = Http.serve(app -> app.get("/work", r -> {
+            started.countDown();
+            release.await(30, TimeUnit.SECONDS);
+            return "finished";
+        }));
+        int port = http.app.port();
+        var response = http.client.sendAsync(HttpRequest.newBuilder(http.uri("/work")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> http.app.stop(Duration.ofSeconds(20)));
+        // New connections are refused once shutdown has begun.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        boolean refused = false;
+        while (!refused && System.nanoTime() < deadline) {
+            try (Socket ignored = new Socket("127.0.0.1", port)) {
+                Thread.onSpinWait();
+            } catch (IOException e) {
+                refused = true;
+            }
+        }
+        assertThat(refused).isTrue();
+        assertThat(stopping).as("stop waits for the request in flight").isNotDone();
+        release.countDown();
+        HttpResponse<String> answer = response.get(10, TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo("finished");
+        assertThat(answer.headers().firstValue("connection")).hasValue("close");
+        stopping.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void afterTheGracePeriodRemainingWorkIsInterrupted() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        Http http = Http.serve(app -> app.get("/stuck", r -> {
+            started.countDown();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+            return "never";
+        }));
+        var response = http.client.sendAsync(HttpRequest.newBuilder(http.uri("/stuck")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        http.app.stop(Duration.ofMillis(200));
+        assertThat(interrupted.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> response.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
+    }
+
+    @Test
+    void stopIsIdempotentAndAnUnstartedAppStopsCleanly() {
+        Starling never = Starling.create(c -> c.port(0));
+        never.stop();
+        never.stop();
+        Http http = Http.serve(app -> app.get("/", r -> "x"));
+        http.app.stop();
+        http.app.stop();
+    }
+}

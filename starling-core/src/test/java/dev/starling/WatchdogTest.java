@@ -1,0 +1,78 @@
+package dev.starling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class WatchdogTest {
+
+    private final Logger logger = (Logger) LoggerFactory.getLogger("dev.starling.watchdog");
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+
+    @BeforeEach
+    void capture() {
+        logged.start();
+        logger.addAppender(logged);
+    }
+
+    @AfterEach
+    void release() {
+        logger.detachAppender(logged);
+    }
+
+    /** Blocks the calling loop for at least 300 ms, and past that until the watchdog has spoken (at most 10 s). */
+    private static void blockLoop(Starling app) throws InterruptedException {
+        Thread.sleep(300);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (app.blockedLoopCount() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void aHandlerThatBlocksTheLoopFor300msProducesExactlyOneWarningNamingItsRoute() {
+        Starling[] self = new Starling[1];
+        try (Http http = Http.serve(app -> {
+            self[0] = app;
+            app.getAsync("/blocking", r -> {
+                blockLoop(self[0]);
+                return CompletableFuture.completedFuture("done");
+            });
+            app.getAsync("/fast", r -> CompletableFuture.completedFuture("fast"));
+        })) {
+            assertThat(http.get("/blocking").body()).isEqualTo("done");
+            assertThat(http.get("/fast").body()).isEqualTo("fast");
+            assertThat(http.app.blockedLoopCount()).isEqualTo(1);
+            assertThat(logged.list).hasSize(1);
+            ILoggingEvent warning = logged.list.get(0);
+            assertThat(warning.getLevel()).isEqualTo(Level.WARN);
+            assertThat(warning.getFormattedMessage())
+                    .contains("GET /blocking")
+                    .contains("starling-loop-")
+                    .containsPattern("for \\d+ ms \\(threshold 100 ms\\)");
+            String stack = ThrowableProxyUtil.asString(warning.getThrowableProxy());
+            assertThat(stack).contains("java.lang.Thread.sleep").contains(WatchdogTest.class.getName());
+        }
+    }
+
+    @Test
+    void anOffloadedHandlerThatBlocksIsNotReported() {
+        try (Http http = Http.serve(app -> app.get("/sleepy", r -> {
+            Thread.sleep(300);
+            return "slept";
+        }))) {
+            assertThat(http.get("/sleepy").body()).isEqualTo("slept");
+            assertThat(http.app.blockedLoopCount()).isZero();
+            assertThat(logged.list).isEmpty();
+        }
+    }
+}

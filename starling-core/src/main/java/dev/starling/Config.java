@@ -22,6 +22,7 @@ import java.util.concurrent.Executor;
  *   <tr><td>pipelined requests waiting on one connection</td><td>16, then reading pauses</td></tr>
  *   <tr><td>idle connection timeout</td><td>60 s</td></tr>
  *   <tr><td>blocked-loop warning</td><td>after 100 ms</td></tr>
+ *   <tr><td>stuck worker-task warning</td><td>after 60 s</td></tr>
  *   <tr><td>shutdown grace period</td><td>30 s</td></tr>
  * </table>
  *
@@ -45,6 +46,7 @@ public final class Config {
     private final Duration idleTimeout;
     private final Duration blockedLoopThreshold;
     private final boolean watchdog;
+    private final Duration stuckTaskThreshold;
     private final Duration shutdownGrace;
 
     private Config(Builder b) {
@@ -62,6 +64,7 @@ public final class Config {
         this.idleTimeout = b.idleTimeout;
         this.blockedLoopThreshold = b.blockedLoopThreshold;
         this.watchdog = b.watchdog;
+        this.stuckTaskThreshold = b.stuckTaskThreshold;
         this.shutdownGrace = b.shutdownGrace;
     }
 
@@ -145,6 +148,11 @@ public final class Config {
         return watchdog;
     }
 
+    /** Returns how long an offloaded task may run before the watchdog reports it as stuck. */
+    public Duration stuckTaskThreshold() {
+        return stuckTaskThreshold;
+    }
+
     /** Returns how long shutdown waits for in-flight requests. */
     public Duration shutdownGrace() {
         return shutdownGrace;
@@ -166,6 +174,7 @@ public final class Config {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration blockedLoopThreshold = Duration.ofMillis(100);
         private boolean watchdog = true;
+        private Duration stuckTaskThreshold = Duration.ofSeconds(60);
         private Duration shutdownGrace = Duration.ofSeconds(30);
 
         private Builder() {
@@ -269,6 +278,12 @@ public final class Config {
         /** Turns the blocked-loop watchdog on or off. */
         public Builder watchdog(boolean on) {
             this.watchdog = on;
+            return this;
+        }
+
+        /** Sets how long an offloaded task may run on a platform worker before the watchdog reports it. */
+        public Builder stuckTaskThreshold(Duration threshold) {
+            this.stuckTaskThreshold = positive("stuckTaskThreshold", threshold);
             return this;
         }
 

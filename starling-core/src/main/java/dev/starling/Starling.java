@@ -99,6 +99,9 @@ public interface Starling extends AutoCloseable {
     /** Returns how many times the watchdog saw user code block an event loop. */
     long blockedLoopCount();
 
+    /** Returns how many times the watchdog saw an offloaded task run past the stuck-task threshold. */
+    long stuckTaskCount();
+
     /**
      * Stops accepting connections, lets in-flight requests finish for up to {@code grace}, then cancels
      * what remains and shuts the pools and loops down; returns when that is done.

@@ -75,4 +75,31 @@ class WatchdogTest {
             assertThat(logged.list).isEmpty();
         }
     }
+
+    @Test
+    void aWorkerTaskRunningPastTheStuckThresholdIsReportedOnceWithItsRoute() {
+        Starling[] self = new Starling[1];
+        try (Http http = Http.serve(c -> c.stuckTaskThreshold(java.time.Duration.ofMillis(200)), app -> {
+            self[0] = app;
+            app.get("/stuck", r -> {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (self[0].stuckTaskCount() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                Thread.sleep(300);
+                return "unstuck";
+            });
+        })) {
+            assertThat(http.get("/stuck").body()).isEqualTo("unstuck");
+            assertThat(http.app.stuckTaskCount()).isEqualTo(1);
+            assertThat(http.app.blockedLoopCount()).isZero();
+            assertThat(logged.list).hasSize(1);
+            assertThat(logged.list.get(0).getFormattedMessage())
+                    .startsWith("Worker starling-worker-")
+                    .contains("GET /stuck")
+                    .contains("holds a threadpool token");
+            assertThat(ThrowableProxyUtil.asString(logged.list.get(0).getThrowableProxy()))
+                    .contains(WatchdogTest.class.getName());
+        }
+    }
 }

@@ -68,7 +68,7 @@ public final class App implements Starling, Server {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile State state = State.NEW;
     private volatile boolean draining;
-    private Watchdog watchdog;
+    private final Watchdog watchdog;
     private EventLoopGroup group;
     private Channel serverChannel;
     private ChannelGroup channels;
@@ -76,12 +76,14 @@ public final class App implements Starling, Server {
 
     public App(Config config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.defaultPool = WorkerPool.create("default", config.threadpool());
-        this.virtualPool = WorkerPool.create("virtual", config.virtualThreads());
+        this.watchdog = config.watchdog()
+                ? new Watchdog(config.blockedLoopThreshold(), config.stuckTaskThreshold()) : null;
+        this.defaultPool = WorkerPool.create("default", config.threadpool(), watchdog);
+        this.virtualPool = WorkerPool.create("virtual", config.virtualThreads(), watchdog);
         config.pools().forEach((name, spec) -> named.put(name, WorkerPool.create(name,
                 spec.namePrefix().equals(Threadpool.platform(1).namePrefix())
                         || spec.namePrefix().equals(Threadpool.virtual(1).namePrefix())
-                        ? spec.namePrefix("starling-" + name + "-") : spec)));
+                        ? spec.namePrefix("starling-" + name + "-") : spec, watchdog)));
         config.executors().forEach((name, executor) -> named.put(name, WorkerPool.wrap(name, executor, null)));
     }
 
@@ -230,7 +232,8 @@ public final class App implements Starling, Server {
             if (route.onLoop()) {
                 exchange.respond(route.invoker().invoke(exchange, args));
             } else {
-                OffloadTask<Object> task = route.pool().submit(() -> call(route, exchange, args), defaultPool);
+                OffloadTask<Object> task = route.pool().submit(() -> call(route, exchange, args), defaultPool,
+                        false);
                 task.whenComplete((result, error) -> {
                     if (error != null) {
                         exchange.fail(error);
@@ -300,8 +303,7 @@ public final class App implements Starling, Server {
             if (state != State.NEW) {
                 throw new IllegalStateException("This app has already been started; an app starts once.");
             }
-            if (config.watchdog()) {
-                watchdog = new Watchdog(config.blockedLoopThreshold());
+            if (watchdog != null) {
                 watchdog.start();
             }
             boolean epoll = Epoll.isAvailable();
@@ -369,6 +371,11 @@ public final class App implements Starling, Server {
     @Override
     public long blockedLoopCount() {
         return watchdog == null ? 0 : watchdog.blockedCount();
+    }
+
+    @Override
+    public long stuckTaskCount() {
+        return watchdog == null ? 0 : watchdog.stuckCount();
     }
 
     @Override

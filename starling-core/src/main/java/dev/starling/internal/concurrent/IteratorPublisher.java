@@ -101,7 +101,7 @@ public final class IteratorPublisher<T> implements Flow.Publisher<T> {
         }
 
         private void pull() {
-            OffloadTask<Object> task = pool.submit(this::next, home);
+            OffloadTask<Object> task = pool.submit(this::next, home, false);
             lock.lock();
             try {
                 if (!task.isDone()) {

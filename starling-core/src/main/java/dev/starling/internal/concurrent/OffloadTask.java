@@ -50,14 +50,15 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     private volatile int state;
     private volatile Thread runner;
 
-    OffloadTask(Callable<? extends T> fn, WorkerPool pool, WorkerPool home, EventExecutor loop) {
+    OffloadTask(Callable<? extends T> fn, WorkerPool pool, WorkerPool home, EventExecutor loop,
+                boolean captureCallSite) {
         this.fn = fn;
         this.pool = pool;
         this.home = home;
         this.loop = loop;
         this.context = Context.current();
         this.mdc = MDC.getCopyOfContextMap();
-        this.callSite = CAPTURE_CALL_SITE ? new OffloadedFrom(Thread.currentThread().getName(), pool.name()) : null;
+        this.callSite = captureCallSite && CAPTURE_CALL_SITE ? new OffloadedFrom(Thread.currentThread().getName(), pool.name()) : null;
     }
 
     /** Returns the task running on the current thread, or null. */
@@ -144,11 +145,19 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         OffloadTask<?> previousTask = CURRENT.get();
         CURRENT.set(this);
         Map<String, String> previousMdc = mdc == null && !(thread instanceof WorkerThread) ? null : swapMdc(mdc);
+        WorkerThread worker = thread instanceof WorkerThread w ? w : null;
+        if (worker != null) {
+            Scope scope = context.scope();
+            worker.began(scope == null ? "work offloaded to '" + pool.name() + "'" : scope.routeName());
+        }
         try {
             value = fn.call();
         } catch (Throwable t) {
             error = t;
         } finally {
+            if (worker != null) {
+                worker.ended();
+            }
             if (mdc != null || thread instanceof WorkerThread) {
                 swapMdc(previousMdc);
             }

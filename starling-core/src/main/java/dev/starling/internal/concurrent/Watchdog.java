@@ -17,13 +17,18 @@ public final class Watchdog {
     private static final int MAX_FRAMES = 40;
 
     private final long thresholdNanos;
+    private final long stuckNanos;
     private final CopyOnWriteArrayList<LoopProbe> probes = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<WorkerThread> workers = new CopyOnWriteArrayList<>();
     private final AtomicLong blocked = new AtomicLong();
+    private final AtomicLong stuck = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
 
-    public Watchdog(Duration threshold) {
+    /** Watches loops against {@code threshold} and platform workers against {@code stuckThreshold}. */
+    public Watchdog(Duration threshold, Duration stuckThreshold) {
         this.thresholdNanos = threshold.toNanos();
+        this.stuckNanos = stuckThreshold.toNanos();
         this.thread = new Thread(this::loop, "starling-watchdog");
         thread.setDaemon(true);
     }
@@ -41,6 +46,15 @@ public final class Watchdog {
         probes.add(probe);
     }
 
+    void watch(WorkerThread worker) {
+        workers.add(worker);
+    }
+
+    /** Returns how many times a worker task was seen running past the stuck-task threshold. */
+    public long stuckCount() {
+        return stuck.get();
+    }
+
     /** Returns how many times user code was seen blocking a loop. */
     public long blockedCount() {
         return blocked.get();
@@ -53,6 +67,13 @@ public final class Watchdog {
             long now = System.nanoTime();
             for (LoopProbe probe : probes) {
                 check(probe, now);
+            }
+            for (WorkerThread worker : workers) {
+                if (!worker.isAlive()) {
+                    workers.remove(worker);
+                } else {
+                    check(worker, now);
+                }
             }
         }
     }
@@ -75,6 +96,22 @@ public final class Watchdog {
                         + "plain (offloaded) handler or runInThreadpool. The loop is at:",
                 probe.thread().getName(), route == null ? "user code" : "route " + route,
                 (now - entered) / 1_000_000, thresholdNanos / 1_000_000, where);
+    }
+
+    private void check(WorkerThread worker, long now) {
+        long started = worker.taskStartedAt();
+        if (started == 0L || started == worker.reportedFor || now - started < stuckNanos) {
+            return;
+        }
+        StackTraceElement[] stack = worker.getStackTrace();
+        if (worker.taskStartedAt() != started) {
+            return;
+        }
+        worker.reportedFor = started;
+        stuck.incrementAndGet();
+        LOG.warn("Worker {} has been running {} for {} s (threshold {} s); it holds a threadpool token all along. "
+                        + "The worker is at:", worker.getName(), worker.taskName(), (now - started) / 1_000_000_000L,
+                stuckNanos / 1_000_000_000L, new BlockedLoop(stack));
     }
 
     /** Carries the loop thread's stack into the log line. */

@@ -34,6 +34,11 @@ public final class WorkerPool {
 
     /** Creates the threads and limiter that {@code spec} describes; the pool owns its threads. */
     public static WorkerPool create(String name, Threadpool spec) {
+        return create(name, spec, null);
+    }
+
+    /** Creates the pool; its platform threads report stuck tasks to {@code watchdog} (may be null). */
+    public static WorkerPool create(String name, Threadpool spec, Watchdog watchdog) {
         ExecutorService threads;
         if (spec.isVirtual()) {
             threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(spec.namePrefix(), 1).factory());
@@ -41,7 +46,7 @@ public final class WorkerPool {
             // Threads come and go on demand; the limiter, not the executor, bounds how many run.
             ThreadPoolExecutor tpe = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
                     spec.idleTimeout().toNanos(), TimeUnit.NANOSECONDS, new SynchronousQueue<>(),
-                    WorkerThread.factory(spec.namePrefix()));
+                    WorkerThread.factory(spec.namePrefix(), watchdog));
             threads = tpe;
         }
         return new WorkerPool(name, threads, new DefaultCapacityLimiter(spec.tokens(), spec.maxWaiting()),
@@ -60,7 +65,16 @@ public final class WorkerPool {
 
     /** Same as {@link #submit(Callable)}, with the default pool of the caller already known. */
     public <T> OffloadTask<T> submit(Callable<? extends T> fn, WorkerPool home) {
-        OffloadTask<T> task = new OffloadTask<>(Objects.requireNonNull(fn, "fn"), this, home, Loops.current());
+        return submit(fn, home, true);
+    }
+
+    /**
+     * Starts {@code fn}; {@code callSite} says whether a failure should carry the caller's stack, which is
+     * worth its cost for user code and worthless for the framework's own dispatch.
+     */
+    public <T> OffloadTask<T> submit(Callable<? extends T> fn, WorkerPool home, boolean callSite) {
+        OffloadTask<T> task = new OffloadTask<>(Objects.requireNonNull(fn, "fn"), this, home, Loops.current(),
+                callSite);
         task.start();
         return task;
     }

@@ -73,8 +73,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
             Exchange exchange = new Exchange(this, ctx, request.method().name(), request.uri(), request.headers(),
-                    ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request),
-                    String.valueOf(ctx.channel().remoteAddress()));
+                    ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request));
             if (current == null) {
                 begin(exchange);
             } else {

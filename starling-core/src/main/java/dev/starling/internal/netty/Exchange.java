@@ -51,7 +51,6 @@ public final class Exchange implements Request, Scope {
     private final byte[] body;
     private final boolean keepAlive;
     private final boolean head;
-    private final String remote;
     private String routeName = "(no route)";
     private List<String> pathNames = List.of();
     private String[] pathValues = NO_VALUES;
@@ -62,7 +61,7 @@ public final class Exchange implements Request, Scope {
     private Stream stream;
 
     Exchange(ConnectionHandler connection, ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers,
-             byte[] body, boolean keepAlive, String remote) {
+             byte[] body, boolean keepAlive) {
         this.connection = connection;
         this.ctx = ctx;
         this.method = method;
@@ -71,7 +70,6 @@ public final class Exchange implements Request, Scope {
         this.body = body;
         this.keepAlive = keepAlive;
         this.head = method.equals("HEAD");
-        this.remote = remote;
     }
 
     /** Records the matched route: its name for logs and the path values in template order. */
@@ -172,7 +170,7 @@ public final class Exchange implements Request, Scope {
 
     @Override
     public String remoteAddress() {
-        return remote;
+        return String.valueOf(ctx.channel().remoteAddress());
     }
 
     @Override

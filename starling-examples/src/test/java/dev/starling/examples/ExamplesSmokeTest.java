@@ -1,0 +1,59 @@
+package dev.starling.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.starling.Starling;
+import dev.starling.examples.bench.BenchApp;
+import dev.starling.examples.demo.DemoApp;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+class ExamplesSmokeTest {
+
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private HttpResponse<String> get(Starling app, String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theBenchAppServesTheSixWorkloadEndpointsExactly() throws Exception {
+        try (Starling app = BenchApp.create(0).start()) {
+            String text = "text/plain; charset=utf-8";
+            assertBody(get(app, "/hello/async"), "Hello, World!", text);
+            assertBody(get(app, "/hello/sync"), "Hello, World!", text);
+            assertBody(get(app, "/sleep/sync?ms=10"), "slept", text);
+            assertBody(get(app, "/sleep/offload?ms=10"), "slept", text);
+            assertBody(get(app, "/items/42?q=abc"), "{\"id\":42,\"q\":\"abc\",\"tags\":[\"a\",\"b\",\"c\"]}",
+                    "application/json");
+            assertBody(get(app, "/cpu/sync?n=2000"),
+                    "c9b15adbe11c15dcc993de3b99b9a8deb7004a56fd8e45983ba3e43b46959e38", text);
+        }
+    }
+
+    private static void assertBody(HttpResponse<String> response, String body, String type) {
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(body);
+        assertThat(response.headers().firstValue("content-type")).hasValue(type);
+        assertThat(response.headers().firstValue("content-length")).hasValue(String.valueOf(body.length()));
+    }
+
+    @Test
+    void theDemoAppAnswersItsRoutes() throws Exception {
+        try (Starling app = DemoApp.create(0).start()) {
+            assertThat(get(app, "/").body()).startsWith("Starling demo");
+            assertThat(get(app, "/items/1").body()).isEqualTo("{\"id\":1,\"name\":\"starling\",\"tags\":[\"bird\",\"loud\"]}");
+            assertThat(get(app, "/items/99").statusCode()).isEqualTo(404);
+            assertThat(get(app, "/items?tag=fast").body()).contains("swift").doesNotContain("starling");
+            assertThat(get(app, "/items/2/slow?ms=5").body()).contains("swift");
+            assertThat(get(app, "/count?to=3").body()).isEqualTo("1\n2\n3\n");
+            assertThat(get(app, "/hello?name=Ada").body()).isEqualTo("{\"message\":\"Hello, Ada!\"}");
+            assertThat(get(app, "/items/abc").statusCode()).isEqualTo(422);
+        }
+    }
+}

@@ -36,7 +36,9 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -92,6 +94,7 @@ public final class App implements Starling, Server {
     @Override
     public Starling include(Object api) {
         Objects.requireNonNull(api, "api");
+        List<Route> routes = new ArrayList<>();
         for (MethodRoutes.Declared d : MethodRoutes.read(api)) {
             WorkerPool pool = switch (d.where()) {
                 case LOOP -> null;
@@ -108,7 +111,19 @@ public final class App implements Starling, Server {
                     yield p;
                 }
             };
-            add(new Route(d.httpMethod(), d.template(), d.name(), pool, d.binder(), d.invoker()));
+            routes.add(new Route(d.httpMethod(), d.template(), d.name(), pool, d.binder(), d.invoker()));
+        }
+        Router<Route> trial = router.copy();
+        for (Route r : routes) {
+            try {
+                trial.add(r.method(), r.template(), r);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("The route " + r.name() + " cannot be added: " + e.getMessage()
+                        + ".");
+            }
+        }
+        for (Route r : routes) {
+            add(r);
         }
         return this;
     }
@@ -235,10 +250,16 @@ public final class App implements Starling, Server {
                 OffloadTask<Object> task = route.pool().submit(() -> call(route, exchange, args), defaultPool,
                         false);
                 task.whenComplete((result, error) -> {
-                    if (error != null) {
-                        exchange.fail(error);
-                    } else {
-                        exchange.respond(result);
+                    try {
+                        if (error != null) {
+                            exchange.fail(error);
+                        } else {
+                            exchange.respond(result);
+                        }
+                    } catch (Throwable t) {
+                        // A stage swallows what its callbacks throw; a lost response would hang the client.
+                        LOG.error("{} could not send its response", route.name(), t);
+                        exchange.abort();
                     }
                 });
             }

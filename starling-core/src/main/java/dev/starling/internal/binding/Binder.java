@@ -56,14 +56,13 @@ public final class Binder {
     public static Binder of(Method method, List<String> pathNames) {
         Parameter[] declared = method.getParameters();
         Param[] params = new Param[declared.length];
-        List<String> unbound = new ArrayList<>(pathNames);
         for (int i = 0; i < declared.length; i++) {
-            params[i] = param(method, declared[i], pathNames, unbound);
+            params[i] = param(method, declared[i], pathNames);
         }
         return new Binder(params);
     }
 
-    private static Param param(Method method, Parameter p, List<String> pathNames, List<String> unbound) {
+    private static Param param(Method method, Parameter p, List<String> pathNames) {
         if (p.getType() == Request.class) {
             return (request, errors) -> request;
         }
@@ -86,7 +85,6 @@ public final class Binder {
                 throw new IllegalArgumentException(where(method, p) + " is bound to the path parameter '" + name
                         + "', but the path template has " + (pathNames.isEmpty() ? "no parameters" : pathNames) + ".");
             }
-            unbound.remove(name);
             Converters.Converter converter = Converters.forType(p.getType());
             if (converter == null) {
                 throw new IllegalArgumentException(where(method, p) + " is a path parameter of type "

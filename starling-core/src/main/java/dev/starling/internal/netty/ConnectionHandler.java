@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -33,6 +35,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final int maxPipelined;
     private final int maxLine;
     private final int maxHeaders;
+    private final int maxBody;
     private final ArrayDeque<Exchange> pending = new ArrayDeque<>(2);
     private ChannelHandlerContext ctx;
     private Exchange current;
@@ -40,7 +43,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean http10;
     private boolean closeWhenIdle;
 
-    ConnectionHandler(Server server, int maxPipelined, int maxLine, int maxHeaders) {
+    ConnectionHandler(Server server, int maxPipelined, int maxLine, int maxHeaders, int maxBody) {
+        this.maxBody = maxBody;
         this.server = server;
         this.maxPipelined = maxPipelined;
         this.maxLine = maxLine;
@@ -71,6 +75,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 reject(request.decoderResult().cause());
                 return;
             }
+            HttpVersion version = request.protocolVersion();
+            if (!version.protocolName().equals("HTTP") || version.majorVersion() != 1) {
+                FullHttpResponse refused = Results.error(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                        version.text() + " is not supported; send HTTP/1.1.", server.json());
+                HttpUtil.setContentLength(refused, refused.content().readableBytes());
+                refused.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                ctx.channel().config().setAutoRead(false);
+                if (current == null) {
+                    ctx.writeAndFlush(refused).addListener(ChannelFutureListener.CLOSE);
+                } else if (rejectAfter == null) {
+                    rejectAfter = refused;
+                } else {
+                    refused.release();
+                }
+                return;
+            }
             http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
             Exchange exchange = new Exchange(this, ctx, request.method().name(), request.uri(), request.headers(),
                     ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request));
@@ -93,11 +113,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (cause instanceof TooLongHttpLineException) {
             response = Results.error(HttpResponseStatus.REQUEST_URI_TOO_LONG,
                     "The request line is longer than " + maxLine + " bytes.", json);
+        } else if (cause instanceof TooLongHttpContentException) {
+            response = Results.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "The request body is larger than the limit of " + maxBody + " bytes.", json);
         } else if (cause instanceof TooLongHttpHeaderException) {
             response = Results.error(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                     "The request headers are larger than " + maxHeaders + " bytes.", json);
         } else {
-            String why = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
+            String why = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage().replaceAll("[.\\s]+$", "");
             response = Results.error(HttpResponseStatus.BAD_REQUEST, "The request is not valid HTTP/1.1" + why + ".",
                     json);
         }
@@ -198,7 +221,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        if (cause instanceof IOException || cause instanceof DecoderException) {
             LOG.debug("Connection {} failed: {}", ctx.channel(), cause.toString());
         } else {
             LOG.warn("Connection {} failed and is closed.", ctx.channel(), cause);

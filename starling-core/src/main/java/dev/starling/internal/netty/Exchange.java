@@ -20,15 +20,16 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,15 @@ public final class Exchange implements Request, Scope {
 
     private static final Logger LOG = LoggerFactory.getLogger("dev.starling.errors");
     private static final String[] NO_VALUES = new String[0];
+    private static final VarHandle TASKS;
+
+    static {
+        try {
+            TASKS = MethodHandles.lookup().findVarHandle(Exchange.class, "tasks", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final ConnectionHandler connection;
     private final ChannelHandlerContext ctx;
@@ -57,7 +67,8 @@ public final class Exchange implements Request, Scope {
     private QueryStringDecoder query;
     private volatile boolean cancelled;
     private boolean responded;
-    private final Set<OffloadTask<?>> tasks = ConcurrentHashMap.newKeySet(2);
+    /** The request's offloaded tasks: null, one task, or an array; updated by CAS since workers add to it too. */
+    private volatile Object tasks;
     private Stream stream;
 
     Exchange(ConnectionHandler connection, ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers,
@@ -113,7 +124,7 @@ public final class Exchange implements Request, Scope {
 
     @Override
     public String path() {
-        return decoder().path();
+        return new QueryStringDecoder(rawPath()).path();
     }
 
     @Override
@@ -182,7 +193,23 @@ public final class Exchange implements Request, Scope {
 
     @Override
     public void track(OffloadTask<?> task) {
-        tasks.add(task);
+        for (;;) {
+            Object current = tasks;
+            Object next;
+            if (current == null) {
+                next = task;
+            } else if (current instanceof OffloadTask<?> one) {
+                next = new OffloadTask<?>[] {one, task};
+            } else {
+                OffloadTask<?>[] many = (OffloadTask<?>[]) current;
+                OffloadTask<?>[] grown = Arrays.copyOf(many, many.length + 1);
+                grown[many.length] = task;
+                next = grown;
+            }
+            if (TASKS.compareAndSet(this, current, next)) {
+                break;
+            }
+        }
         if (cancelled) {
             task.cancel(true);
         }
@@ -190,7 +217,27 @@ public final class Exchange implements Request, Scope {
 
     @Override
     public void untrack(OffloadTask<?> task) {
-        tasks.remove(task);
+        for (;;) {
+            Object current = tasks;
+            Object next;
+            if (current == task) {
+                next = null;
+            } else if (current instanceof OffloadTask<?>[] many) {
+                int i = Arrays.asList(many).indexOf(task);
+                if (i < 0) {
+                    return;
+                }
+                OffloadTask<?>[] shrunk = new OffloadTask<?>[many.length - 1];
+                System.arraycopy(many, 0, shrunk, 0, i);
+                System.arraycopy(many, i + 1, shrunk, i, many.length - i - 1);
+                next = shrunk.length == 1 ? shrunk[0] : shrunk;
+            } else {
+                return;
+            }
+            if (TASKS.compareAndSet(this, current, next)) {
+                return;
+            }
+        }
     }
 
     @Override
@@ -201,8 +248,13 @@ public final class Exchange implements Request, Scope {
     /** The client is gone: cancel offloaded work and stop the stream; nothing more is written. */
     void cancel() {
         cancelled = true;
-        for (OffloadTask<?> task : tasks) {
-            task.cancel(true);
+        Object current = tasks;
+        if (current instanceof OffloadTask<?> one) {
+            one.cancel(true);
+        } else if (current instanceof OffloadTask<?>[] many) {
+            for (OffloadTask<?> task : many) {
+                task.cancel(true);
+            }
         }
         Stream s = stream;
         if (s != null) {
@@ -260,7 +312,8 @@ public final class Exchange implements Request, Scope {
         var json = connection.server().json();
         FullHttpResponse response;
         if (e instanceof HttpException http) {
-            response = Results.error(HttpResponseStatus.valueOf(http.status()), http.detail(), json);
+            HttpResponseStatus status = HttpResponseStatus.valueOf(http.status());
+            response = Results.error(status, http.detail() != null ? http.detail() : status.reasonPhrase(), json);
             for (Map.Entry<String, String> h : http.headers().entrySet()) {
                 response.headers().set(h.getKey(), h.getValue());
             }
@@ -284,7 +337,13 @@ public final class Exchange implements Request, Scope {
     void write(FullHttpResponse response) {
         responded = true;
         boolean close = !keepAlive || connection.server().draining();
-        HttpUtil.setContentLength(response, response.content().readableBytes());
+        int status = response.status().code();
+        if (status == 204 || status == 304 || status < 200) {
+            // These statuses never have a body, and RFC 9110 forbids content-length on 204.
+            response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        } else {
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+        }
         if (head) {
             response.content().release();
             response = response.replace(Unpooled.EMPTY_BUFFER);
@@ -396,14 +455,17 @@ public final class Exchange implements Request, Scope {
             headersSent = true;
             HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, Results.streamType(first));
-            HttpUtil.setTransferEncodingChunked(response, true);
-            setConnection(response, !keepAlive || connection.server().draining());
+            boolean http10 = connection.http10();
+            if (!http10) {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            }
+            setConnection(response, http10 || !keepAlive || connection.server().draining());
             ctx.write(response);
         }
 
         private void end() {
             finished = true;
-            boolean close = !keepAlive || connection.server().draining();
+            boolean close = connection.http10() || !keepAlive || connection.server().draining();
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
                     .addListener(f -> connection.finished(Exchange.this, close || !f.isSuccess()));
         }
@@ -424,6 +486,16 @@ public final class Exchange implements Request, Scope {
                 ctx.executor().execute(r);
             }
         }
+    }
+
+    /** Something went wrong while answering: close the connection rather than leave the client waiting. */
+    public void abort() {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(this::abort);
+            return;
+        }
+        responded = true;
+        ctx.close();
     }
 
     /** The socket can take more: resume a paused stream. */

@@ -1,20 +1,28 @@
 package dev.starling.internal.netty;
 
 import dev.starling.Config;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
@@ -43,11 +51,11 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("codec", new HttpServerCodec(decoder))
                 .addLast("body", new BodyLimit(config.maxBodySize(), server))
                 .addLast("handler", new ConnectionHandler(server, config.maxPipelinedRequests(),
-                        config.maxRequestLineLength(), config.maxHeaderSize()));
+                        config.maxRequestLineLength(), config.maxHeaderSize(), config.maxBodySize()));
     }
 
     /** Asks the connection to close now when idle, else after its current response; safe from any thread. */
-    public static void closeWhenIdle(io.netty.channel.Channel channel) {
+    public static void closeWhenIdle(Channel channel) {
         channel.eventLoop().execute(() -> {
             ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
             if (handler != null) {
@@ -64,19 +72,34 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         private final Server server;
 
         BodyLimit(int max, Server server) {
-            super(max);
+            super(max, true);
             this.max = max;
             this.server = server;
         }
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            FullHttpResponse response = Results.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    "The request body is larger than the limit of " + max + " bytes.", server.json());
-            HttpUtil.setContentLength(response, response.content().readableBytes());
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.channel().config().setAutoRead(false);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            DefaultFullHttpRequest failed = new DefaultFullHttpRequest(
+                    HttpVersion.HTTP_1_1, HttpMethod.GET, "/",
+                    Unpooled.EMPTY_BUFFER);
+            failed.setDecoderResult(DecoderResult.failure(
+                    new TooLongHttpContentException("body over " + max)));
+            ctx.fireChannelRead(failed);
+        }
+
+        @Override
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength,
+                                             ChannelPipeline pipeline) {
+            if (HttpUtil.is100ContinueExpected(start)
+                    && HttpUtil.getContentLength(start, -1L) > maxContentLength) {
+                start.headers().remove(HttpHeaderNames.EXPECT);
+                FullHttpResponse response = Results.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                        "The request body is larger than the limit of " + max + " bytes.", server.json());
+                HttpUtil.setContentLength(response, response.content().readableBytes());
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                return response;
+            }
+            return super.newContinueResponse(start, maxContentLength, pipeline);
         }
     }
 }

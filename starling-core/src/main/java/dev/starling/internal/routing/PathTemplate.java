@@ -68,6 +68,11 @@ public final class PathTemplate {
         return out.toArray(String[]::new);
     }
 
+    /** Returns the template with parameter names left out, such as {@code /items/{}}: equal shapes match the same paths. */
+    public String shape() {
+        return text.replaceAll("\\{[A-Za-z_][A-Za-z0-9_]*\\}", "{}");
+    }
+
     /** Returns the template as written. */
     public String text() {
         return text;

@@ -46,12 +46,21 @@ public final class Router<R> {
     private final Map<Integer, List<Entry>> templated = new HashMap<>();
     private final Map<String, Entry> byText = new HashMap<>();
 
+    /** Returns a router with the same routes, to try additions on. */
+    public Router<R> copy() {
+        Router<R> copy = new Router<>();
+        for (Entry e : byText.values()) {
+            e.byMethod.forEach((m, r) -> copy.add(m, e.template, r));
+        }
+        return copy;
+    }
+
     /** Adds a route; fails with a sentence when the same method and template are already taken. */
     public void add(String method, PathTemplate template, R route) {
-        Entry entry = byText.get(template.text());
+        Entry entry = byText.get(template.shape());
         if (entry == null) {
             entry = new Entry(template);
-            byText.put(template.text(), entry);
+            byText.put(template.shape(), entry);
             if (template.isStatic()) {
                 statics.put(template.text(), entry);
             } else {
@@ -60,7 +69,9 @@ public final class Router<R> {
         }
         R previous = entry.byMethod.putIfAbsent(method, route);
         if (previous != null) {
-            throw new IllegalArgumentException(method + " " + template.text() + " is already handled by " + previous);
+            throw new IllegalArgumentException(method + " " + template.text() + " is already handled by " + previous
+                    + (entry.template.text().equals(template.text()) ? "" : ", whose template " + entry.template.text()
+                    + " matches the same paths"));
         }
     }
 

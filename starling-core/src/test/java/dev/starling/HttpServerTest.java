@@ -1,0 +1,465 @@
+package dev.starling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
+
+import dev.starling.concurrent.Concurrency;
+import dev.starling.internal.concurrent.Loops;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The HTTP/1.1 protocol as the server speaks it: connections, framing, limits and malformed input. */
+class HttpServerTest {
+
+    private static final String HELLO = "Hello, World!";
+    private static final int MAX_LINE = 128;
+    private static final int MAX_HEADERS = 256;
+    private static final int MAX_BODY = 100;
+
+    /** An app with /hello, /echo?n=..., /stream and /length (the body's size) on {@code path}. */
+    private static Http serve(HandlerPath path, Consumer<Config.Builder> config) {
+        return Http.serve(config, app -> {
+            path.get(app, "/hello", r -> HELLO);
+            path.get(app, "/echo", r -> "n=" + r.query("n").orElse("?"));
+            path.get(app, "/stream", r -> Concurrency.iterateInThreadpool(List.of("a", "b", "c").iterator()));
+            path.route(app, "POST", "/length", r -> "length=" + r.body().length);
+            path.get(app, "/path", r -> "path=" + r.path() + " n=" + r.query("n").orElse("?"));
+        });
+    }
+
+    private static Http serve(HandlerPath path) {
+        return serve(path, c -> { });
+    }
+
+    private static Http serveWithLimits() {
+        return serve(HandlerPath.OFFLOADED,
+                c -> c.maxRequestLineLength(MAX_LINE).maxHeaderSize(MAX_HEADERS).maxBodySize(MAX_BODY));
+    }
+
+    private static String get(String target) {
+        return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    }
+
+    /** Asserts that a plain request on a new connection is still answered. */
+    private static void assertStillServing(Http http) {
+        HttpResponse<String> ok = http.get("/hello");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.body()).isEqualTo(HELLO);
+    }
+
+    /** Asserts a JSON error answer with exactly {@code detail}, a content-length and no internals. */
+    private static void assertError(RawConnection.Response response, int status, String detail) {
+        assertThat(response.status()).as(response.toString()).isEqualTo(status);
+        assertThat(response.header("content-type")).hasValue("application/json");
+        assertThat(response.header("content-length")).hasValue(String.valueOf(response.bodyBytes().length));
+        assertThat(response.body()).isEqualTo("{\"detail\":\"" + detail + "\"}");
+    }
+
+    // ---- connections ----
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void twoRequestsOnOneKeepAliveConnectionAreBothAnsweredInOrder(HandlerPath path) {
+        try (Http http = serve(path); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response first = connection.send(get("/echo?n=1")).read();
+            assertThat(first.status()).as(first.toString()).isEqualTo(200);
+            assertThat(first.body()).isEqualTo("n=1");
+            assertThat(first.header("connection")).isEmpty();
+
+            RawConnection.Response second = connection.send(get("/echo?n=2")).read();
+            assertThat(second.status()).as(second.toString()).isEqualTo(200);
+            assertThat(second.body()).isEqualTo("n=2");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void threePipelinedRequestsAreAnsweredInOrder(HandlerPath path) {
+        try (Http http = serve(path); RawConnection connection = RawConnection.open(http.app.port())) {
+            connection.send(get("/echo?n=1") + get("/missing") + get("/echo?n=3"));
+
+            RawConnection.Response first = connection.read();
+            RawConnection.Response second = connection.read();
+            RawConnection.Response third = connection.read();
+
+            assertThat(first.body()).as(first.toString()).isEqualTo("n=1");
+            assertThat(second.status()).as(second.toString()).isEqualTo(404);
+            assertThat(third.body()).as(third.toString()).isEqualTo("n=3");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void pipelinedRequestsBeyondTheQueueLimitAreAllAnsweredInOrder(HandlerPath path) {
+        try (Http http = serve(path, c -> c.maxPipelinedRequests(2));
+             RawConnection connection = RawConnection.open(http.app.port())) {
+            StringBuilder requests = new StringBuilder();
+            for (int n = 1; n <= 8; n++) {
+                requests.append(get("/echo?n=" + n));
+            }
+            connection.send(requests.toString());
+
+            for (int n = 1; n <= 8; n++) {
+                RawConnection.Response response = connection.read();
+                assertThat(response.body()).as(response.toString()).isEqualTo("n=" + n);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void anHttp11RequestWithConnectionCloseIsAnsweredAndTheServerCloses(HandlerPath path) {
+        try (Http http = serve(path); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection
+                    .send("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").read();
+
+            assertThat(response.body()).as(response.toString()).isEqualTo(HELLO);
+            assertThat(response.header("connection")).hasValue("close");
+            connection.assertClosedByServer();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void anAbsoluteFormRequestTargetIsRoutedAndSeenByItsPath(HandlerPath path) {
+        // RFC 9112 section 3.2.2: a server must accept the absolute form, as proxies send it.
+        try (Http http = serve(path); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send(get("http://127.0.0.1:" + http.app.port()
+                    + "/path?n=4")).read();
+
+            assertThat(response.status()).as(response.toString()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("path=/path n=4");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void anHttp10RequestWithoutKeepAliveIsAnsweredWithConnectionCloseAndTheServerCloses(HandlerPath path) {
+        try (Http http = serve(path); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send("GET /hello HTTP/1.0\r\n\r\n").read();
+
+            assertThat(response.status()).as(response.toString()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo(HELLO);
+            assertThat(response.header("connection")).hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase(
+                    "close"));
+            connection.assertClosedByServer();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void anHttp10RequestWithKeepAliveKeepsTheConnectionOpen(HandlerPath path) {
+        try (Http http = serve(path); RawConnection connection = RawConnection.open(http.app.port())) {
+            String request = "GET /echo?n=%d HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+            RawConnection.Response first = connection.send(request.formatted(1)).read();
+            assertThat(first.header("connection")).hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase(
+                    "keep-alive"));
+            assertThat(first.body()).isEqualTo("n=1");
+
+            RawConnection.Response second = connection.send(request.formatted(2)).read();
+            assertThat(second.body()).as(second.toString()).isEqualTo("n=2");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void headOnAGetRouteSendsTheGetHeadersWithoutABody(HandlerPath path) {
+        try (Http http = serve(path); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response head = connection.send("HEAD /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    .readHead();
+            assertThat(head.status()).as(head.toString()).isEqualTo(200);
+            assertThat(head.header("content-length")).hasValue(String.valueOf(HELLO.length()));
+            assertThat(head.header("content-type")).hasValue("text/plain; charset=utf-8");
+
+            // Were there a body after the HEAD headers, it would be read here in place of the status line.
+            RawConnection.Response get = connection.send(get("/hello")).read();
+            assertThat(get.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(get.body()).isEqualTo(HELLO);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void headOnAStreamingGetRouteSendsTheHeadersWithoutABody(HandlerPath path) {
+        try (Http http = serve(path); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response head = connection.send("HEAD /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    .readHead();
+            assertThat(head.status()).as(head.toString()).isEqualTo(200);
+            assertThat(head.header("content-type")).hasValue("text/plain; charset=utf-8");
+
+            RawConnection.Response get = connection.send(get("/hello")).read();
+            assertThat(get.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(get.body()).isEqualTo(HELLO);
+        }
+    }
+
+    // ---- streaming ----
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aPublisherResultIsSentChunkedWithTheWholeBody(HandlerPath path) {
+        try (Http http = serve(path)) {
+            HttpResponse<String> response = http.get("/stream");
+
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(response.headers().firstValue("transfer-encoding")).hasValue("chunked");
+            assertThat(response.headers().firstValue("content-length")).isEmpty();
+            assertThat(response.headers().firstValue("content-type")).hasValue("text/plain; charset=utf-8");
+            assertThat(response.body()).isEqualTo("abc");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aPublisherResultToAnHttp10ClientIsNotChunkedAndEndsWithTheConnection(HandlerPath path) {
+        // RFC 9112 section 6.1: a server must not send Transfer-Encoding in answer to an HTTP/1.0 request.
+        try (Http http = serve(path); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send("GET /stream HTTP/1.0\r\n\r\n").read();
+
+            assertThat(response.status()).as(response.toString()).isEqualTo(200);
+            assertThat(response.header("transfer-encoding")).isEmpty();
+            assertThat(response.body()).isEqualTo("abc");
+            connection.assertClosedByServer();
+        }
+    }
+
+    // ---- limits ----
+
+    @Test
+    void aRequestLineOverTheLimitIs414AndTheConnectionCloses() {
+        try (Http http = serveWithLimits(); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send(get("/hello?q=" + "a".repeat(MAX_LINE))).read();
+
+            assertError(response, 414, "The request line is longer than " + MAX_LINE + " bytes.");
+            assertThat(response.header("connection")).hasValue("close");
+            connection.assertClosedByServer();
+            assertStillServing(http);
+        }
+    }
+
+    @Test
+    void aRequestLineJustUnderTheLimitIsServed() {
+        try (Http http = serveWithLimits(); RawConnection connection = RawConnection.open(http.app.port())) {
+            String target = "/echo?n=1&pad=";
+            String line = "GET " + target + " HTTP/1.1";
+            target += "a".repeat(MAX_LINE - line.length() - 1);
+
+            RawConnection.Response response = connection.send(get(target)).read();
+
+            assertThat(response.status()).as(response.toString()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("n=1");
+        }
+    }
+
+    @Test
+    void headersOverTheLimitAre431AndTheConnectionCloses() {
+        try (Http http = serveWithLimits(); RawConnection connection = RawConnection.open(http.app.port())) {
+            String request = "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "b".repeat(MAX_HEADERS)
+                    + "\r\n\r\n";
+            RawConnection.Response response = connection.send(request).read();
+
+            assertError(response, 431, "The request headers are larger than " + MAX_HEADERS + " bytes.");
+            assertThat(response.header("connection")).hasValue("close");
+            connection.assertClosedByServer();
+            assertStillServing(http);
+        }
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413AndTheConnectionCloses() {
+        try (Http http = serveWithLimits(); RawConnection connection = RawConnection.open(http.app.port())) {
+            // Only the head is sent: the declared length alone must be refused, before any body is read.
+            String request = "POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + (MAX_BODY + 1)
+                    + "\r\n\r\n";
+            RawConnection.Response response = connection.send(request).read();
+
+            assertError(response, 413, "The request body is larger than the limit of " + MAX_BODY + " bytes.");
+            assertThat(response.header("connection")).hasValue("close");
+            connection.assertClosedByServer();
+            assertStillServing(http);
+        }
+    }
+
+    @Test
+    void aBodyOverTheLimitAnnouncedWithExpect100ContinueIs413WithTheSameDetail() {
+        // curl sends "Expect: 100-continue" for every body over 1 KiB, so this is how most large uploads arrive.
+        try (Http http = serveWithLimits(); RawConnection connection = RawConnection.open(http.app.port())) {
+            String request = "POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: "
+                    + (MAX_BODY + 1) + "\r\n\r\n";
+            RawConnection.Response response = connection.send(request).read();
+
+            assertError(response, 413, "The request body is larger than the limit of " + MAX_BODY + " bytes.");
+            assertStillServing(http);
+        }
+    }
+
+    @Test
+    void aBodyOfExactlyTheLimitIsAccepted() {
+        try (Http http = serveWithLimits()) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(http.uri("/length"))
+                    .timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString("x".repeat(MAX_BODY))).build());
+
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("length=" + MAX_BODY);
+        }
+    }
+
+    @Test
+    void aBodyUnderTheLimitWithExpect100ContinueIsAccepted() {
+        try (Http http = serveWithLimits()) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(http.uri("/length"))
+                    .timeout(Duration.ofSeconds(30)).expectContinue(true)
+                    .POST(HttpRequest.BodyPublishers.ofString("x".repeat(10))).build());
+
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("length=10");
+        }
+    }
+
+    static Stream<Arguments> malformedRequests() {
+        return Stream.of(
+                argumentSet("a request line of one word", "HELLO\r\n\r\n"),
+                argumentSet("an invalid version", "GET / HTTP/x.y\r\nHost: 127.0.0.1\r\n\r\n"),
+                argumentSet("a content-length that is no number",
+                        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n"),
+                argumentSet("a header line without colon",
+                        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nthis line is no header\r\n\r\n"),
+                argumentSet("content-length together with transfer-encoding",
+                        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+                argumentSet("control bytes", "\u0001\u0002\u0003\u0004\r\n\r\n"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("malformedRequests")
+    void aMalformedRequestIs400AndTheConnectionCloses(String request) {
+        try (Http http = serveWithLimits(); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send(request).read();
+
+            assertThat(response.status()).as(response.toString()).isEqualTo(400);
+            assertThat(response.header("content-type")).hasValue("application/json");
+            assertThat(response.header("content-length")).hasValue(String.valueOf(response.bodyBytes().length));
+            assertThat(response.body()).startsWith("{\"detail\":\"The request is not valid HTTP/1.1")
+                    .doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("\\tat ")
+                    .as("the detail is one sentence with one full stop").endsWith(".\"}").doesNotEndWith("..\"}");
+            connection.assertClosedByServer();
+            assertStillServing(http);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"HTTP/2.0", "HTTP/9.9"})
+    void aRequestInAnUnsupportedHttpVersionIsRefusedAndTheConnectionCloses(String version) {
+        // RFC 9110 section 15.6.6: 505 for a major version the server does not speak; 400 would do as well.
+        try (Http http = serveWithLimits(); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send("GET /hello " + version + "\r\nHost: 127.0.0.1\r\n\r\n")
+                    .read();
+
+            assertThat(response.status()).as(response.toString()).isIn(400, 505);
+            assertThat(response.body()).doesNotContain(HELLO);
+            connection.assertClosedByServer();
+            assertStillServing(http);
+        }
+    }
+
+    static Stream<Arguments> badRequestsBehindASlowOne() {
+        List<Arguments> out = new ArrayList<>();
+        for (HandlerPath path : HandlerPath.values()) {
+            out.add(Arguments.of(path, get("/hello?q=" + "a".repeat(MAX_LINE)), 414));
+            out.add(Arguments.of(path, "POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+                    + (MAX_BODY + 1) + "\r\n\r\n", 413));
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}: {2}")
+    @MethodSource("badRequestsBehindASlowOne")
+    void aBadRequestPipelinedBehindASlowOneIsAnsweredAfterIt(HandlerPath path, String bad, int status)
+            throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicReference<Executor> loop = new AtomicReference<>(Runnable::run);
+        CompletableFuture<String> release = new CompletableFuture<>();
+        try (Http http = Http.serve(c -> c.maxRequestLineLength(MAX_LINE).maxBodySize(MAX_BODY), app -> {
+            path.get(app, "/slow", r -> {
+                if (path == HandlerPath.LOOP) {
+                    loop.set(Loops.current());
+                }
+                started.countDown();
+                return path == HandlerPath.LOOP ? release : release.join();
+            });
+        }); RawConnection connection = RawConnection.open(http.app.port())) {
+            connection.send(get("/slow") + bad);
+            assertThat(started.await(10, TimeUnit.SECONDS)).as("the slow handler started").isTrue();
+            // On the loop, the slow answer is released by a task of that loop, so only once the loop has read
+            // everything that came with the slow request, as a slow handler would.
+            loop.get().execute(() -> release.complete("slow done"));
+
+            RawConnection.Response first = connection.read();
+            assertThat(first.status()).as(first.toString()).isEqualTo(200);
+            assertThat(first.body()).isEqualTo("slow done");
+            RawConnection.Response second = connection.read();
+            assertThat(second.status()).as(second.toString()).isEqualTo(status);
+            connection.assertClosedByServer();
+        }
+    }
+
+    // ---- idle connections ----
+
+    @Test
+    void anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() {
+        try (Http http = serve(HandlerPath.OFFLOADED, c -> c.idleTimeout(Duration.ofMillis(300)));
+             RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send(get("/hello")).read();
+            assertThat(response.status()).isEqualTo(200);
+            long answered = System.nanoTime();
+
+            connection.assertClosedByServer();
+
+            long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered);
+            assertThat(idleMillis).as("the connection was kept for the idle timeout first").isGreaterThan(150);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aRequestSlowerThanTheIdleTimeoutIsNotCutOff(HandlerPath path) throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CompletableFuture<String> release = new CompletableFuture<>();
+        try (Http http = Http.serve(c -> c.idleTimeout(Duration.ofMillis(300)), app ->
+                path.get(app, "/slow", r -> {
+                    started.countDown();
+                    return path == HandlerPath.LOOP ? release : release.join();
+                }));
+             RawConnection busy = RawConnection.open(http.app.port())) {
+            busy.send(get("/slow"));
+            assertThat(started.await(10, TimeUnit.SECONDS)).as("the slow handler started").isTrue();
+            // A second connection, opened after the busy one last read, is closed by the idle timeout; by then
+            // the busy connection has been silent for longer than the timeout too.
+            try (RawConnection idle = RawConnection.open(http.app.port())) {
+                idle.assertClosedByServer();
+            }
+            release.complete("slow done");
+
+            RawConnection.Response response = busy.read();
+            assertThat(response.status()).as(response.toString()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("slow done");
+        }
+    }
+}

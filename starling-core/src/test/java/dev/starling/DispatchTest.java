@@ -92,4 +92,34 @@ class DispatchTest {
             assertThat(http.get("/where").body()).startsWith("app-pool-");
         }
     }
+
+    @Test
+    void workOffloadedByAContinuationStillBelongsToTheRequestAndSeesItsContext() {
+        dev.starling.concurrent.ContextKey<String> user = dev.starling.concurrent.ContextKey.create("user");
+        try (Http http = Http.serve(app -> app.getAsync("/chain", r -> {
+            user.set("ada");
+            return dev.starling.concurrent.Concurrency.runInThreadpool(() -> "first")
+                    .thenCompose(first -> dev.starling.concurrent.Concurrency.runInThreadpool(
+                            () -> first + " then " + user.get().orElse("nobody")));
+        }))) {
+            assertThat(http.get("/chain").body()).isEqualTo("first then ada");
+        }
+    }
+
+    @Test
+    void tasksWaitingForATokenFailWhenThePoolShutsDown() throws Exception {
+        var pool = dev.starling.internal.concurrent.WorkerPool.create("closing", Threadpool.platform(1));
+        CountDownLatch holding = new CountDownLatch(1);
+        pool.submit(() -> {
+            holding.countDown();
+            Thread.sleep(30_000);
+            return null;
+        });
+        assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+        var waiting = pool.submit(() -> "never");
+        pool.shutdownNow();
+        assertThat(waiting).failsWithin(5, TimeUnit.SECONDS).withThrowableThat()
+                .havingCause().isInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+                .withMessageContaining("shut down before the task could start");
+    }
 }

@@ -90,6 +90,18 @@ public final class DefaultCapacityLimiter implements CapacityLimiter {
         return first;
     }
 
+    /** Removes and returns every waiter, for a pool that shuts down: none of them will get a token. */
+    public List<Waiter> drainWaiters() {
+        lock.lock();
+        try {
+            List<Waiter> all = new ArrayList<>(waiters);
+            waiters.clear();
+            return all;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Gives a token back and tells whichever waiters now get one. */
     public void release() {
         Waiter next = releaseAndPoll();

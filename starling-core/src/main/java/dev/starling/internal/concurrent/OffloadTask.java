@@ -123,6 +123,14 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         }
     }
 
+    /** The pool shut down while this task waited for a token. */
+    void rejected() {
+        if (STATE.compareAndSet(this, NEW, COMPLETING)) {
+            deliver(null, new RejectedExecutionException("The threadpool '" + pool.name()
+                    + "' shut down before the task could start; it was not run."));
+        }
+    }
+
     @Override
     public void run() {
         OffloadTask<?> next = this;
@@ -217,6 +225,8 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
             if (probe != null) {
                 probe.enter(scope == null ? null : scope.routeName());
             }
+            // Continuations run in the caller's context, so work they offload in turn still belongs to the request.
+            Context previous = loop != null ? Context.set(context) : null;
             try {
                 if (error == null) {
                     super.complete(value);
@@ -224,6 +234,9 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                     super.completeExceptionally(error);
                 }
             } finally {
+                if (loop != null) {
+                    Context.set(previous);
+                }
                 if (probe != null) {
                     probe.exit();
                 }

@@ -100,6 +100,14 @@ public final class WorkerPool {
     public void shutdownNow() {
         if (owned != null) {
             owned.shutdownNow();
+            if (limiter != null) {
+                // Waiters would wait forever for a pool that is gone: fail them now.
+                for (DefaultCapacityLimiter.Waiter waiter : limiter.drainWaiters()) {
+                    if (waiter instanceof OffloadTask<?> task) {
+                        task.rejected();
+                    }
+                }
+            }
         }
     }
 

@@ -1,0 +1,144 @@
+package dev.starling.bench;
+
+import dev.starling.concurrent.Concurrency;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.internal.ThreadExecutorMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * One offload hop of a no-op task, event loop to threadpool and back, as Starling does it and as bare JDK
+ * and Netty primitives do it, so Starling's overhead reads as the ratio {@code starling / bare}.
+ *
+ * <p>Each operation starts on the benchmark thread, is handed to a Netty event loop, offloads from there,
+ * and ends when a callback on the loop sees the result; every variant pays the same two loop wake-ups and
+ * the same benchmark-thread round trip. The loop is a plain Netty loop, so Starling uses its process-wide
+ * default pool (40 tokens) and has no watchdog probe to update, unlike inside an app. On a small VM, run
+ * it pinned to one CPU ({@code taskset -c 0}): otherwise cross-CPU wake-ups dominate and the figures are
+ * bimodal (see the module's README).
+ *
+ * <pre>{@code
+ * starling-bench/jmh OffloadHop
+ * }</pre>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@State(Scope.Benchmark)
+@Fork(1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 3)
+public class OffloadHopBenchmark {
+
+    private static final String CALL_SITE_PROPERTY = "starling.offload.callSite";
+    private static final Callable<Object> NO_OP = () -> null;
+
+    private MultiThreadIoEventLoopGroup group;
+    private EventLoop loop;
+    private ThreadPoolExecutor pool;
+
+    /** Starts the loop and the baseline's pool, and checks that each variant measures what its name says. */
+    @Setup
+    public void setUp(BenchmarkParams params) throws Exception {
+        boolean noCallSite = params.getBenchmark().endsWith(".starlingNoCallSite");
+        // A -jvmArgsAppend on the command line replaces the annotation's, which would silently mislabel results.
+        if (noCallSite != "false".equalsIgnoreCase(System.getProperty(CALL_SITE_PROPERTY))) {
+            throw new IllegalStateException(params.getBenchmark() + " must run with " + CALL_SITE_PROPERTY + "="
+                    + (noCallSite ? "false" : "true (or unset)") + ", but it is "
+                    + System.getProperty(CALL_SITE_PROPERTY) + ". A -jvmArgsAppend on the command line replaces the"
+                    + " benchmark's own, and -f 0 runs every variant in one JVM.");
+        }
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        loop = group.next();
+        // Like Starling's pool: plain daemon threads handed work through a SynchronousQueue, started up front
+        // so thread creation never lands in a measurement.
+        pool = new ThreadPoolExecutor(40, 40, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                Thread.ofPlatform().name("bare-worker-", 1).daemon().factory());
+        pool.prestartAllCoreThreads();
+        Supplier<CompletionStage<Object>> offload = params.getBenchmark().endsWith(".bare")
+                ? this::bareOffload
+                : () -> Concurrency.runInThreadpool(NO_OP);
+        // thenApply runs where the stage completes, which must be the loop.
+        if (hop(() -> offload.get().thenApply(v -> ThreadExecutorMap.currentExecutor())) != loop) {
+            throw new IllegalStateException(params.getBenchmark() + ": the offload did not complete on the loop.");
+        }
+    }
+
+    /** Stops the loop and the pool. */
+    @TearDown
+    public void tearDown() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        pool.shutdownNow();
+    }
+
+    /** Starling: {@code runInThreadpool} from the loop; its stage completes back on the loop. */
+    @Benchmark
+    public Object starling() {
+        return hop(() -> Concurrency.runInThreadpool(NO_OP));
+    }
+
+    /** Starling without capturing the offloading call site for error messages. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = "-D" + CALL_SITE_PROPERTY + "=false")
+    public Object starlingNoCallSite() {
+        return hop(() -> Concurrency.runInThreadpool(NO_OP));
+    }
+
+    /** The baseline: a plain {@link ThreadPoolExecutor} and {@code loop.execute} to come back. */
+    @Benchmark
+    public Object bare() {
+        return hop(this::bareOffload);
+    }
+
+    /** Runs {@code offload} on the loop and waits until the stage it returns completes. */
+    private Object hop(Supplier<? extends CompletionStage<?>> offload) {
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                offload.get().whenComplete((value, error) -> {
+                    if (error != null) {
+                        done.completeExceptionally(error);
+                    } else {
+                        done.complete(value);
+                    }
+                });
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        return done.join();
+    }
+
+    /** What a hand-written offload from a Netty handler looks like; runs on the loop. */
+    private CompletableFuture<Object> bareOffload() {
+        EventLoop home = loop;
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        pool.execute(() -> {
+            try {
+                Object value = NO_OP.call();
+                home.execute(() -> result.complete(value));
+            } catch (Throwable t) {
+                home.execute(() -> result.completeExceptionally(t));
+            }
+        });
+        return result;
+    }
+}

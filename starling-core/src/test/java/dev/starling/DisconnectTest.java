@@ -61,17 +61,9 @@ class DisconnectTest {
                 socket.getOutputStream().write("GET /queued HTTP/1.1\r\nHost: x\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
                 socket.getOutputStream().flush();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (http.app.defaultLimiter().waiting() == 0 && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                }
-                assertThat(http.app.defaultLimiter().waiting()).isEqualTo(1);
+                Await.until("the request waits for the token", () -> http.app.defaultLimiter().waiting() == 1);
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (http.app.defaultLimiter().waiting() != 0 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertThat(http.app.defaultLimiter().waiting()).as("the waiter left with its client").isZero();
+            Await.until("the waiter left with its client", () -> http.app.defaultLimiter().waiting() == 0);
             release.countDown();
             assertThat(held.get(10, TimeUnit.SECONDS).body()).isEqualTo("held");
             assertThat(http.get("/queued").body()).isEqualTo("1");

@@ -30,16 +30,13 @@ class ShutdownTest {
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> http.app.stop(Duration.ofSeconds(20)));
         // New connections are refused once shutdown has begun.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        boolean refused = false;
-        while (!refused && System.nanoTime() < deadline) {
+        Await.until("new connections are refused", () -> {
             try (Socket ignored = new Socket("127.0.0.1", port)) {
-                Thread.onSpinWait();
+                return false;
             } catch (IOException e) {
-                refused = true;
+                return true;
             }
-        }
-        assertThat(refused).isTrue();
+        });
         assertThat(stopping).as("stop waits for the request in flight").isNotDone();
         release.countDown();
         HttpResponse<String> answer = response.get(10, TimeUnit.SECONDS);

@@ -101,16 +101,20 @@ public final class IteratorPublisher<T> implements Flow.Publisher<T> {
         }
 
         private void pull() {
-            OffloadTask<Object> task = pool.submit(this::next, home, false);
+            OffloadTask<Object> task = pool.prepare(this::next, home, false);
             lock.lock();
             try {
-                if (!task.isDone()) {
-                    inFlight = task;
+                // Known before it can start, so that a cancel arriving while next() runs can interrupt it.
+                if (cancelled) {
+                    pulling = false;
+                    return;
                 }
+                inFlight = task;
             } finally {
                 lock.unlock();
             }
             task.whenComplete(this::pulled);
+            task.start();
         }
 
         private Object next() {
@@ -136,6 +140,7 @@ public final class IteratorPublisher<T> implements Flow.Publisher<T> {
                     lock.unlock();
                 }
                 if (close) {
+                    Thread.interrupted();   // the cancel's interrupt was for next(), not for close()
                     closeIterator();
                 }
             }
@@ -214,6 +219,11 @@ public final class IteratorPublisher<T> implements Flow.Publisher<T> {
             boolean close;
             lock.lock();
             try {
+                if (inNext) {
+                    // The task was cancelled from outside while next() still runs: next() closes when it returns.
+                    cancelled = true;
+                    return;
+                }
                 close = !closed;
                 closed = true;
             } finally {

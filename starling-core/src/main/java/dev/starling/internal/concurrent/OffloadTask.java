@@ -85,6 +85,9 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         Scope scope = context.scope();
         if (scope != null) {
             scope.track(this);
+            if (state != NEW) {
+                return;   // cancelled by its scope: never queue, never take a token
+            }
         }
         DefaultCapacityLimiter limiter = pool.limiter();
         if (limiter == null) {
@@ -93,12 +96,17 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         }
         switch (limiter.acquire(this)) {
             case GRANTED -> execute();
-            case QUEUED -> { }
+            case QUEUED -> {
+                if (state != NEW) {
+                    limiter.remove(this);   // cancelled while it was being queued
+                }
+            }
             case REJECTED -> {
-                STATE.compareAndSet(this, NEW, COMPLETING);
-                deliver(null, new CapacityExceededException("The threadpool '" + pool.name() + "' is full: all "
-                        + limiter.totalTokens() + " tokens are taken and " + limiter.maxWaiting()
-                        + " tasks already wait."));
+                if (STATE.compareAndSet(this, NEW, COMPLETING)) {
+                    deliver(null, new CapacityExceededException("The threadpool '" + pool.name() + "' is full: all "
+                            + limiter.totalTokens() + " tokens are taken and " + limiter.maxWaiting()
+                            + " tasks already wait."));
+                }
             }
         }
     }
@@ -109,17 +117,23 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     }
 
     private void execute() {
+        OffloadTask<?> task = this;
+        while (task != null) {
+            task = task.tryExecute();   // a loop, not recursion: every waiter of a dead executor is refused here
+        }
+    }
+
+    private OffloadTask<?> tryExecute() {
         try {
             pool.executor().execute(this);
+            return null;
         } catch (RejectedExecutionException e) {
-            OffloadTask<?> next = releaseToken();
-            if (next != null) {
-                next.granted();
-            }
+            OffloadTask<?> next = releaseToken(true);
             if (STATE.compareAndSet(this, NEW, COMPLETING)) {
                 deliver(null, new RejectedExecutionException("The threadpool '" + pool.name()
                         + "' is shut down; the task was not run.", e));
             }
+            return next;
         }
     }
 
@@ -131,11 +145,19 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         }
     }
 
+    /** The pool shut down after this task was granted a token but before it ran: give the token back, fail. */
+    private OffloadTask<?> refuse() {
+        OffloadTask<?> next = releaseToken(true);
+        rejected();
+        return next;
+    }
+
     @Override
     public void run() {
         OffloadTask<?> next = this;
         while (next != null) {
-            next = next.runHere();
+            // A waiter handed over on this thread skips the executor, so it must check for shutdown itself.
+            next = next != this && next.pool.isShutdown() ? next.refuse() : next.runHere();
         }
     }
 
@@ -145,14 +167,14 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         runner = thread;
         if (!STATE.compareAndSet(this, NEW, RUNNING)) {
             runner = null;
-            return releaseToken();
+            return releaseToken(true);
         }
         T value = null;
         Throwable error = null;
         Context previousContext = Context.set(context);
         OffloadTask<?> previousTask = CURRENT.get();
         CURRENT.set(this);
-        Map<String, String> previousMdc = mdc == null && !(thread instanceof WorkerThread) ? null : swapMdc(mdc);
+        Map<String, String> previousMdc = swapMdc(mdc);
         WorkerThread worker = thread instanceof WorkerThread w ? w : null;
         if (worker != null) {
             Scope scope = context.scope();
@@ -166,9 +188,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
             if (worker != null) {
                 worker.ended();
             }
-            if (mdc != null || thread instanceof WorkerThread) {
-                swapMdc(previousMdc);
-            }
+            swapMdc(previousMdc);
             CURRENT.set(previousTask);
             Context.set(previousContext);
             runner = null;
@@ -178,10 +198,13 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
             while (state == INTERRUPTING) {
                 Thread.onSpinWait();
             }
-            // The cancel's interrupt was meant for this task only; do not let it hit the next one.
-            Thread.interrupted();
         }
-        OffloadTask<?> next = releaseToken();
+        // Whatever interrupt is left (the cancel's, or one the task set on itself) must not hit the next task.
+        Thread.interrupted();
+        // When the completion runs right here (no loop to post to), its callbacks may block or wait for the
+        // next waiter: hand that waiter to the executor instead of queueing it behind them on this thread.
+        boolean completesHere = won && (loop == null || loop.inEventLoop());
+        OffloadTask<?> next = releaseToken(!completesHere);
         if (won) {
             deliver(value, error);
         }
@@ -199,7 +222,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     }
 
     /** Gives the token back; returns the granted waiter when it can run on this same thread. */
-    private OffloadTask<?> releaseToken() {
+    private OffloadTask<?> releaseToken(boolean inline) {
         DefaultCapacityLimiter limiter = pool.limiter();
         if (limiter == null) {
             return null;
@@ -208,7 +231,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         if (next == null) {
             return null;
         }
-        if (next instanceof OffloadTask<?> task && task.pool.executor() == pool.executor()) {
+        if (inline && next instanceof OffloadTask<?> task && task.pool.executor() == pool.executor()) {
             return task;
         }
         next.granted();

@@ -69,7 +69,7 @@ public final class Watchdog {
                 check(probe, now);
             }
             for (WorkerThread worker : workers) {
-                if (!worker.isAlive()) {
+                if (worker.getState() == Thread.State.TERMINATED) {
                     workers.remove(worker);
                 } else {
                     check(worker, now);

@@ -73,10 +73,14 @@ public final class WorkerPool {
      * worth its cost for user code and worthless for the framework's own dispatch.
      */
     public <T> OffloadTask<T> submit(Callable<? extends T> fn, WorkerPool home, boolean callSite) {
-        OffloadTask<T> task = new OffloadTask<>(Objects.requireNonNull(fn, "fn"), this, home, Loops.current(),
-                callSite);
+        OffloadTask<T> task = prepare(fn, home, callSite);
         task.start();
         return task;
+    }
+
+    /** Creates the task without starting it; {@link OffloadTask#start()} starts it. */
+    <T> OffloadTask<T> prepare(Callable<? extends T> fn, WorkerPool home, boolean callSite) {
+        return new OffloadTask<>(Objects.requireNonNull(fn, "fn"), this, home, Loops.current(), callSite);
     }
 
     public String name() {
@@ -109,6 +113,11 @@ public final class WorkerPool {
                 }
             }
         }
+    }
+
+    /** Returns true once the pool's own threads have been told to stop. */
+    boolean isShutdown() {
+        return owned != null && owned.isShutdown();
     }
 
     /** Waits up to {@code timeout} for the pool's own threads to end. */

@@ -36,10 +36,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final int maxLine;
     private final int maxHeaders;
     private final int maxBody;
-    private final ArrayDeque<Exchange> pending = new ArrayDeque<>(2);
+    /** Requests waiting behind the current one, in order; a FullHttpResponse is a refusal that ends the queue. */
+    private final ArrayDeque<Object> pending = new ArrayDeque<>(2);
     private ChannelHandlerContext ctx;
     private Exchange current;
-    private FullHttpResponse rejectAfter;
+    private boolean refused;
     private boolean http10;
     private boolean closeWhenIdle;
 
@@ -66,7 +67,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof FullHttpRequest request)) {
+        if (!(msg instanceof FullHttpRequest request) || refused) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -81,14 +82,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         version.text() + " is not supported; send HTTP/1.1.", server.json());
                 HttpUtil.setContentLength(refused, refused.content().readableBytes());
                 refused.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                ctx.channel().config().setAutoRead(false);
-                if (current == null) {
-                    ctx.writeAndFlush(refused).addListener(ChannelFutureListener.CLOSE);
-                } else if (rejectAfter == null) {
-                    rejectAfter = refused;
-                } else {
-                    refused.release();
-                }
+                refuseAfterPending(refused);
                 return;
             }
             http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
@@ -127,13 +121,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         HttpUtil.setContentLength(response, response.content().readableBytes());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         // The decoder discards everything after a bad message, so the connection ends with this answer.
+        refuseAfterPending(response);
+    }
+
+    /** Answers {@code response} after every request read before it, then closes; later requests are dropped. */
+    private void refuseAfterPending(FullHttpResponse response) {
+        refused = true;
         ctx.channel().config().setAutoRead(false);
         if (current == null) {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        } else if (rejectAfter == null) {
-            rejectAfter = response;
         } else {
-            response.release();
+            pending.addLast(response);
         }
     }
 
@@ -158,19 +156,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (rejectAfter != null) {
-            FullHttpResponse response = rejectAfter;
-            rejectAfter = null;
-            pending.clear();
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        Object next = pending.pollFirst();
+        if (next instanceof FullHttpResponse refusal) {
+            ctx.writeAndFlush(refusal).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        Exchange next = pending.pollFirst();
-        if (!ctx.channel().config().isAutoRead() && pending.size() < maxPipelined) {
+        if (!refused && !ctx.channel().config().isAutoRead() && pending.size() < maxPipelined) {
             ctx.channel().config().setAutoRead(true);
         }
-        if (next != null) {
-            begin(next);
+        if (next instanceof Exchange following) {
+            begin(following);
         } else if (closeWhenIdle) {
             ctx.close();
         }
@@ -188,11 +183,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         Exchange gone = current;
         current = null;
-        pending.clear();
-        if (rejectAfter != null) {
-            rejectAfter.release();
-            rejectAfter = null;
+        for (Object waiting : pending) {
+            ReferenceCountUtil.release(waiting);
         }
+        pending.clear();
         if (gone != null) {
             gone.cancel();
             server.requestDone();

@@ -275,18 +275,29 @@ public final class Exchange implements Request, Scope {
         }
         if (result instanceof CompletionStage<?> stage) {
             stage.whenComplete((value, error) -> {
-                if (error != null) {
-                    fail(error);
-                } else {
-                    respond(value);
+                try {
+                    if (error != null) {
+                        fail(error);
+                    } else {
+                        respond(value);
+                    }
+                } catch (Throwable t) {
+                    // A stage swallows what its callbacks throw; a lost response would hang the client.
+                    LOG.error("{} could not send its response to {} {}.", routeName, method, uri, t);
+                    abort();
                 }
             });
             return;
         }
         if (result instanceof Flow.Publisher<?> publisher) {
             responded = true;
-            stream = new Stream();
-            publisher.subscribe(stream);
+            Stream s = new Stream();
+            stream = s;
+            try {
+                publisher.subscribe(s);
+            } catch (Throwable t) {
+                s.onError(t);
+            }
             return;
         }
         FullHttpResponse response;
@@ -314,8 +325,15 @@ public final class Exchange implements Request, Scope {
         if (e instanceof HttpException http) {
             HttpResponseStatus status = HttpResponseStatus.valueOf(http.status());
             response = Results.error(status, http.detail() != null ? http.detail() : status.reasonPhrase(), json);
-            for (Map.Entry<String, String> h : http.headers().entrySet()) {
-                response.headers().set(h.getKey(), h.getValue());
+            try {
+                for (Map.Entry<String, String> h : http.headers().entrySet()) {
+                    response.headers().set(h.getKey(), h.getValue());
+                }
+            } catch (IllegalArgumentException bad) {
+                LOG.error("{} failed with an HttpException whose headers cannot be sent ({}).", routeName,
+                        bad.getMessage());
+                response.release();
+                response = Results.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", json);
             }
         } else if (e instanceof ValidationFailure invalid) {
             response = Results.error(HttpResponseStatus.UNPROCESSABLE_ENTITY, invalid.errors(), json);

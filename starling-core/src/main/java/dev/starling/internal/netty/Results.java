@@ -29,8 +29,13 @@ final class Results {
             FullHttpResponse out = body(HttpResponseStatus.valueOf(response.status()),
                     response.body().orElse(null), json, alloc,
                     response.headers().stream().anyMatch(h -> h.getKey().equalsIgnoreCase("content-type")));
-            for (Map.Entry<String, String> h : response.headers()) {
-                out.headers().add(h.getKey(), h.getValue());
+            try {
+                for (Map.Entry<String, String> h : response.headers()) {
+                    out.headers().add(h.getKey(), h.getValue());
+                }
+            } catch (RuntimeException e) {
+                out.release();
+                throw e;
             }
             return out;
         }

@@ -182,7 +182,7 @@ public final class Config {
 
         /** Sets the address to listen on. */
         public Builder host(String host) {
-            this.host = Objects.requireNonNull(host, "host");
+            this.host = Objects.requireNonNull(host, "The host must not be null.");
             return this;
         }
 
@@ -203,7 +203,7 @@ public final class Config {
 
         /** Sets the default threadpool. */
         public Builder threadpool(Threadpool threadpool) {
-            this.threadpool = Objects.requireNonNull(threadpool, "threadpool");
+            this.threadpool = Objects.requireNonNull(threadpool, "The threadpool must not be null.");
             return this;
         }
 
@@ -219,14 +219,14 @@ public final class Config {
         /** Registers a threadpool that Starling creates, owns and shuts down, for {@link ExecuteOn}. */
         public Builder executor(String name, Threadpool pool) {
             checkName(name);
-            pools.put(name, Objects.requireNonNull(pool, "pool"));
+            pools.put(name, Objects.requireNonNull(pool, "The threadpool must not be null."));
             return this;
         }
 
         /** Registers an executor the caller owns (Starling never shuts it down), for {@link ExecuteOn}. */
         public Builder executor(String name, Executor executor) {
             checkName(name);
-            executors.put(name, Objects.requireNonNull(executor, "executor"));
+            executors.put(name, Objects.requireNonNull(executor, "The executor must not be null."));
             return this;
         }
 
@@ -289,7 +289,7 @@ public final class Config {
 
         /** Sets how long shutdown waits for in-flight requests before it interrupts them. */
         public Builder shutdownGrace(Duration grace) {
-            Objects.requireNonNull(grace, "grace");
+            Objects.requireNonNull(grace, "The grace period must not be null.");
             if (grace.isNegative()) {
                 throw new IllegalArgumentException("shutdownGrace cannot be negative, but " + grace + " was given.");
             }

@@ -32,7 +32,7 @@ public class HttpException extends RuntimeException {
         }
         this.status = status;
         this.detail = detail;
-        this.headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
+        this.headers = Map.copyOf(Objects.requireNonNull(headers, "The headers must not be null; pass Map.of() for none."));
     }
 
     /** Returns the status code. */

@@ -45,8 +45,8 @@ public final class Response {
 
     /** Returns a copy with one more header; a header may be given several times. */
     public Response header(String name, String value) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(value, "value");
+        Objects.requireNonNull(name, "The header name must not be null.");
+        Objects.requireNonNull(value, "The header value must not be null.");
         List<Map.Entry<String, String>> copy = new ArrayList<>(headers.size() + 1);
         copy.addAll(headers);
         copy.add(Map.entry(name, value));

@@ -122,4 +122,27 @@ class DispatchTest {
                 .havingCause().isInstanceOf(java.util.concurrent.RejectedExecutionException.class)
                 .withMessageContaining("shut down before the task could start");
     }
+
+    @Test
+    void whenTheWaitingRoomIsFullTheRequestGets503WithRetryAfter() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (Http http = Http.serve(c -> c.threadpool(Threadpool.platform(1).maxWaiting(0)), app -> app
+                .get("/hold", r -> {
+                    holding.countDown();
+                    release.await(30, TimeUnit.SECONDS);
+                    return "held";
+                }))) {
+            var held = http.client.sendAsync(HttpRequest.newBuilder(http.uri("/hold")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            HttpResponse<String> refused = http.get("/hold");
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("retry-after")).hasValue("1");
+            assertThat(refused.body()).isEqualTo("{\"detail\":\"The server is at capacity; retry shortly.\"}");
+            assertThat(http.app.defaultLimiter().rejectedCount()).isEqualTo(1);
+            release.countDown();
+            assertThat(held.get(10, TimeUnit.SECONDS).body()).isEqualTo("held");
+        }
+    }
 }

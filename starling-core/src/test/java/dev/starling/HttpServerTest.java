@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -71,6 +71,33 @@ class HttpServerTest {
         assertThat(response.body()).isEqualTo("{\"detail\":\"" + detail + "\"}");
     }
 
+    /**
+     * A /slow route that answers once {@link #release} is called. The answer is given by a task of the
+     * connection's event loop, which runs only once the loop has handled everything read with the slow request:
+     * by then the requests pipelined behind it are queued or refused.
+     */
+    private static final class Slow {
+        private final CountDownLatch started = new CountDownLatch(1);
+        private final CompletableFuture<String> answer = new CompletableFuture<>();
+        private volatile Executor loop;
+
+        /** Adds GET /slow on {@code path}. */
+        void route(HandlerPath path, Starling app) {
+            path.get(app, "/slow", r -> {
+                // Offloaded, the handler asks the loop for itself; the loop answers after its current read.
+                loop = path == HandlerPath.LOOP ? Loops.current() : Concurrency.fromThread(Loops::current);
+                started.countDown();
+                return path == HandlerPath.LOOP ? answer : answer.join();
+            });
+        }
+
+        /** Waits for the handler to start, then lets it answer {@code body}. */
+        void release(String body) throws InterruptedException {
+            assertThat(started.await(10, TimeUnit.SECONDS)).as("the slow handler started").isTrue();
+            loop.execute(() -> answer.complete(body));
+        }
+    }
+
     // ---- connections ----
 
     @ParameterizedTest
@@ -106,19 +133,60 @@ class HttpServerTest {
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
-    void pipelinedRequestsBeyondTheQueueLimitAreAllAnsweredInOrder(HandlerPath path) {
-        try (Http http = serve(path, c -> c.maxPipelinedRequests(2));
-             RawConnection connection = RawConnection.open(http.app.port())) {
-            StringBuilder requests = new StringBuilder();
-            for (int n = 1; n <= 8; n++) {
-                requests.append(get("/echo?n=" + n));
-            }
-            connection.send(requests.toString());
+    void pipelinedRequestsUpToTheQueueLimitAreAnsweredInOrderAndTheConnectionReadsOn(HandlerPath path)
+            throws Exception {
+        Slow slow = new Slow();
+        try (Http http = Http.serve(c -> c.maxPipelinedRequests(2), app -> {
+            slow.route(path, app);
+            path.get(app, "/echo", r -> "n=" + r.query("n").orElse("?"));
+        }); RawConnection connection = RawConnection.open(http.app.port())) {
+            connection.send(get("/slow") + get("/echo?n=1") + get("/echo?n=2"));
+            slow.release("slow done");
 
-            for (int n = 1; n <= 8; n++) {
+            assertThat(connection.read().body()).isEqualTo("slow done");
+            for (int n = 1; n <= 2; n++) {
                 RawConnection.Response response = connection.read();
                 assertThat(response.body()).as(response.toString()).isEqualTo("n=" + n);
             }
+            // The full queue paused reading; answering it resumed reading.
+            RawConnection.Response next = connection.send(get("/echo?n=3")).read();
+            assertThat(next.body()).as(next.toString()).isEqualTo("n=3");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void requestsPipelinedPastTheQueueLimitInOneReadAreNotQueuedAndGet503AfterTheQueuedOnes(HandlerPath path)
+            throws Exception {
+        Slow slow = new Slow();
+        AtomicInteger echoes = new AtomicInteger();
+        try (Http http = Http.serve(c -> c.maxPipelinedRequests(2), app -> {
+            slow.route(path, app);
+            path.get(app, "/echo", r -> {
+                echoes.incrementAndGet();
+                return "n=" + r.query("n").orElse("?");
+            });
+            path.get(app, "/hello", r -> HELLO);
+        }); RawConnection connection = RawConnection.open(http.app.port())) {
+            // One write, so one read: pausing reading cannot hold back what has been read already.
+            StringBuilder requests = new StringBuilder(get("/slow"));
+            for (int n = 1; n <= 100; n++) {
+                requests.append(get("/echo?n=" + n));
+            }
+            connection.send(requests.toString());
+            slow.release("slow done");
+
+            assertThat(connection.read().body()).isEqualTo("slow done");
+            for (int n = 1; n <= 2; n++) {
+                RawConnection.Response response = connection.read();
+                assertThat(response.body()).as(response.toString()).isEqualTo("n=" + n);
+            }
+            RawConnection.Response refusal = connection.read();
+            assertError(refusal, 503, "Too many pipelined requests: at most 2 may wait on one connection.");
+            assertThat(refusal.header("connection")).hasValue("close");
+            connection.assertClosedByServer();
+            assertThat(echoes).as("echo requests that ran").hasValue(2);
+            assertStillServing(http);
         }
     }
 
@@ -393,29 +461,39 @@ class HttpServerTest {
     @MethodSource("badRequestsBehindASlowOne")
     void aBadRequestPipelinedBehindASlowOneIsAnsweredAfterIt(HandlerPath path, String bad, int status)
             throws Exception {
-        CountDownLatch started = new CountDownLatch(1);
-        AtomicReference<Executor> loop = new AtomicReference<>(Runnable::run);
-        CompletableFuture<String> release = new CompletableFuture<>();
-        try (Http http = Http.serve(c -> c.maxRequestLineLength(MAX_LINE).maxBodySize(MAX_BODY), app -> {
-            path.get(app, "/slow", r -> {
-                if (path == HandlerPath.LOOP) {
-                    loop.set(Loops.current());
-                }
-                started.countDown();
-                return path == HandlerPath.LOOP ? release : release.join();
-            });
-        }); RawConnection connection = RawConnection.open(http.app.port())) {
+        Slow slow = new Slow();
+        try (Http http = Http.serve(c -> c.maxRequestLineLength(MAX_LINE).maxBodySize(MAX_BODY),
+                app -> slow.route(path, app)); RawConnection connection = RawConnection.open(http.app.port())) {
             connection.send(get("/slow") + bad);
-            assertThat(started.await(10, TimeUnit.SECONDS)).as("the slow handler started").isTrue();
-            // On the loop, the slow answer is released by a task of that loop, so only once the loop has read
-            // everything that came with the slow request, as a slow handler would.
-            loop.get().execute(() -> release.complete("slow done"));
+            slow.release("slow done");
 
             RawConnection.Response first = connection.read();
             assertThat(first.status()).as(first.toString()).isEqualTo(200);
             assertThat(first.body()).isEqualTo("slow done");
             RawConnection.Response second = connection.read();
             assertThat(second.status()).as(second.toString()).isEqualTo(status);
+            connection.assertClosedByServer();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}: {2}")
+    @MethodSource("badRequestsBehindASlowOne")
+    void aGoodRequestPipelinedBetweenASlowOneAndABadOneIsAnsweredBeforeTheRefusal(HandlerPath path, String bad,
+                                                                                  int status) throws Exception {
+        Slow slow = new Slow();
+        try (Http http = Http.serve(c -> c.maxRequestLineLength(MAX_LINE).maxBodySize(MAX_BODY), app -> {
+            slow.route(path, app);
+            path.get(app, "/hello", r -> HELLO);
+        }); RawConnection connection = RawConnection.open(http.app.port())) {
+            connection.send(get("/slow") + get("/hello") + bad);
+            slow.release("slow done");
+
+            assertThat(connection.read().body()).isEqualTo("slow done");
+            RawConnection.Response hello = connection.read();
+            assertThat(hello.status()).as(hello.toString()).isEqualTo(200);
+            assertThat(hello.body()).isEqualTo(HELLO);
+            RawConnection.Response refusal = connection.read();
+            assertThat(refusal.status()).as(refusal.toString()).isEqualTo(status);
             connection.assertClosedByServer();
         }
     }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -53,6 +54,14 @@ class ResponsesTest {
     private static void assertError(HttpResponse<String> response, int status, String body) {
         assertResponse(response, status, "application/json");
         assertThat(json(response.body())).isEqualTo(json(body));
+    }
+
+    /**
+     * GETs {@code path} with a five-second timeout, for responses that were once never sent: the test fails
+     * instead of hanging (serve such apps with a short grace period, as an unanswered request holds up the stop).
+     */
+    private static HttpResponse<String> getSoon(Http http, String path) {
+        return http.send(HttpRequest.newBuilder(http.uri(path)).timeout(Duration.ofSeconds(5)).GET().build());
     }
 
     // ---- bodies ----
@@ -211,6 +220,25 @@ class ResponsesTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aResponseWithAHeaderThatCannotBeSentIs500AndItsBodyIsReleased(HandlerPath path) {
+        // The body is already in a pooled buffer when the header name (a space is not allowed) is refused; were
+        // that buffer dropped unreleased, NettyLeakDetection would fail this class after it.
+        try (Http http = Http.serve(app -> {
+            path.get(app, "/bad", r -> Response.ok("x".repeat(1000)).header("bad name", "v"));
+            path.get(app, "/ok", r -> "still here");
+        })) {
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> response = http.get("/bad");
+
+                assertError(response, 500, "{\"detail\":\"Internal Server Error\"}");
+                assertThat(response.headers().map()).doesNotContainKey("bad name");
+            }
+            assertThat(http.get("/ok").body()).isEqualTo("still here");
+        }
+    }
+
     // ---- failures ----
 
     @ParameterizedTest
@@ -325,6 +353,62 @@ class ResponsesTest {
             HttpResponse<String> broken = http.get("/broken");
             assertError(broken, 500, "{\"detail\":\"Internal Server Error\"}");
             assertThat(broken.body()).doesNotContain("hunter2");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void anHttpExceptionWithAHeaderThatCannotBeSentIs500WithoutIt(HandlerPath path) {
+        // A space is not allowed in a header name: the exception's own answer cannot be sent, whether it is
+        // thrown or fails the returned stage.
+        HttpException slowDown = new HttpException(429, "Slow down.", Map.of("retry after", "3"));
+        try (Http http = Http.serve(c -> c.shutdownGrace(Duration.ofMillis(200)), app -> {
+            path.get(app, "/thrown", r -> {
+                throw slowDown;
+            });
+            path.get(app, "/failed", r -> CompletableFuture.failedFuture(slowDown));
+        })) {
+            for (String route : List.of("/thrown", "/failed")) {
+                HttpResponse<String> response = getSoon(http, route);
+
+                assertError(response, 500, "{\"detail\":\"Internal Server Error\"}");
+                assertThat(response.headers().map()).as(route).doesNotContainKey("retry after");
+            }
+        }
+    }
+
+    /** A method that returns a publisher, so it runs on the loop, and a publisher that cannot be subscribed to. */
+    static final class UnsubscribableApi {
+        @Get("/numbers")
+        Flow.Publisher<String> numbers() {
+            HandlerPath.LOOP.check();
+            return unsubscribable();
+        }
+
+        static Flow.Publisher<String> unsubscribable() {
+            return subscriber -> {
+                throw new IllegalStateException(SECRET);
+            };
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aPublisherWhoseSubscribeThrowsIs500WithoutDetails(HandlerPath path) {
+        // On the loop, a method that returns the publisher itself; offloaded, a plain handler.
+        try (Http http = Http.serve(c -> c.shutdownGrace(Duration.ofMillis(200)), app -> {
+            if (path == HandlerPath.LOOP) {
+                app.include(new UnsubscribableApi());
+            } else {
+                path.get(app, "/numbers", r -> UnsubscribableApi.unsubscribable());
+            }
+            path.get(app, "/ok", r -> "still here");
+        })) {
+            HttpResponse<String> response = getSoon(http, "/numbers");
+
+            assertError(response, 500, "{\"detail\":\"Internal Server Error\"}");
+            assertThat(response.body()).doesNotContain("hunter2");
+            assertThat(http.get("/ok").body()).isEqualTo("still here");
         }
     }
 

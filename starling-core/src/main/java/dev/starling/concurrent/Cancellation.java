@@ -21,7 +21,7 @@ public final class Cancellation {
     /** Returns true when the offloaded task running on this thread has been cancelled. */
     public static boolean isCancelled() {
         OffloadTask<?> task = OffloadTask.current();
-        return task != null && task.isCancelled();
+        return task != null && task.stopRequested();
     }
 
     /** Throws {@link CancellationException} when the offloaded task running on this thread has been cancelled. */

@@ -53,19 +53,19 @@ public final class Concurrency {
         if (executor == null) {
             return runInThreadpool(fn);
         }
-        return WorkerPool.wrap(executor.toString(), executor, null).submit(fn);
+        return WorkerPool.wrap(executor.getClass().getSimpleName(), executor, null).submit(fn);
     }
 
     /** Runs {@code fn} on {@code executor} once {@code limiter} grants a token. */
     public static <T> CompletionStage<T> runInExecutor(Executor executor, CapacityLimiter limiter,
                                                        Callable<? extends T> fn) {
-        Objects.requireNonNull(limiter, "limiter");
+        Objects.requireNonNull(limiter, "runInExecutor needs a limiter; use runInExecutor(executor, fn) for none.");
         if (!(limiter instanceof DefaultCapacityLimiter limits)) {
             throw new IllegalArgumentException("runInExecutor needs a limiter made by CapacityLimiter.create, not "
                     + limiter.getClass().getName() + ".");
         }
         Executor target = executor != null ? executor : Pools.currentDefault().executor();
-        return WorkerPool.wrap(target.toString(), target, limits).submit(fn);
+        return WorkerPool.wrap(target.getClass().getSimpleName(), target, limits).submit(fn);
     }
 
     /**
@@ -85,7 +85,7 @@ public final class Concurrency {
      *                               not running work offloaded from a loop
      */
     public static <T> T fromThread(Callable<? extends T> fn) {
-        Objects.requireNonNull(fn, "fn");
+        Objects.requireNonNull(fn, "fromThread needs a callable to run on the loop, not null.");
         if (Loops.current() != null) {
             throw new IllegalStateException("fromThread was called on the event-loop thread '"
                     + Thread.currentThread().getName() + "'. It runs code on the loop and waits for it, so here it"

@@ -23,7 +23,7 @@ public final class ContextKey<T> {
     private final String name;
 
     private ContextKey(String name) {
-        this.name = Objects.requireNonNull(name, "name");
+        this.name = Objects.requireNonNull(name, "The name must not be null.");
     }
 
     /** Returns a new key; two keys with the same name are still different keys. */
@@ -44,7 +44,7 @@ public final class ContextKey<T> {
 
     /** Sets the value in the current context; work offloaded afterwards sees it. */
     public void set(T value) {
-        Context.set(Context.current().with(this, Objects.requireNonNull(value, "value")));
+        Context.set(Context.current().with(this, Objects.requireNonNull(value, "The value must not be null; use remove() to clear a context key.")));
     }
 
     /** Removes the value from the current context. */

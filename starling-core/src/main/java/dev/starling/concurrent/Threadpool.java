@@ -40,7 +40,7 @@ public final class Threadpool {
         if (maxWaiting < 0) {
             throw new IllegalArgumentException("maxWaiting must be zero or more, but " + maxWaiting + " was given.");
         }
-        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(idleTimeout, "The idle timeout must not be null.");
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("idleTimeout must be positive, but " + idleTimeout + " was given.");
         }
@@ -49,7 +49,7 @@ public final class Threadpool {
         this.maxWaiting = maxWaiting;
         this.idleTimeout = idleTimeout;
         this.interruptOnCancel = interruptOnCancel;
-        this.namePrefix = Objects.requireNonNull(namePrefix, "namePrefix");
+        this.namePrefix = Objects.requireNonNull(namePrefix, "The name prefix must not be null.");
     }
 
     /** Returns the default threadpool: 40 platform threads' worth of tokens. */

@@ -77,7 +77,7 @@ public final class App implements Starling, Server {
     private int boundPort = -1;
 
     public App(Config config) {
-        this.config = Objects.requireNonNull(config, "config");
+        this.config = Objects.requireNonNull(config, "The config must not be null.");
         this.watchdog = config.watchdog()
                 ? new Watchdog(config.blockedLoopThreshold(), config.stuckTaskThreshold()) : null;
         this.defaultPool = WorkerPool.create("default", config.threadpool(), watchdog);
@@ -93,7 +93,7 @@ public final class App implements Starling, Server {
 
     @Override
     public Starling include(Object api) {
-        Objects.requireNonNull(api, "api");
+        Objects.requireNonNull(api, "The object to include must not be null.");
         List<Route> routes = new ArrayList<>();
         for (MethodRoutes.Declared d : MethodRoutes.read(api)) {
             WorkerPool pool = switch (d.where()) {
@@ -129,17 +129,17 @@ public final class App implements Starling, Server {
     }
 
     private Starling lambda(String method, String path, Handler handler) {
-        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(handler, "The handler must not be null.");
         return add(method, path, defaultPool, (request, args) -> handler.handle(request));
     }
 
     private Starling lambdaAsync(String method, String path, AsyncHandler handler) {
-        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(handler, "The handler must not be null.");
         return add(method, path, null, (request, args) -> handler.handle(request));
     }
 
     private Starling add(String method, String path, WorkerPool pool, Route.Invoker invoker) {
-        String verb = Objects.requireNonNull(method, "method").toUpperCase(Locale.ROOT);
+        String verb = Objects.requireNonNull(method, "The HTTP method must not be null.").toUpperCase(Locale.ROOT);
         PathTemplate template;
         try {
             template = PathTemplate.parse(path);
@@ -258,7 +258,7 @@ public final class App implements Starling, Server {
                         }
                     } catch (Throwable t) {
                         // A stage swallows what its callbacks throw; a lost response would hang the client.
-                        LOG.error("{} could not send its response", route.name(), t);
+                        LOG.error("{} could not send its response; the connection is closed.", route.name(), t);
                         exchange.abort();
                     }
                 });
@@ -345,8 +345,8 @@ public final class App implements Starling, Server {
                 serverChannel = bootstrap.bind(config.host(), port).syncUninterruptibly().channel();
             } catch (Exception e) {
                 shutdownResources();
-                throw new IllegalStateException("Starling could not listen on " + config.host() + ":" + port + ": "
-                        + e.getMessage(), e);
+                throw new IllegalStateException("Starling could not listen on " + config.host() + ":" + port
+                        + " (" + e + ").", e);
             }
             boundPort = ((InetSocketAddress) serverChannel.localAddress()).getPort();
             state = State.STARTED;
@@ -411,10 +411,11 @@ public final class App implements Starling, Server {
 
     @Override
     public void stop(Duration grace) {
+        boolean alreadyStopping = false;
         lifecycle.lock();
         try {
             if (state == State.STOPPING || state == State.STOPPED) {
-                return;
+                alreadyStopping = true;
             }
             if (state == State.NEW) {
                 state = State.STOPPED;
@@ -422,12 +423,20 @@ public final class App implements Starling, Server {
                 stopped.countDown();
                 return;
             }
-            state = State.STOPPING;
+            if (!alreadyStopping) {
+                state = State.STOPPING;
+            }
         } finally {
             lifecycle.unlock();
         }
-        serverChannel.close().syncUninterruptibly();
+        if (alreadyStopping) {
+            // Another stop is draining (a shutdown hook and an explicit close, say): return when it is done.
+            awaitStopped();
+            return;
+        }
+        // Draining first, so that every response written from now on says it closes the connection.
         draining = true;
+        serverChannel.close().syncUninterruptibly();
         for (Channel channel : channels) {
             HttpInitializer.closeWhenIdle(channel);
         }
@@ -453,6 +462,21 @@ public final class App implements Starling, Server {
         state = State.STOPPED;
         stopped.countDown();
         LOG.info("Starling has stopped.");
+    }
+
+    private void awaitStopped() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                stopped.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void shutdownResources() {

@@ -82,17 +82,27 @@ class CancellationTest {
             CountDownLatch started = new CountDownLatch(1);
             CountDownLatch cancelled = new CountDownLatch(1);
             CompletableFuture<Boolean> observed = new CompletableFuture<>();
+            CompletableFuture<Throwable> checked = new CompletableFuture<>();
             var task = pool.submit(() -> {
                 started.countDown();
                 cancelled.await(10, TimeUnit.SECONDS);
                 observed.complete(!Thread.currentThread().isInterrupted() && Cancellation.isCancelled());
-                Cancellation.check();
+                try {
+                    Cancellation.check();
+                    checked.complete(null);
+                } catch (Throwable t) {
+                    checked.complete(t);
+                }
                 return "not reached";
             });
             assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
             task.cancel(true);
             cancelled.countDown();
             assertThat(observed.get(5, TimeUnit.SECONDS)).as("not interrupted, but told").isTrue();
+            assertThat(checked.get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(java.util.concurrent.CancellationException.class)
+                    .hasMessageStartingWith("The offloaded task running on starling-worker-")
+                    .hasMessageEndingWith(" was cancelled.");
         } finally {
             pool.shutdownNow();
         }

@@ -132,4 +132,34 @@ class CapacityLimiterTest {
         assertThat(limiter.rejectedCount()).isEqualTo(1);
         assertThat(limiter.waiting()).isEqualTo(2);
     }
+
+    @Test
+    void loweringTotalTokensLetsRunningTasksFinishAndHoldsNewOnesBack() throws Exception {
+        CapacityLimiter limiter = CapacityLimiter.create(2);
+        CountDownLatch bothRunning = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        List<CompletableFuture<Object>> running = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            running.add(Concurrency.runInExecutor(threads, limiter, () -> {
+                bothRunning.countDown();
+                release.await(10, TimeUnit.SECONDS);
+                return null;
+            }).toCompletableFuture());
+        }
+        assertThat(bothRunning.await(5, TimeUnit.SECONDS)).isTrue();
+        limiter.totalTokens(1);
+        assertThat(limiter.borrowedTokens()).as("running tasks keep their tokens").isEqualTo(2);
+        assertThat(limiter.availableTokens()).isZero();
+        CountDownLatch thirdStarted = new CountDownLatch(1);
+        var third = Concurrency.runInExecutor(threads, limiter, () -> {
+            thirdStarted.countDown();
+            return "third";
+        }).toCompletableFuture();
+        assertThat(limiter.waiting()).isEqualTo(1);
+        release.countDown();
+        CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        assertThat(third.get(5, TimeUnit.SECONDS)).isEqualTo("third");
+        assertThat(limiter.borrowedTokens()).isZero();
+        assertThat(limiter.totalTokens()).isEqualTo(1);
+    }
 }

@@ -4,7 +4,6 @@ import java.util.Iterator;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Flow;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -25,13 +24,13 @@ public final class IteratorPublisher<T> implements Flow.Publisher<T> {
     private final AtomicBoolean subscribed = new AtomicBoolean();
 
     public IteratorPublisher(Iterator<? extends T> iterator, WorkerPool pool) {
-        this.iterator = Objects.requireNonNull(iterator, "iterator");
+        this.iterator = Objects.requireNonNull(iterator, "The iterator must not be null.");
         this.pool = pool;
     }
 
     @Override
     public void subscribe(Flow.Subscriber<? super T> subscriber) {
-        Objects.requireNonNull(subscriber, "subscriber");
+        Objects.requireNonNull(subscriber, "The subscriber must not be null.");
         if (!subscribed.compareAndSet(false, true)) {
             subscriber.onSubscribe(new Flow.Subscription() {
                 @Override
@@ -234,15 +233,10 @@ public final class IteratorPublisher<T> implements Flow.Publisher<T> {
             }
         }
 
-        /** Closing may block, so it goes to a worker, without waiting for a token: cleanup never queues. */
+        /** Closing may block, so it leaves the loop, and never waits for a token. */
         private void closeOffLoop() {
-            if (!(iterator instanceof AutoCloseable)) {
-                return;
-            }
-            try {
-                pool.executor().execute(this::closeIterator);
-            } catch (RejectedExecutionException e) {
-                closeIterator();
+            if (iterator instanceof AutoCloseable closeable) {
+                Cleanup.run("Closing the iterator " + iterator, closeable::close);
             }
         }
 

@@ -128,7 +128,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
             pool.executor().execute(this);
             return null;
         } catch (RejectedExecutionException e) {
-            OffloadTask<?> next = releaseToken(true);
+            OffloadTask<?> next = releaseTokenToNext();
             if (STATE.compareAndSet(this, NEW, COMPLETING)) {
                 deliver(null, new RejectedExecutionException("The threadpool '" + pool.name()
                         + "' is shut down; the task was not run.", e));
@@ -178,7 +178,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         WorkerThread worker = thread instanceof WorkerThread w ? w : null;
         if (worker != null) {
             Scope scope = context.scope();
-            worker.began(scope == null ? "work offloaded to '" + pool.name() + "'" : scope.routeName());
+            worker.began(scope == null ? pool.label() : scope.routeName());
         }
         try {
             value = fn.call();
@@ -222,6 +222,22 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     }
 
     /** Gives the token back; returns the granted waiter when it can run on this same thread. */
+    /**
+     * Gives the token back and returns the task that now holds it, not yet started, for the caller's loop to
+     * start: refusals by a dead executor are handled one after another, never one stack frame per waiter.
+     */
+    private OffloadTask<?> releaseTokenToNext() {
+        DefaultCapacityLimiter limiter = pool.limiter();
+        DefaultCapacityLimiter.Waiter next = limiter == null ? null : limiter.releaseAndPoll();
+        if (next instanceof OffloadTask<?> task) {
+            return task;
+        }
+        if (next != null) {
+            next.granted();
+        }
+        return null;
+    }
+
     private OffloadTask<?> releaseToken(boolean inline) {
         DefaultCapacityLimiter limiter = pool.limiter();
         if (limiter == null) {
@@ -231,7 +247,9 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         if (next == null) {
             return null;
         }
-        if (inline && next instanceof OffloadTask<?> task && task.pool.executor() == pool.executor()) {
+        // Only Starling's own threads run a waiter inline: a user's executor keeps its hooks and shutdown.
+        if (inline && pool.ownsThreads() && next instanceof OffloadTask<?> task
+                && task.pool.executor() == pool.executor()) {
             return task;
         }
         next.granted();
@@ -265,15 +283,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                 }
             }
         };
-        if (loop != null && !loop.inEventLoop()) {
-            try {
-                loop.execute(completion);
-            } catch (RejectedExecutionException e) {
-                completion.run();
-            }
-        } else {
-            completion.run();
-        }
+        onLoop(completion);
         untrack();
     }
 
@@ -284,8 +294,12 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         }
     }
 
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
+    /**
+     * Stops the work: a task that has not started never will, and a running one is interrupted when
+     * {@code interrupt} is true (its token still comes back only when its thread returns). Returns false when
+     * there was nothing to stop: the call has returned and its result is on its way, or it was stopped before.
+     */
+    private boolean stopWork(boolean interrupt) {
         for (;;) {
             int s = state;
             if (s == NEW) {
@@ -295,10 +309,10 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                         limiter.remove(this);
                     }
                     untrack();
-                    return super.cancel(false);
+                    return true;
                 }
             } else if (s == RUNNING) {
-                if (mayInterruptIfRunning && pool.interruptOnCancel()) {
+                if (interrupt) {
                     if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
                         Thread t = runner;
                         if (t != null) {
@@ -306,16 +320,91 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                         }
                         state = INTERRUPTED;
                         untrack();
-                        return super.cancel(false);
+                        return true;
                     }
                 } else if (STATE.compareAndSet(this, RUNNING, CANCELLED)) {
                     untrack();
-                    return super.cancel(false);
+                    return true;
                 }
             } else {
-                return super.cancel(false);
+                return false;
             }
         }
+    }
+
+    /** Returns true once the task has been cancelled or completed from outside, even before its stage says so. */
+    public boolean stopRequested() {
+        return state >= CANCELLED;
+    }
+
+    /**
+     * Cancels the task. The stage completes on the caller's loop, so its continuations never run on the
+     * cancelling thread; a task whose call has already returned is not cancelled (false), as with FutureTask.
+     */
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        if (!stopWork(mayInterruptIfRunning && pool.interruptOnCancel())) {
+            return isCancelled();
+        }
+        onLoop(() -> super.cancel(false));
+        return true;
+    }
+
+    /**
+     * Completing the stage from outside (a timeout, say) stops the work as {@code cancel(true)} would; the
+     * stage still completes on the caller's loop.
+     */
+    @Override
+    public boolean complete(T value) {
+        stopWork(pool.interruptOnCancel());
+        if (loop != null && !loop.inEventLoop()) {
+            boolean open = !isDone();
+            onLoop(() -> super.complete(value));
+            return open;
+        }
+        return super.complete(value);
+    }
+
+    /**
+     * Completing the stage from outside (a timeout, say) stops the work as {@code cancel(true)} would; the
+     * stage still completes on the caller's loop.
+     */
+    @Override
+    public boolean completeExceptionally(Throwable error) {
+        stopWork(pool.interruptOnCancel());
+        if (loop != null && !loop.inEventLoop()) {
+            boolean open = !isDone();
+            onLoop(() -> super.completeExceptionally(error));
+            return open;
+        }
+        return super.completeExceptionally(error);
+    }
+
+    /** Refused: the result of offloaded work is the work's own. */
+    @Override
+    public void obtrudeValue(T value) {
+        throw new UnsupportedOperationException("The result of offloaded work cannot be overwritten; cancel it "
+                + "or complete it instead.");
+    }
+
+    /** Refused: the result of offloaded work is the work's own. */
+    @Override
+    public void obtrudeException(Throwable error) {
+        throw new UnsupportedOperationException("The result of offloaded work cannot be overwritten; cancel it "
+                + "or complete it instead.");
+    }
+
+    /** Runs {@code r} on the caller's loop, or here when there is none (or it has shut down). */
+    private void onLoop(Runnable r) {
+        if (loop != null && !loop.inEventLoop()) {
+            try {
+                loop.execute(r);
+                return;
+            } catch (RejectedExecutionException e) {
+                // The loop is gone; completing here is better than never.
+            }
+        }
+        r.run();
     }
 
     @Override
@@ -328,7 +417,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         private static final long serialVersionUID = 1L;
 
         OffloadedFrom(String threadName, String poolName) {
-            super("offloaded to '" + poolName + "' from thread '" + threadName + "'");
+            super("The task was offloaded to '" + poolName + "' from thread '" + threadName + "' here.");
         }
     }
 }

@@ -22,6 +22,7 @@ public final class WorkerPool {
     private final DefaultCapacityLimiter limiter;
     private final boolean interruptOnCancel;
     private final ExecutorService owned;
+    private final String label;
 
     private WorkerPool(String name, Executor executor, DefaultCapacityLimiter limiter, boolean interruptOnCancel,
                        ExecutorService owned) {
@@ -30,6 +31,7 @@ public final class WorkerPool {
         this.limiter = limiter;
         this.interruptOnCancel = interruptOnCancel;
         this.owned = owned;
+        this.label = "work offloaded to '" + name + "'";
     }
 
     /** Creates the threads and limiter that {@code spec} describes; the pool owns its threads. */
@@ -55,7 +57,7 @@ public final class WorkerPool {
 
     /** Wraps an executor the user owns; {@code limiter} may be null for no limit. */
     public static WorkerPool wrap(String name, Executor executor, DefaultCapacityLimiter limiter) {
-        return new WorkerPool(name, Objects.requireNonNull(executor, "executor"), limiter, true, null);
+        return new WorkerPool(name, Objects.requireNonNull(executor, "The executor must not be null."), limiter, true, null);
     }
 
     /** Starts {@code fn} under this pool's limiter; the result completes on the calling loop if there is one. */
@@ -80,7 +82,7 @@ public final class WorkerPool {
 
     /** Creates the task without starting it; {@link OffloadTask#start()} starts it. */
     <T> OffloadTask<T> prepare(Callable<? extends T> fn, WorkerPool home, boolean callSite) {
-        return new OffloadTask<>(Objects.requireNonNull(fn, "fn"), this, home, Loops.current(), callSite);
+        return new OffloadTask<>(Objects.requireNonNull(fn, "The callable to offload must not be null."), this, home, Loops.current(), callSite);
     }
 
     public String name() {
@@ -113,6 +115,16 @@ public final class WorkerPool {
                 }
             }
         }
+    }
+
+    /** Returns true when the threads are Starling's own, not an executor the user gave. */
+    boolean ownsThreads() {
+        return owned != null;
+    }
+
+    /** Says what a worker runs when it runs no request's work, for the watchdog. */
+    String label() {
+        return label;
     }
 
     /** Returns true once the pool's own threads have been told to stop. */

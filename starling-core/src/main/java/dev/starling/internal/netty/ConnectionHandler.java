@@ -78,14 +78,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             HttpVersion version = request.protocolVersion();
             if (!version.protocolName().equals("HTTP") || version.majorVersion() != 1) {
-                FullHttpResponse refused = Results.error(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
-                        version.text() + " is not supported; send HTTP/1.1.", server.json());
-                HttpUtil.setContentLength(refused, refused.content().readableBytes());
-                refused.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                refuseAfterPending(refused);
+                refuse(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                        version.text() + " is not supported; send HTTP/1.1.");
                 return;
             }
-            http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+            if (current != null && pending.size() >= maxPipelined) {
+                // Reading has paused, but one read can hold many more requests: past the limit none is queued.
+                refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "Too many pipelined requests: at most "
+                        + maxPipelined + " may wait on one connection.");
+                return;
+            }
+            http10 = version.equals(HttpVersion.HTTP_1_0);
             Exchange exchange = new Exchange(this, ctx, request.method().name(), request.uri(), request.headers(),
                     ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request));
             if (current == null) {
@@ -102,25 +105,27 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void reject(Throwable cause) {
-        FullHttpResponse response;
-        var json = server.json();
+        // The decoder discards everything after a bad message, so the connection ends with this answer.
         if (cause instanceof TooLongHttpLineException) {
-            response = Results.error(HttpResponseStatus.REQUEST_URI_TOO_LONG,
-                    "The request line is longer than " + maxLine + " bytes.", json);
+            refuse(HttpResponseStatus.REQUEST_URI_TOO_LONG, "The request line is longer than " + maxLine + " bytes.");
         } else if (cause instanceof TooLongHttpContentException) {
-            response = Results.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    "The request body is larger than the limit of " + maxBody + " bytes.", json);
+            refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "The request body is larger than the limit of " + maxBody + " bytes.");
         } else if (cause instanceof TooLongHttpHeaderException) {
-            response = Results.error(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-                    "The request headers are larger than " + maxHeaders + " bytes.", json);
+            refuse(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "The request headers are larger than " + maxHeaders + " bytes.");
         } else {
-            String why = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage().replaceAll("[.\\s]+$", "");
-            response = Results.error(HttpResponseStatus.BAD_REQUEST, "The request is not valid HTTP/1.1" + why + ".",
-                    json);
+            String why = cause == null || cause.getMessage() == null
+                    ? "" : ": " + cause.getMessage().replaceAll("[.\\s]+$", "");
+            refuse(HttpResponseStatus.BAD_REQUEST, "The request is not valid HTTP/1.1" + why + ".");
         }
+    }
+
+    /** Answers with {@code status} and {@code detail} after every request read before, then closes. */
+    private void refuse(HttpResponseStatus status, String detail) {
+        FullHttpResponse response = Results.error(status, detail, server.json());
         HttpUtil.setContentLength(response, response.content().readableBytes());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        // The decoder discards everything after a bad message, so the connection ends with this answer.
         refuseAfterPending(response);
     }
 

@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class Exchange implements Request, Scope {
 
     private static final Logger LOG = LoggerFactory.getLogger("dev.starling.errors");
+    private static final RefusalLog REFUSALS = new RefusalLog(LOG);
     private static final String[] NO_VALUES = new String[0];
     private static final VarHandle TASKS;
 
@@ -338,14 +339,14 @@ public final class Exchange implements Request, Scope {
         } else if (e instanceof ValidationFailure invalid) {
             response = Results.error(HttpResponseStatus.UNPROCESSABLE_ENTITY, invalid.errors(), json);
         } else if (e instanceof CapacityExceededException full) {
-            LOG.warn("{} was refused: {}", routeName, full.getMessage());
+            REFUSALS.warn(routeName, full.getMessage());
             response = Results.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "The server is at capacity; retry shortly.", json);
             response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         } else if (e instanceof CancellationException) {
             response = Results.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "The request was cancelled.", json);
         } else {
-            LOG.error("{} failed on {} {}", routeName, method, uri, e);
+            LOG.error("{} failed while answering {} {}.", routeName, method, uri, e);
             response = Results.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", json);
         }
         write(response);

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.MDC;
 
 /**
@@ -131,7 +132,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
             OffloadTask<?> next = releaseTokenToNext();
             if (STATE.compareAndSet(this, NEW, COMPLETING)) {
                 deliver(null, new RejectedExecutionException("The threadpool '" + pool.name()
-                        + "' is shut down; the task was not run.", e));
+                        + "' shut down before the task could start; it was not run.", e));
             }
             return next;
         }
@@ -356,13 +357,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
      */
     @Override
     public boolean complete(T value) {
-        stopWork(pool.interruptOnCancel());
-        if (loop != null && !loop.inEventLoop()) {
-            boolean open = !isDone();
-            onLoop(() -> super.complete(value));
-            return open;
-        }
-        return super.complete(value);
+        return completeFromOutside(() -> super.complete(value));
     }
 
     /**
@@ -371,13 +366,17 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
      */
     @Override
     public boolean completeExceptionally(Throwable error) {
+        return completeFromOutside(() -> super.completeExceptionally(error));
+    }
+
+    private boolean completeFromOutside(BooleanSupplier completion) {
         stopWork(pool.interruptOnCancel());
         if (loop != null && !loop.inEventLoop()) {
             boolean open = !isDone();
-            onLoop(() -> super.completeExceptionally(error));
+            onLoop(completion::getAsBoolean);
             return open;
         }
-        return super.completeExceptionally(error);
+        return completion.getAsBoolean();
     }
 
     /** Refused: the result of offloaded work is the work's own. */

@@ -540,4 +540,87 @@ class HttpServerTest {
             assertThat(response.body()).isEqualTo("slow done");
         }
     }
+
+    @Test
+    void aStreamToAClientThatReadsNothingPausesItsPublisherAndResumesWhenTheClientReads() throws Exception {
+        int itemSize = 64 * 1024;
+        int items = 600;
+        java.util.concurrent.atomic.AtomicInteger emitted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch farAhead = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.Flow.Publisher<byte[]> firehose = subscriber -> subscriber.onSubscribe(
+                new java.util.concurrent.Flow.Subscription() {
+                    private boolean done;
+
+                    @Override
+                    public void request(long n) {
+                        for (long i = 0; i < n && !done; i++) {
+                            if (emitted.get() == items) {
+                                done = true;
+                                subscriber.onComplete();
+                                return;
+                            }
+                            // 400 items are 25 MiB: far more than the socket buffers and Netty's outbound buffer hold.
+                            if (emitted.incrementAndGet() == 400) {
+                                farAhead.countDown();
+                            }
+                            subscriber.onNext(new byte[itemSize]);
+                        }
+                    }
+
+                    @Override
+                    public void cancel() {
+                        done = true;
+                    }
+                });
+        try (Http http = Http.serve(app -> app.getAsync("/firehose",
+                r -> java.util.concurrent.CompletableFuture.completedFuture(firehose)));
+             java.net.Socket socket = new java.net.Socket("127.0.0.1", http.app.port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write("GET /firehose HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            // Nothing is read: the publisher must not get far ahead of the socket.
+            assertThat(farAhead.await(2, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("the publisher was paused with %s items out", emitted.get()).isFalse();
+            byte[] all = socket.getInputStream().readAllBytes();
+            assertThat(emitted).hasValue(items);
+            assertThat(all.length).isGreaterThan(items * itemSize);
+            String tail = new String(all, all.length - 5, 5, java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(tail).isEqualTo("0\r\n\r\n");
+        }
+    }
+
+    @Test
+    void aStreamThatFailsAfterItsHeadersEndsWithTheConnectionAndNoLastChunk() throws Exception {
+        java.util.concurrent.Flow.Publisher<String> failing = subscriber -> subscriber.onSubscribe(
+                new java.util.concurrent.Flow.Subscription() {
+                    private int calls;
+
+                    @Override
+                    public void request(long n) {
+                        if (calls++ == 0) {
+                            subscriber.onNext("first part");
+                        } else {
+                            subscriber.onError(new IllegalStateException("the source broke"));
+                        }
+                    }
+
+                    @Override
+                    public void cancel() {
+                    }
+                });
+        try (Http http = Http.serve(app -> app
+                .getAsync("/broken", r -> java.util.concurrent.CompletableFuture.completedFuture(failing))
+                .get("/ok", r -> "ok"));
+             java.net.Socket socket = new java.net.Socket("127.0.0.1", http.app.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("GET /broken HTTP/1.1\r\nHost: x\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String all = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(all).startsWith("HTTP/1.1 200 OK").contains("transfer-encoding: chunked")
+                    .contains("first part").doesNotContain("the source broke").doesNotEndWith("0\r\n\r\n");
+            // The server is fine afterwards.
+            assertThat(http.get("/ok").body()).isEqualTo("ok");
+        }
+    }
 }

@@ -131,4 +131,30 @@ class ShutdownTest {
         assertThat(response.get(10, TimeUnit.SECONDS).body()).isEqualTo("finished");
         first.get(10, TimeUnit.SECONDS);
     }
+
+    @Test
+    void idleKeepAliveConnectionsAreClosedAsSoonAsShutdownBegins() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Http http = Http.serve(app -> app
+                .get("/quick", r -> "quick")
+                .get("/work", r -> {
+                    started.countDown();
+                    release.await(30, TimeUnit.SECONDS);
+                    return "finished";
+                }));
+        try (RawConnection idle = RawConnection.open(http.app.port())) {
+            assertThat(idle.send("GET /quick HTTP/1.1\r\nHost: x\r\n\r\n").read().body()).isEqualTo("quick");
+            var busy = http.client.sendAsync(HttpRequest.newBuilder(http.uri("/work")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> http.app.stop(Duration.ofSeconds(20)));
+            // The idle connection is closed while the busy one still drains.
+            idle.assertClosedByServer();
+            assertThat(stopping).isNotDone();
+            release.countDown();
+            assertThat(busy.get(10, TimeUnit.SECONDS).body()).isEqualTo("finished");
+            stopping.get(10, TimeUnit.SECONDS);
+        }
+    }
 }

@@ -65,6 +65,8 @@ public final class App implements Starling, Server {
     private final WorkerPool virtualPool;
     private final Map<String, WorkerPool> named = new LinkedHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final java.util.List<java.util.function.BiConsumer<dev.starling.Request, Throwable>> unhandledListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ReentrantLock lifecycle = new ReentrantLock();
     private final Condition idle = lifecycle.newCondition();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -308,6 +310,21 @@ public final class App implements Starling, Server {
     @Override
     public boolean draining() {
         return draining;
+    }
+
+    @Override
+    public void unhandled(Exchange exchange, Throwable error) {
+        for (java.util.function.BiConsumer<dev.starling.Request, Throwable> listener : unhandledListeners) {
+            listener.accept(exchange, error);
+        }
+    }
+
+    /**
+     * Registers a listener told of every exception that ended a request with 500 (the test client uses it to
+     * fail the test with the server's exception); called on the loop, it must not block.
+     */
+    public void onUnhandled(java.util.function.BiConsumer<dev.starling.Request, Throwable> listener) {
+        unhandledListeners.add(listener);
     }
 
     // ---- lifecycle ----

@@ -156,6 +156,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         current = null;
+        exchange.over();
         server.requestDone();
         if (close) {
             ctx.close();
@@ -194,6 +195,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         pending.clear();
         if (gone != null) {
             gone.cancel();
+            gone.over();
             server.requestDone();
         }
         ctx.fireChannelInactive();

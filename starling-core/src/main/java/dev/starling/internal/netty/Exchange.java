@@ -71,6 +71,7 @@ public final class Exchange implements Request, Scope {
     /** The request's offloaded tasks: null, one task, or an array; updated by CAS since workers add to it too. */
     private volatile Object tasks;
     private Stream stream;
+    private java.util.List<Runnable> afterResponse;
 
     Exchange(ConnectionHandler connection, ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers,
              byte[] body, boolean keepAlive) {
@@ -347,6 +348,7 @@ public final class Exchange implements Request, Scope {
             response = Results.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "The request was cancelled.", json);
         } else {
             LOG.error("{} failed while answering {} {}.", routeName, method, uri, e);
+            connection.server().unhandled(this, e);
             response = Results.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", json);
         }
         write(response);
@@ -515,6 +517,32 @@ public final class Exchange implements Request, Scope {
         }
         responded = true;
         ctx.close();
+    }
+
+    /**
+     * Runs {@code action} once the exchange is over: its response written (or failed to write) or its
+     * connection gone. Actions run on the loop in the order they were added; each must not block.
+     */
+    public void afterResponse(Runnable action) {
+        if (afterResponse == null) {
+            afterResponse = new java.util.ArrayList<>(2);
+        }
+        afterResponse.add(action);
+    }
+
+    /** The exchange is over: run the after-response actions, once. */
+    void over() {
+        java.util.List<Runnable> actions = afterResponse;
+        afterResponse = null;
+        if (actions != null) {
+            for (Runnable action : actions) {
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    LOG.error("An after-response action of {} failed.", routeName, e);
+                }
+            }
+        }
     }
 
     /** The socket can take more: resume a paused stream. */

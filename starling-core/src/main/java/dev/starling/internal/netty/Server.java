@@ -18,4 +18,7 @@ public interface Server {
 
     /** True once shutdown has begun: responses close their connections. */
     boolean draining();
+
+    /** A request failed with an exception no handler answered; it has been logged and answered 500. */
+    void unhandled(Exchange exchange, Throwable error);
 }

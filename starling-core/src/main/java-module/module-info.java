@@ -13,8 +13,11 @@ module dev.starling {
     requires io.netty.transport.classes.epoll;
     requires tools.jackson.databind;
     requires org.slf4j;
+    requires static jakarta.validation;
+    requires java.net.http;
 
     exports dev.starling;
     exports dev.starling.concurrent;
     exports dev.starling.params;
+    exports dev.starling.testing;
 }

@@ -42,6 +42,7 @@ public final class Config {
     private final int maxRequestLineLength;
     private final int maxHeaderSize;
     private final int maxBodySize;
+    private final int maxPartMemory;
     private final int maxPipelinedRequests;
     private final Duration idleTimeout;
     private final Duration blockedLoopThreshold;
@@ -60,6 +61,7 @@ public final class Config {
         this.maxRequestLineLength = b.maxRequestLineLength;
         this.maxHeaderSize = b.maxHeaderSize;
         this.maxBodySize = b.maxBodySize;
+        this.maxPartMemory = b.maxPartMemory;
         this.maxPipelinedRequests = b.maxPipelinedRequests;
         this.idleTimeout = b.idleTimeout;
         this.blockedLoopThreshold = b.blockedLoopThreshold;
@@ -128,6 +130,14 @@ public final class Config {
         return maxBodySize;
     }
 
+    /**
+     * Returns the largest part of a {@code multipart/form-data} body kept in memory; a larger upload is spooled
+     * to a temporary file (off the event loop) and deleted after the response.
+     */
+    public int maxPartMemory() {
+        return maxPartMemory;
+    }
+
     /** Returns how many pipelined requests may wait on one connection before reading pauses. */
     public int maxPipelinedRequests() {
         return maxPipelinedRequests;
@@ -170,6 +180,7 @@ public final class Config {
         private int maxRequestLineLength = 8 * 1024;
         private int maxHeaderSize = 16 * 1024;
         private int maxBodySize = 1024 * 1024;
+        private int maxPartMemory = 1024 * 1024;
         private int maxPipelinedRequests = 16;
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration blockedLoopThreshold = Duration.ofMillis(100);
@@ -254,6 +265,12 @@ public final class Config {
         /** Sets the largest body accepted (413 past it). */
         public Builder maxBodySize(int bytes) {
             this.maxBodySize = positive("maxBodySize", bytes);
+            return this;
+        }
+
+        /** Sets the largest multipart part kept in memory (default 1 MiB); larger uploads are spooled to disk. */
+        public Builder maxPartMemory(int bytes) {
+            this.maxPartMemory = positive("maxPartMemory", bytes);
             return this;
         }
 

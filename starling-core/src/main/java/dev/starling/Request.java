@@ -1,5 +1,7 @@
 package dev.starling;
 
+import dev.starling.internal.binding.FormData;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.util.List;
 import java.util.Optional;
 
@@ -44,4 +46,41 @@ public interface Request {
 
     /** Returns the remote address as {@code host:port}. */
     String remoteAddress();
+
+    /**
+     * Returns the value of cookie {@code name} from the {@code Cookie} header(s), decoded strictly (RFC 6265);
+     * empty when absent.
+     */
+    default Optional<String> cookie(String name) {
+        for (String header : headers("cookie")) {
+            for (io.netty.handler.codec.http.cookie.Cookie c : ServerCookieDecoder.STRICT.decodeAll(header)) {
+                if (c.name().equals(name)) {
+                    return Optional.of(c.value());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Returns the first value of form field {@code name} of an {@code application/x-www-form-urlencoded} or
+     * {@code multipart/form-data} body; empty when absent or when the body is not a form.
+     */
+    default Optional<String> form(String name) {
+        List<String> values = formAll(name);
+        return values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    }
+
+    /** Returns every value of form field {@code name}, in order; empty when absent. */
+    default List<String> formAll(String name) {
+        return FormData.of(this).fields(name);
+    }
+
+    /**
+     * Returns the files sent under {@code name} in a {@code multipart/form-data} body, in order; empty when
+     * absent. On the event loop, a body not decoded yet is decoded in memory (no part is spooled to disk there).
+     */
+    default List<UploadedFile> files(String name) {
+        return FormData.of(this).files(name);
+    }
 }

@@ -42,6 +42,32 @@ public interface Starling extends AutoCloseable {
     /** Adds every method of {@code api} annotated with {@link Get}, {@link Post}, {@link Put}, {@link Delete} or {@link Patch}. */
     Starling include(Object api);
 
+    /** Adds the routes of {@code router} (and of the routers it includes), under their prefixes. */
+    Starling include(Router router);
+
+    /**
+     * Runs the {@link Provides} method named {@code provider} before every route included after this call, for
+     * its effect (FastAPI's app-level dependencies); its value is discarded.
+     */
+    Starling dependsOn(String provider);
+
+    /**
+     * Registers the {@link Provides} methods of {@code source} for the routes included after this call (an
+     * API object's own providers are always found).
+     */
+    Starling providers(Object source);
+
+    /**
+     * Answers exceptions of {@code type} (and its subclasses, unless a more specific handler exists) with
+     * {@code handler}, which runs on the threadpool. {@link HttpException} and
+     * {@link RequestValidationException} can be handled too; an exception thrown by the handler itself gets
+     * the default answer.
+     */
+    <E extends Throwable> Starling exceptionHandler(Class<E> type, ExceptionHandler<? super E> handler);
+
+    /** Same as {@link #exceptionHandler}, with a handler that runs on the event loop. */
+    <E extends Throwable> Starling exceptionHandlerAsync(Class<E> type, AsyncExceptionHandler<? super E> handler);
+
     /** Adds a blocking {@code GET} handler, offloaded to the default threadpool. */
     Starling get(String path, Handler handler);
 
@@ -77,6 +103,16 @@ public interface Starling extends AutoCloseable {
 
     /** Adds a handler for any method that runs on the event loop. */
     Starling routeAsync(String method, String path, AsyncHandler handler);
+
+    /**
+     * Serves the files of {@code files}' directory under {@code prefix}, as FastAPI's
+     * {@code app.mount("/static", StaticFiles(directory="static"))}: {@code GET /static/css/app.css} sends
+     * {@code css/app.css}. Routes come first; the mount answers the paths under {@code prefix} that no route
+     * matches. A prefix of {@code "/"} mounts the files on every path.
+     *
+     * @throws IllegalArgumentException when the directory does not exist or the prefix is already mounted
+     */
+    Starling mount(String prefix, StaticFiles files);
 
     /** Starts serving on the configured host and port and returns at once; see {@link #port()}. */
     Starling start();

@@ -75,8 +75,8 @@ class RouteDeclarationTest {
     @Test
     void aRecordParameterFailsNamingClassMethodAndParameter() {
         assertIncludeFails(new RecordParameter(), "Parameter 'item' of " + PREFIX + "RecordParameter.create(...) of "
-                + "type Item is not a path parameter (the template has none) and cannot be a query parameter; request "
-                + "bodies come with @Body in a later version, so take the Request and read its body for now.");
+                + "type Item is not a path parameter (the template has none) and cannot be a query parameter; annotate "
+                + "it with @Body to read it from the JSON body.");
     }
 
     static final class RecordQueryParameter {
@@ -90,7 +90,7 @@ class RouteDeclarationTest {
     void aRecordQueryParameterFailsNamingClassMethodAndParameter() {
         assertIncludeFails(new RecordQueryParameter(), "Parameter 'filter' of " + PREFIX + "RecordQueryParameter"
                 + ".list(...) is a query parameter of type Item, which Starling cannot convert from a string; use "
-                + "String, a number, boolean, UUID, an enum, or Optional/List of those.");
+                + "String, a number, boolean, UUID, a java.time type, an enum, or Optional/List of those.");
     }
 
     static final class RecordPathParameter {
@@ -104,7 +104,7 @@ class RouteDeclarationTest {
     void aRecordPathParameterFailsNamingClassMethodAndParameter() {
         assertIncludeFails(new RecordPathParameter(), "Parameter 'item' of " + PREFIX + "RecordPathParameter"
                 + ".read(...) is a path parameter of type Item, which Starling cannot convert from a string; use "
-                + "String, a number, boolean, UUID or an enum.");
+                + "String, a number, boolean, UUID, a java.time type or an enum.");
     }
 
     static final class RawList {
@@ -131,7 +131,7 @@ class RouteDeclarationTest {
     @Test
     void aParameterWithTwoSourcesFailsNamingClassMethodAndParameter() {
         assertIncludeFails(new TwoSources(), "Parameter 'q' of " + PREFIX + "TwoSources.search(...) has more than "
-                + "one of @Path, @Query and @Header; a parameter comes from one place.");
+                + "one of @Path, @Query, @Header, @Cookie and @Form; a parameter comes from one place.");
     }
 
     // ---- methods ----

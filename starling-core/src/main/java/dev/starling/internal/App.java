@@ -61,6 +61,9 @@ public final class App implements Starling, Server {
     private final Config config;
     private final JsonMapper json = JsonMapper.builder().build();
     private final Router<Route> router = new Router<>();
+    private Providers providers = Providers.empty();
+    private List<String> appDependencies = List.of();
+    private final Map<Class<?>, UserHandler> exceptionHandlers = new java.util.concurrent.ConcurrentHashMap<>();
     private final WorkerPool defaultPool;
     private final WorkerPool virtualPool;
     private final Map<String, WorkerPool> named = new LinkedHashMap<>();
@@ -96,25 +99,79 @@ public final class App implements Starling, Server {
     @Override
     public Starling include(Object api) {
         Objects.requireNonNull(api, "The object to include must not be null.");
+        return include(dev.starling.Router.create("").include(api));
+    }
+
+    @Override
+    public Starling include(dev.starling.Router group) {
+        Objects.requireNonNull(group, "The router to include must not be null.");
         List<Route> routes = new ArrayList<>();
-        for (MethodRoutes.Declared d : MethodRoutes.read(api)) {
-            WorkerPool pool = switch (d.where()) {
-                case LOOP -> null;
-                case DEFAULT -> defaultPool;
-                case VIRTUAL -> virtualPool;
-                case NAMED -> {
-                    WorkerPool p = named.get(d.executor());
-                    if (p == null) {
-                        throw new IllegalArgumentException(d.name() + " runs on the executor '" + d.executor()
-                                + "', but no executor has that name; register it with Config.Builder.executor(\""
-                                + d.executor() + "\", ...)" + (named.isEmpty() ? "." : " (known: " + named.keySet()
-                                + ")."));
-                    }
-                    yield p;
-                }
-            };
-            routes.add(new Route(d.httpMethod(), d.template(), d.name(), pool, d.binder(), d.invoker()));
+        collect(group, "", List.of(), appDependencies, routes);
+        register(routes);
+        return this;
+    }
+
+    @Override
+    public Starling dependsOn(String provider) {
+        Objects.requireNonNull(provider, "The provider name must not be null.");
+        if (state != State.NEW) {
+            throw new IllegalStateException("Dependencies cannot be added once the app has started.");
         }
+        appDependencies = concat(appDependencies, List.of(provider));
+        return this;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
+
+    /** Turns a router's entries into routes, with its prefix, tags and group dependencies. */
+    private void collect(dev.starling.Router group, String outer, List<String> tags, List<String> dependencies,
+                         List<Route> out) {
+        String prefix = outer + group.prefix();
+        List<String> allTags = concat(tags, group.tags());
+        List<String> allDependencies = concat(dependencies, group.dependencies());
+        for (dev.starling.Router.Entry entry : group.entries()) {
+            switch (entry) {
+                case dev.starling.Router.Api a -> {
+                    Providers known = providers.with(a.api());
+                    for (MethodRoutes.Declared d : MethodRoutes.read(a.api(), known, json, prefix)) {
+                        out.add(new Route(d.httpMethod(), d.template(), d.name(), pool(d), d.binder(),
+                                d.injection().after(allDependencies, d.template(), known, d.name()), d.invoker(),
+                                allTags));
+                    }
+                }
+                case dev.starling.Router.Lambda l -> out.add(lambdaRoute(l.method(), prefix + l.path(),
+                        l.handler() != null ? defaultPool : null, l.handler() != null
+                                ? (request, args) -> l.handler().handle(request)
+                                : (request, args) -> l.async().handle(request), allDependencies, allTags));
+                case dev.starling.Router.Child c -> collect(c.router(), prefix, allTags, allDependencies, out);
+            }
+        }
+    }
+
+    private WorkerPool pool(MethodRoutes.Declared d) {
+        return switch (d.where()) {
+            case LOOP -> null;
+            case DEFAULT -> defaultPool;
+            case VIRTUAL -> virtualPool;
+            case NAMED -> {
+                WorkerPool p = named.get(d.executor());
+                if (p == null) {
+                    throw new IllegalArgumentException(d.name() + " runs on the executor '" + d.executor()
+                            + "', but no executor has that name; register it with Config.Builder.executor(\""
+                            + d.executor() + "\", ...)" + (named.isEmpty() ? "." : " (known: " + named.keySet()
+                            + ")."));
+                }
+                yield p;
+            }
+        };
+    }
+
+    /** Adds routes all or nothing: they are tried on a copy of the table first. */
+    private void register(List<Route> routes) {
         Router<Route> trial = router.copy();
         for (Route r : routes) {
             try {
@@ -127,6 +184,16 @@ public final class App implements Starling, Server {
         for (Route r : routes) {
             add(r);
         }
+    }
+
+    @Override
+    public Starling providers(Object source) {
+        Objects.requireNonNull(source, "The object with @Provides methods must not be null.");
+        if (state != State.NEW) {
+            throw new IllegalStateException("Providers cannot be added once the app has started.");
+        }
+        Providers more = providers.with(source);
+        providers = more;
         return this;
     }
 
@@ -141,6 +208,11 @@ public final class App implements Starling, Server {
     }
 
     private Starling add(String method, String path, WorkerPool pool, Route.Invoker invoker) {
+        return add(lambdaRoute(method, path, pool, invoker, appDependencies, List.of()));
+    }
+
+    private Route lambdaRoute(String method, String path, WorkerPool pool, Route.Invoker invoker,
+                              List<String> dependencies, List<String> tags) {
         String verb = Objects.requireNonNull(method, "The HTTP method must not be null.").toUpperCase(Locale.ROOT);
         PathTemplate template;
         try {
@@ -149,7 +221,9 @@ public final class App implements Starling, Server {
             throw new IllegalArgumentException("The route " + verb + " " + path + " cannot be added: " + e.getMessage()
                     + ".");
         }
-        return add(new Route(verb, template, verb + " " + template.text(), pool, Binder.none(), invoker));
+        String name = verb + " " + template.text();
+        return new Route(verb, template, name, pool, Binder.none(),
+                Injection.NONE.after(dependencies, template, providers, name), invoker, tags);
     }
 
     private Starling add(Route route) {
@@ -226,6 +300,39 @@ public final class App implements Starling, Server {
         return lambdaAsync(method, path, handler);
     }
 
+    @Override
+    public Starling mount(String prefix, dev.starling.StaticFiles files) {
+        Objects.requireNonNull(prefix, "The mount prefix must not be null.");
+        Objects.requireNonNull(files, "The static files must not be null.");
+        if (!prefix.startsWith("/") || prefix.contains("{") || prefix.contains("}") || prefix.contains("?")
+                || prefix.contains("#") || prefix.contains("%")) {
+            throw new IllegalArgumentException("The mount prefix '" + prefix + "' must start with '/' and hold no "
+                    + "'{', '}', '?', '#' or '%'.");
+        }
+        String at = prefix.replaceAll("/+$", "");
+        if (state != State.NEW) {
+            throw new IllegalStateException("The static files " + files + " cannot be mounted on " + prefix
+                    + ": routes are fixed once the app has started.");
+        }
+        var mounted = dev.starling.internal.files.StaticLookup.Mounted.of(files);
+        String name = "GET " + (at.isEmpty() ? "/" : at) + "/* (" + files + ")";
+        // On the loop: it only records the path; the lookup and the file's stat run on the threadpool.
+        Route.Invoker invoker = (request, args) -> {
+            String raw = request instanceof Exchange exchange ? exchange.rawPath() : request.path();
+            return new dev.starling.internal.files.StaticLookup(mounted, raw, raw.substring(at.length()));
+        };
+        PathTemplate template = PathTemplate.parse(at.isEmpty() ? "/" : at);
+        Route route = new Route("GET", template, name, null, Binder.none(), Injection.NONE, invoker,
+                java.util.List.of());
+        try {
+            router.mount(at, "GET", route);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("The static files " + files + " cannot be mounted: " + e.getMessage()
+                    + ".");
+        }
+        return this;
+    }
+
     // ---- dispatch (on the connection's loop) ----
 
     @Override
@@ -245,7 +352,69 @@ public final class App implements Starling, Server {
             probe.enter(route.name());
         }
         try {
+            if (route.binder().decodesOffLoop(exchange)) {
+                decodeFormOffLoop(exchange);
+                return;
+            }
             Object[] args = route.binder().bind(exchange);
+            if (!route.injection().isEmpty()) {
+                // Dependencies first (some offloaded), then the handler, back on this loop.
+                new Resolution(exchange, exchange.loop(), defaultPool).fill(route.injection(), args)
+                        .whenComplete((filled, error) -> {
+                            if (error != null) {
+                                exchange.fail(error);
+                            } else {
+                                invoke(route, exchange, filled);
+                            }
+                        });
+                return;
+            }
+            invokeHere(route, exchange, args);
+        } catch (Throwable t) {
+            exchange.fail(t);
+        } finally {
+            if (probe != null) {
+                probe.exit();
+            }
+            Context.set(previous);
+        }
+    }
+
+    /**
+     * Decodes a multipart body on a worker of the default pool, since large parts are spooled to disk, then
+     * dispatches again on this loop, where binding now finds the form decoded (see Binder#decodesOffLoop).
+     */
+    private void decodeFormOffLoop(Exchange exchange) {
+        int spoolAbove = config.maxPartMemory();
+        defaultPool.submit(() -> exchange.formData(spoolAbove), defaultPool, false).whenComplete((form, error) -> {
+            if (error != null) {
+                exchange.fail(error);
+            } else {
+                dispatch(exchange);
+            }
+        });
+    }
+
+    /** Runs the handler once its dependencies are resolved, in the request's context; on the request's loop. */
+    private void invoke(Route route, Exchange exchange, Object[] args) {
+        LoopProbe probe = LoopProbe.current();
+        Context previous = Context.set(Context.forScope(exchange));
+        if (probe != null) {
+            probe.enter(route.name());
+        }
+        try {
+            invokeHere(route, exchange, args);
+        } finally {
+            if (probe != null) {
+                probe.exit();
+            }
+            Context.set(previous);
+        }
+    }
+
+    /** Runs the handler where its route says; the caller has set the request's context. */
+    private void invokeHere(Route route, Exchange exchange, Object[] args) {
+        try {
             if (route.onLoop()) {
                 exchange.respond(route.invoker().invoke(exchange, args));
             } else {
@@ -267,11 +436,6 @@ public final class App implements Starling, Server {
             }
         } catch (Throwable t) {
             exchange.fail(t);
-        } finally {
-            if (probe != null) {
-                probe.exit();
-            }
-            Context.set(previous);
         }
     }
 
@@ -310,6 +474,72 @@ public final class App implements Starling, Server {
     @Override
     public boolean draining() {
         return draining;
+    }
+
+    @Override
+    public <E extends Throwable> Starling exceptionHandler(Class<E> type, dev.starling.ExceptionHandler<? super E> handler) {
+        return addExceptionHandler(type, handler, false);
+    }
+
+    @Override
+    public <E extends Throwable> Starling exceptionHandlerAsync(Class<E> type,
+                                                                dev.starling.AsyncExceptionHandler<? super E> handler) {
+        return addExceptionHandler(type, handler, true);
+    }
+
+    private Starling addExceptionHandler(Class<?> type, Object handler, boolean async) {
+        Objects.requireNonNull(type, "The exception type must not be null.");
+        Objects.requireNonNull(handler, "The exception handler must not be null.");
+        if (state != State.NEW) {
+            throw new IllegalStateException("Exception handlers cannot be added once the app has started.");
+        }
+        if (exceptionHandlers.putIfAbsent(type, new UserHandler(handler, async)) != null) {
+            throw new IllegalArgumentException("An exception handler for " + type.getName()
+                    + " is already registered; one type has one handler.");
+        }
+        return this;
+    }
+
+    /** A user's exception handler and where it runs. */
+    private record UserHandler(Object handler, boolean async) {
+    }
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public boolean handle(Exchange exchange, Throwable error) {
+        if (exceptionHandlers.isEmpty()) {
+            return false;
+        }
+        UserHandler found = null;
+        // The most specific registered type wins: walk up from the exception's own class.
+        for (Class<?> c = error.getClass(); c != null && found == null; c = c.getSuperclass()) {
+            found = exceptionHandlers.get(c);
+        }
+        if (found == null) {
+            return false;
+        }
+        Context previous = Context.set(Context.forScope(exchange));
+        try {
+            if (found.async()) {
+                Object stage = ((dev.starling.AsyncExceptionHandler) found.handler()).handle(exchange, error);
+                exchange.respond(stage);
+            } else {
+                dev.starling.ExceptionHandler sync = (dev.starling.ExceptionHandler) found.handler();
+                defaultPool.submit(() -> sync.handle(exchange, error), defaultPool, false)
+                        .whenComplete((result, failure) -> {
+                            if (failure != null) {
+                                exchange.fail(failure);
+                            } else {
+                                exchange.respond(result);
+                            }
+                        });
+            }
+        } catch (Throwable t) {
+            exchange.fail(t);
+        } finally {
+            Context.set(previous);
+        }
+        return true;
     }
 
     @Override

@@ -32,13 +32,20 @@ final class MethodRoutes {
 
     /** A route read from a method. */
     record Declared(String httpMethod, PathTemplate template, String name, Where where, String executor,
-                    Binder binder, Route.Invoker invoker) {
+                    Binder binder, Injection injection, Route.Invoker invoker) {
     }
 
     private MethodRoutes() {
     }
 
-    static List<Declared> read(Object api) {
+    /** Reads the routes of {@code api}; {@code json} reads their {@code @Body} parameters (null: a default mapper). */
+    static List<Declared> read(Object api, Providers providers, tools.jackson.databind.json.JsonMapper json) {
+        return read(api, providers, json, "");
+    }
+
+    /** Reads the routes of {@code api}, with every path template under {@code prefix}. */
+    static List<Declared> read(Object api, Providers providers, tools.jackson.databind.json.JsonMapper json,
+                               String prefix) {
         Class<?> type = api.getClass();
         List<Method> methods = new ArrayList<>();
         for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
@@ -47,7 +54,7 @@ final class MethodRoutes {
         methods.sort(Comparator.comparing(Method::getName).thenComparing(Method::toString));
         List<Declared> out = new ArrayList<>();
         for (Method m : methods) {
-            Declared d = read(api, m);
+            Declared d = read(api, m, providers, json, prefix);
             if (d != null) {
                 out.add(d);
             }
@@ -59,7 +66,8 @@ final class MethodRoutes {
         return out;
     }
 
-    private static Declared read(Object api, Method m) {
+    private static Declared read(Object api, Method m, Providers providers,
+                                 tools.jackson.databind.json.JsonMapper json, String prefix) {
         List<String[]> verbs = new ArrayList<>();
         if (m.getAnnotation(Get.class) != null) verbs.add(new String[] {"GET", m.getAnnotation(Get.class).value()});
         if (m.getAnnotation(Post.class) != null) verbs.add(new String[] {"POST", m.getAnnotation(Post.class).value()});
@@ -81,17 +89,18 @@ final class MethodRoutes {
         String httpMethod = verbs.get(0)[0];
         PathTemplate template;
         try {
-            template = PathTemplate.parse(verbs.get(0)[1]);
+            template = PathTemplate.parse(prefix + verbs.get(0)[1]);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + " cannot be a route: " + e.getMessage() + ".");
         }
         Binder binder;
-        binder = Binder.of(m, template.names());
+        binder = Binder.of(api, m, template.names(), json);
         Where runsOn = dispatch(m, where);
         String executor = runsOn == Where.NAMED ? m.getAnnotation(ExecuteOn.class).value() : null;
         String name = httpMethod + " " + template.text() + " (" + m.getDeclaringClass().getSimpleName() + "."
                 + m.getName() + ")";
-        return new Declared(httpMethod, template, name, runsOn, executor, binder, invoker(api, m, where));
+        return new Declared(httpMethod, template, name, runsOn, executor, binder,
+                Injection.of(m, template, providers), invoker(api, m, where));
     }
 
     private static Where dispatch(Method m, String where) {
@@ -124,7 +133,7 @@ final class MethodRoutes {
                 ? Where.LOOP : Where.DEFAULT;
     }
 
-    private static Route.Invoker invoker(Object api, Method m, String where) {
+    static Route.Invoker invoker(Object api, Method m, String where) {
         try {
             m.setAccessible(true);
         } catch (InaccessibleObjectException e) {

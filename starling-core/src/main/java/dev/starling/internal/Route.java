@@ -8,7 +8,8 @@ import dev.starling.internal.routing.PathTemplate;
  * One registered route, with where it runs fixed: {@code pool} is null for the event loop, else the pool
  * the handler is offloaded to.
  */
-record Route(String method, PathTemplate template, String name, WorkerPool pool, Binder binder, Invoker invoker) {
+record Route(String method, PathTemplate template, String name, WorkerPool pool, Binder binder, Injection injection,
+             Invoker invoker, java.util.List<String> tags) {
 
     /** Calls the handler with bound arguments. */
     @FunctionalInterface

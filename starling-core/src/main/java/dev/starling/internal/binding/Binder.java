@@ -1,9 +1,15 @@
 package dev.starling.internal.binding;
 
 import dev.starling.Request;
+import dev.starling.UploadedFile;
+import dev.starling.params.Body;
+import dev.starling.params.Cookie;
+import dev.starling.params.Default;
+import dev.starling.params.Form;
 import dev.starling.params.Header;
 import dev.starling.params.Path;
 import dev.starling.params.Query;
+import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
 import java.lang.reflect.ParameterizedType;
@@ -11,26 +17,85 @@ import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns a request into the argument array of one handler method. Built once per route, when the app is
  * built; a parameter that cannot be bound fails there with a sentence naming class, method and parameter.
+ *
+ * <p>Binding runs on the event loop, except for a route that takes form fields or files of a
+ * {@code multipart/form-data} request: {@link #decodesOffLoop} says so, and the dispatcher then decodes the body
+ * (spooling large parts to disk) off the loop before calling {@link #bind}.
  */
 public final class Binder {
 
     /** Binds one parameter; conversion failures go to the collector. */
-    private interface Param {
+    interface Param {
         Object bind(Request request, ValidationFailure.Collector errors);
     }
 
     private enum Shape { REQUIRED, OPTIONAL, LIST }
 
-    private static final Binder NONE = new Binder(new Param[0]);
+    /** Where a simple value comes from; {@code all} returns every value, {@code first} the first one. */
+    private enum Source {
+        QUERY("query"), HEADER("header"), COOKIE("cookie"), FORM("body");
+
+        final String location;
+
+        Source(String location) {
+            this.location = location;
+        }
+
+        Optional<String> first(Request r, String name) {
+            return switch (this) {
+                case QUERY -> r.query(name);
+                case HEADER -> r.header(name);
+                case COOKIE -> r.cookie(name);
+                case FORM -> r.form(name);
+            };
+        }
+
+        List<String> all(Request r, String name) {
+            return switch (this) {
+                case QUERY -> r.queryAll(name);
+                case HEADER -> r.headers(name);
+                case COOKIE -> r.cookie(name).map(List::of).orElse(List.of());
+                case FORM -> r.formAll(name);
+            };
+        }
+    }
+
+    /** What the parameters of one method being read tell about the whole binder. */
+    private static final class Site {
+        final Object target;
+        final Method method;
+        final List<String> pathNames;
+        final JsonMapper json;
+        final List<List<Object>> locations;
+        boolean form;
+        int body = -1;
+        Class<?> bodyType;
+
+        Site(Object target, Method method, List<String> pathNames, JsonMapper json) {
+            this.target = target;
+            this.method = method;
+            this.pathNames = pathNames;
+            this.json = json;
+            this.locations = new ArrayList<>(java.util.Collections.nCopies(method.getParameterCount(), null));
+        }
+    }
+
+    private static final Binder NONE = new Binder(new Param[0], false, null);
+    private static final JsonMapper DEFAULT_JSON = JsonMapper.builder().build();
 
     private final Param[] params;
+    private final boolean form;
+    private final BeanValidation.Checks checks;
 
-    private Binder(Param[] params) {
+    private Binder(Param[] params, boolean form, BeanValidation.Checks checks) {
         this.params = params;
+        this.form = form;
+        this.checks = checks;
     }
 
     /** Returns the binder of a method with no parameters. */
@@ -48,49 +113,135 @@ public final class Binder {
         for (int i = 0; i < params.length; i++) {
             args[i] = params[i].bind(request, errors);
         }
+        if (checks != null && errors.isEmpty()) {
+            checks.validate(args, errors);
+        }
         errors.throwIfAny();
         return args;
     }
 
-    /** Builds the binder of {@code method}, whose path template declares {@code pathNames}. */
-    public static Binder of(Method method, List<String> pathNames) {
-        Parameter[] declared = method.getParameters();
-        Param[] params = new Param[declared.length];
-        for (int i = 0; i < declared.length; i++) {
-            params[i] = param(method, declared[i], pathNames);
-        }
-        return new Binder(params);
+    /**
+     * Returns true when binding {@code request} needs its {@code multipart/form-data} body decoded first, which
+     * may write to disk: the caller decodes it off the event loop ({@link FormData.Source#formData}) before
+     * {@link #bind}.
+     */
+    public boolean decodesOffLoop(Request request) {
+        return form && request instanceof FormData.Source source && !source.formDecoded()
+                && FormData.isMultipart(request.header("content-type").orElse(null));
     }
 
-    private static Param param(Method method, Parameter p, List<String> pathNames) {
+    /** Builds the binder of {@code method}, whose path template declares {@code pathNames}, with a default mapper. */
+    public static Binder of(Method method, List<String> pathNames) {
+        return of(null, method, pathNames, DEFAULT_JSON);
+    }
+
+    /**
+     * Builds the binder of {@code method} called on {@code target} (null for a static method or when parameter
+     * constraints need not be checked), reading JSON bodies with {@code json}.
+     */
+    public static Binder of(Object target, Method method, List<String> pathNames, JsonMapper json) {
+        return of(target, method, pathNames, json, BeanValidation.available());
+    }
+
+    /** Same as {@link #of(Object, Method, List, JsonMapper)}, told whether a validator is on the class path. */
+    public static Binder of(Object target, Method method, List<String> pathNames, JsonMapper json,
+                            boolean validatorAvailable) {
+        Site site = new Site(target, method, pathNames, json == null ? DEFAULT_JSON : json);
+        Parameter[] declared = method.getParameters();
+        Param[] params = new Param[declared.length];
+        Annotation constraint = null;
+        String constrained = null;
+        for (int i = 0; i < declared.length; i++) {
+            params[i] = param(site, declared[i], i);
+            if (constraint == null) {
+                constraint = BeanValidation.constraint(declared[i]);
+                constrained = where(method, declared[i]);
+            }
+        }
+        if (constraint == null && site.bodyType != null) {
+            constraint = BeanValidation.constraintOnType(site.bodyType);
+            constrained = where(method, declared[site.body]) + " (its type " + site.bodyType.getSimpleName() + ")";
+        }
+        BeanValidation.Checks checks = null;
+        if (constraint != null) {
+            if (!validatorAvailable) {
+                throw new IllegalArgumentException(BeanValidation.missing(constrained, constraint));
+            }
+            checks = new BeanValidation.Checks(target, method, site.locations, site.body, site.bodyType);
+            if (!checks.any()) {
+                checks = null;
+            }
+        }
+        return new Binder(params, site.form, checks);
+    }
+
+    /**
+     * Chooses how one parameter is bound. This is the one place that knows the parameter kinds: a new kind is
+     * one more branch here, returning its {@link Param}.
+     */
+    private static Param param(Site site, Parameter p, int index) {
+        Method method = site.method;
         if (p.getType() == Request.class) {
             return (request, errors) -> request;
         }
-        if (!p.isNamePresent() && p.getAnnotation(Path.class) == null && p.getAnnotation(Query.class) == null
-                && p.getAnnotation(Header.class) == null) {
-            throw new IllegalArgumentException(where(method, p) + " has no name at run time; compile with "
-                    + "'-parameters' or name it with @Path, @Query or @Header.");
+        if (dev.starling.internal.Injection.isInjected(p)) {
+            // Dependencies and background tasks are filled in by the injection, after binding.
+            return (request, errors) -> null;
         }
+        if (p.getAnnotation(Body.class) != null) {
+            if (site.body >= 0) {
+                throw new IllegalArgumentException(where(method, p) + " is a second @Body parameter; a request has "
+                        + "one body, so take it as one record.");
+            }
+            site.body = index;
+            Bodies.Bound bound = Bodies.param(p, where(method, p), site.json);
+            site.bodyType = bound.validatedType();
+            return bound.param();
+        }
+        if (isUpload(p)) {
+            return upload(site, p, index);
+        }
+        return value(site, p, index);
+    }
+
+    // ---- path, query, header, cookie and form values ----
+
+    private static Param value(Site site, Parameter p, int index) {
+        Method method = site.method;
         Path path = p.getAnnotation(Path.class);
         Query query = p.getAnnotation(Query.class);
         Header header = p.getAnnotation(Header.class);
-        int annotations = (path != null ? 1 : 0) + (query != null ? 1 : 0) + (header != null ? 1 : 0);
-        if (annotations > 1) {
-            throw new IllegalArgumentException(where(method, p) + " has more than one of @Path, @Query and @Header; "
-                    + "a parameter comes from one place.");
+        Cookie cookie = p.getAnnotation(Cookie.class);
+        Form form = p.getAnnotation(Form.class);
+        int annotations = (path != null ? 1 : 0) + (query != null ? 1 : 0) + (header != null ? 1 : 0)
+                + (cookie != null ? 1 : 0) + (form != null ? 1 : 0);
+        if (!p.isNamePresent() && annotations == 0) {
+            throw new IllegalArgumentException(where(method, p) + " has no name at run time; compile with "
+                    + "'-parameters' or name it with @Path, @Query, @Header, @Cookie or @Form.");
         }
-        if (path != null || (annotations == 0 && pathNames.contains(p.getName()))) {
+        if (annotations > 1) {
+            throw new IllegalArgumentException(where(method, p) + " has more than one of @Path, @Query, @Header, "
+                    + "@Cookie and @Form; a parameter comes from one place.");
+        }
+        Default dflt = p.getAnnotation(Default.class);
+        if (path != null || (annotations == 0 && site.pathNames.contains(p.getName()))) {
             String name = path != null && !path.value().isEmpty() ? path.value() : p.getName();
-            if (!pathNames.contains(name)) {
+            if (!site.pathNames.contains(name)) {
                 throw new IllegalArgumentException(where(method, p) + " is bound to the path parameter '" + name
-                        + "', but the path template has " + (pathNames.isEmpty() ? "no parameters" : pathNames) + ".");
+                        + "', but the path template has " + (site.pathNames.isEmpty() ? "no parameters"
+                        : site.pathNames) + ".");
+            }
+            if (dflt != null) {
+                throw new IllegalArgumentException(where(method, p) + " is a path parameter with @Default; a path "
+                        + "value is always present, so remove @Default.");
             }
             Converters.Converter converter = Converters.forType(p.getType());
             if (converter == null) {
                 throw new IllegalArgumentException(where(method, p) + " is a path parameter of type "
                         + p.getType().getSimpleName() + ", which Starling cannot convert from a string; use String, "
-                        + "a number, boolean, UUID or an enum.");
+                        + "a number, boolean, UUID, a java.time type or an enum.");
             }
+            site.locations.set(index, List.of("path", name));
             return (request, errors) -> {
                 String raw = request.pathParam(name).orElse("");
                 try {
@@ -103,51 +254,124 @@ public final class Binder {
         }
         if (header != null) {
             String name = !header.value().isEmpty() ? header.value() : kebab(p.getName());
-            return multi(method, p, "header", name);
+            return multi(site, p, index, Source.HEADER, name);
+        }
+        if (cookie != null) {
+            return multi(site, p, index, Source.COOKIE, !cookie.value().isEmpty() ? cookie.value() : p.getName());
+        }
+        if (form != null) {
+            site.form = true;
+            return multi(site, p, index, Source.FORM, !form.value().isEmpty() ? form.value() : p.getName());
         }
         String name = query != null && !query.value().isEmpty() ? query.value() : p.getName();
         if (query == null && shape(p) == Shape.REQUIRED && Converters.forType(p.getType()) == null) {
             throw new IllegalArgumentException(where(method, p) + " of type " + p.getType().getSimpleName()
-                    + " is not a path parameter (the template has " + (pathNames.isEmpty() ? "none" : pathNames)
-                    + ") and cannot be a query parameter; request bodies come with @Body in a later version, so "
-                    + "take the Request and read its body for now.");
+                    + " is not a path parameter (the template has " + (site.pathNames.isEmpty() ? "none"
+                    : site.pathNames) + ") and cannot be a query parameter; annotate it with @Body to read it from "
+                    + "the JSON body.");
         }
-        return multi(method, p, "query", name);
+        return multi(site, p, index, Source.QUERY, name);
     }
 
-    private static Param multi(Method method, Parameter p, String location, String name) {
+    private static Param multi(Site site, Parameter p, int index, Source source, String name) {
+        Method method = site.method;
+        String location = source.location;
         Shape shape = shape(p);
         Class<?> element = shape == Shape.REQUIRED ? p.getType() : typeArgument(method, p);
         Converters.Converter converter = Converters.forType(element);
         if (converter == null) {
-            throw new IllegalArgumentException(where(method, p) + " is a " + location + " parameter of type "
-                    + element.getSimpleName() + ", which Starling cannot convert from a string; use String, a number, "
-                    + "boolean, UUID, an enum, or Optional/List of those.");
+            throw new IllegalArgumentException(where(method, p) + " is a " + source.name().toLowerCase(java.util.Locale.ROOT)
+                    + " parameter of type " + element.getSimpleName() + ", which Starling cannot convert from a "
+                    + "string; use String, a number, boolean, UUID, a java.time type, an enum, or Optional/List of "
+                    + "those.");
         }
-        boolean header = location.equals("header");
+        site.locations.set(index, List.of(location, name));
+        Default dflt = p.getAnnotation(Default.class);
+        Object fallback = null;
+        if (dflt != null) {
+            try {
+                fallback = converter.convert(dflt.value());
+            } catch (Converters.Invalid e) {
+                throw new IllegalArgumentException(where(method, p) + " has @Default(\"" + dflt.value() + "\"), which "
+                        + "is not a valid " + element.getSimpleName() + ": " + e.getMessage() + ".");
+            }
+        }
+        Object defaultValue = fallback;
         return switch (shape) {
             case REQUIRED -> (request, errors) -> {
-                Optional<String> raw = header ? request.header(name) : request.query(name);
+                Optional<String> raw = source.first(request, name);
                 if (raw.isEmpty()) {
+                    if (defaultValue != null) {
+                        return defaultValue;
+                    }
                     errors.add("missing", location, name, "Field required", null);
                     return null;
                 }
                 return convert(converter, raw.get(), location, name, errors);
             };
-            case OPTIONAL -> (request, errors) -> {
-                Optional<String> raw = header ? request.header(name) : request.query(name);
-                return raw.map(v -> convert(converter, v, location, name, errors));
-            };
-            case LIST -> (request, errors) -> {
-                List<String> raw = header ? request.headers(name) : request.queryAll(name);
-                List<Object> values = new ArrayList<>(raw.size());
-                for (String v : raw) {
-                    values.add(convert(converter, v, location, name, errors));
-                }
-                return List.copyOf(values.stream().filter(java.util.Objects::nonNull).toList());
-            };
+            case OPTIONAL -> {
+                Optional<Object> absent = Optional.ofNullable(defaultValue);
+                yield (request, errors) -> {
+                    Optional<String> raw = source.first(request, name);
+                    return raw.isEmpty() ? absent : Optional.ofNullable(convert(converter, raw.get(), location, name,
+                            errors));
+                };
+            }
+            case LIST -> {
+                List<Object> absent = defaultValue == null ? List.of() : List.of(defaultValue);
+                yield (request, errors) -> {
+                    List<String> raw = source.all(request, name);
+                    if (raw.isEmpty()) {
+                        return absent;
+                    }
+                    List<Object> values = new ArrayList<>(raw.size());
+                    for (String v : raw) {
+                        Object converted = convert(converter, v, location, name, errors);
+                        if (converted != null) {
+                            values.add(converted);
+                        }
+                    }
+                    return List.copyOf(values);
+                };
+            }
         };
     }
+
+    // ---- uploaded files ----
+
+    private static boolean isUpload(Parameter p) {
+        if (p.getType() == UploadedFile.class) {
+            return true;
+        }
+        return (p.getType() == List.class || p.getType() == Optional.class)
+                && p.getParameterizedType() instanceof ParameterizedType pt
+                && pt.getActualTypeArguments()[0] == UploadedFile.class;
+    }
+
+    private static Param upload(Site site, Parameter p, int index) {
+        Form form = p.getAnnotation(Form.class);
+        if (!p.isNamePresent() && (form == null || form.value().isEmpty())) {
+            throw new IllegalArgumentException(where(site.method, p) + " has no name at run time; compile with "
+                    + "'-parameters' or name it with @Form(\"file\").");
+        }
+        String name = form != null && !form.value().isEmpty() ? form.value() : p.getName();
+        site.form = true;
+        site.locations.set(index, List.of("body", name));
+        return switch (shape(p)) {
+            case REQUIRED -> (request, errors) -> {
+                List<UploadedFile> files = request.files(name);
+                if (files.isEmpty()) {
+                    errors.add("missing", "body", name, "Field required", null);
+                    return null;
+                }
+                return files.get(0);
+            };
+            case OPTIONAL -> (request, errors) -> request.files(name).stream().findFirst();
+            case LIST -> (request, errors) -> request.files(name);
+        };
+    }
+
+    // ---- helpers ----
 
     private static Object convert(Converters.Converter converter, String raw, String location, String name,
                                   ValidationFailure.Collector errors) {
@@ -169,7 +393,7 @@ public final class Binder {
         return Shape.REQUIRED;
     }
 
-    private static Class<?> typeArgument(Method method, Parameter p) {
+    static Class<?> typeArgument(Method method, Parameter p) {
         Type type = p.getParameterizedType();
         if (type instanceof ParameterizedType pt && pt.getActualTypeArguments()[0] instanceof Class<?> c) {
             return c;

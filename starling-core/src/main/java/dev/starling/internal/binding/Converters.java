@@ -2,6 +2,14 @@ package dev.starling.internal.binding;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -49,7 +57,25 @@ final class Converters {
             Map.entry(BigDecimal.class, number(BigDecimal::new)),
             Map.entry(boolean.class, Converters::bool),
             Map.entry(Boolean.class, Converters::bool),
-            Map.entry(UUID.class, Converters::uuid));
+            Map.entry(UUID.class, Converters::uuid),
+            Map.entry(LocalDate.class, time(LocalDate::parse, "date_from_datetime_parsing",
+                    "Input should be a valid date or datetime, input is not an ISO-8601 date such as 2024-01-31")),
+            Map.entry(LocalDateTime.class, time(LocalDateTime::parse, "datetime_from_date_parsing",
+                    "Input should be a valid datetime or date, input is not an ISO-8601 date-time such as "
+                            + "2024-01-31T10:15:30")),
+            Map.entry(OffsetDateTime.class, time(OffsetDateTime::parse, "datetime_from_date_parsing",
+                    "Input should be a valid datetime or date, input is not an ISO-8601 date-time with an offset "
+                            + "such as 2024-01-31T10:15:30+01:00")),
+            Map.entry(ZonedDateTime.class, time(ZonedDateTime::parse, "datetime_from_date_parsing",
+                    "Input should be a valid datetime or date, input is not an ISO-8601 date-time with an offset "
+                            + "or zone such as 2024-01-31T10:15:30+01:00[Europe/Paris]")),
+            Map.entry(Instant.class, time(raw -> OffsetDateTime.parse(raw).toInstant(), "datetime_from_date_parsing",
+                    "Input should be a valid datetime or date, input is not an ISO-8601 instant such as "
+                            + "2024-01-31T10:15:30Z")),
+            Map.entry(LocalTime.class, time(LocalTime::parse, "time_parsing",
+                    "Input should be in a valid time format, input is not an ISO-8601 time such as 10:15:30")),
+            Map.entry(Duration.class, time(Duration::parse, "time_delta_parsing",
+                    "Input should be a valid timedelta, input is not an ISO-8601 duration such as PT1H30M")));
 
     private Converters() {
     }
@@ -72,6 +98,16 @@ final class Converters {
                 return parse.apply(raw.trim());
             } catch (NumberFormatException e) {
                 throw new Invalid("int_parsing", INT);
+            }
+        };
+    }
+
+    private static Converter time(Function<String, Object> parse, String type, String message) {
+        return raw -> {
+            try {
+                return parse.apply(raw.trim());
+            } catch (DateTimeException e) {
+                throw new Invalid(type, message);
             }
         };
     }

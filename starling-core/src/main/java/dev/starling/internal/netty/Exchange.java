@@ -3,7 +3,9 @@ package dev.starling.internal.netty;
 import dev.starling.HttpException;
 import dev.starling.Request;
 import dev.starling.concurrent.CapacityExceededException;
+import dev.starling.internal.binding.FormData;
 import dev.starling.internal.binding.ValidationFailure;
+import dev.starling.internal.concurrent.Cleanup;
 import dev.starling.internal.concurrent.OffloadTask;
 import dev.starling.internal.concurrent.Scope;
 import io.netty.buffer.Unpooled;
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * {@link Scope} that owns its offloaded work, and the writer of its response. Everything but
  * {@link #track}, {@link #untrack} and the {@link Request} getters runs on the connection's loop.
  */
-public final class Exchange implements Request, Scope {
+public final class Exchange implements Request, Scope, FormData.Source {
 
     private static final Logger LOG = LoggerFactory.getLogger("dev.starling.errors");
     private static final RefusalLog REFUSALS = new RefusalLog(LOG);
@@ -68,10 +70,14 @@ public final class Exchange implements Request, Scope {
     private QueryStringDecoder query;
     private volatile boolean cancelled;
     private boolean responded;
+    private boolean userHandled;
     /** The request's offloaded tasks: null, one task, or an array; updated by CAS since workers add to it too. */
     private volatile Object tasks;
     private Stream stream;
     private java.util.List<Runnable> afterResponse;
+    /** The decoded form body, once something asked for it; guarded by {@code this} while decoding. */
+    private volatile FormData form;
+    private boolean formReleased;
 
     Exchange(ConnectionHandler connection, ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers,
              byte[] body, boolean keepAlive) {
@@ -111,6 +117,11 @@ public final class Exchange implements Request, Scope {
             path = slash < 0 ? "/" : path.substring(slash);
         }
         return path;
+    }
+
+    /** Returns the event loop of this exchange's connection. */
+    public io.netty.util.concurrent.EventExecutor loop() {
+        return ctx.executor();
     }
 
     boolean keepAlive() {
@@ -179,6 +190,70 @@ public final class Exchange implements Request, Scope {
     @Override
     public String bodyText() {
         return new String(body, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public boolean formDecoded() {
+        return form != null;
+    }
+
+    @Override
+    public byte[] rawBody() {
+        return body;
+    }
+
+    @Override
+    public FormData formData() {
+        return formData(1024 * 1024);
+    }
+
+    /**
+     * Returns the decoded form body, decoding it once: in memory on the event loop, else with parts above
+     * {@code spoolAbove} bytes spooled to temporary files, which are deleted after the response.
+     */
+    public FormData formData(int spoolAbove) {
+        FormData f = form;
+        if (f != null) {
+            return f;
+        }
+        boolean onLoop = ctx.executor().inEventLoop();
+        synchronized (this) {
+            if (form == null) {
+                FormData decoded = FormData.decode(headers.get(HttpHeaderNames.CONTENT_TYPE), body, !onLoop,
+                        spoolAbove);
+                form = decoded;
+                if (decoded.hasTemporaryFiles()) {
+                    if (formReleased || cancelled) {
+                        Cleanup.run("Deleting the uploads of " + this, decoded::deleteFiles);
+                    } else {
+                        // Posted before the handler's result is, so it is registered before the response ends.
+                        ctx.executor().execute(() -> {
+                            if (cancelled) {
+                                releaseForm();
+                            } else {
+                                afterResponse(this::releaseForm);
+                            }
+                        });
+                    }
+                }
+            }
+            return form;
+        }
+    }
+
+    /** Deletes the spooled parts of the form, off the loop; later decodes delete theirs at once. */
+    private void releaseForm() {
+        FormData f;
+        synchronized (this) {
+            if (formReleased) {
+                return;
+            }
+            formReleased = true;
+            f = form;
+        }
+        if (f != null && f.hasTemporaryFiles()) {
+            Cleanup.run("Deleting the uploads of " + this, f::deleteFiles);
+        }
     }
 
     @Override
@@ -273,6 +348,25 @@ public final class Exchange implements Request, Scope {
             return;
         }
         if (responded || cancelled) {
+            discard(result);
+            return;
+        }
+        if (result instanceof java.util.stream.Stream<?> items) {
+            // Pulled item by item on the threadpool; closing the iterator closes the stream (its onClose handlers).
+            respond(dev.starling.concurrent.Concurrency.iterateInThreadpool(
+                    new dev.starling.internal.concurrent.ClosingIterator<>(items)));
+            return;
+        }
+        if (result instanceof java.util.Iterator<?> items) {
+            respond(dev.starling.concurrent.Concurrency.iterateInThreadpool(items));
+            return;
+        }
+        if (result instanceof dev.starling.FileResponse file) {
+            sendFile(() -> file);
+            return;
+        }
+        if (result instanceof dev.starling.internal.files.StaticLookup lookup) {
+            sendFile(lookup::resolve);
             return;
         }
         if (result instanceof CompletionStage<?> stage) {
@@ -312,6 +406,104 @@ public final class Exchange implements Request, Scope {
         write(response);
     }
 
+    /** Closes a result that holds resources (a stream, a closeable iterator) when it will never be sent. */
+    private static void discard(Object result) {
+        if (result instanceof java.util.stream.Stream<?> items) {
+            dev.starling.internal.concurrent.Cleanup.run("Closing the unsent stream " + items, items::close);
+        } else if (result instanceof java.util.Iterator<?> && result instanceof AutoCloseable closeable) {
+            dev.starling.internal.concurrent.Cleanup.run("Closing the unsent iterator " + result, closeable::close);
+        } else if (result instanceof CompletionStage<?> stage) {
+            stage.thenAccept(Exchange::discard);
+        }
+    }
+
+    /**
+     * Sends a file: finds, stats and opens it on the threadpool (file system calls block), then writes the
+     * headers and the file with zero-copy transfer on the loop. {@code target} runs on the worker and returns
+     * a {@code FileResponse} or another result to send instead (a redirect).
+     */
+    private void sendFile(java.util.concurrent.Callable<Object> target) {
+        responded = true;
+        boolean conditional = method.equals("GET") || head;
+        dev.starling.internal.files.FilePlan.Conditions conditions = new dev.starling.internal.files.FilePlan.Conditions(
+                head,
+                conditional ? headers.get(HttpHeaderNames.IF_NONE_MATCH) : null,
+                conditional ? headers.get(HttpHeaderNames.IF_MODIFIED_SINCE) : null,
+                conditional ? headers.get(HttpHeaderNames.RANGE) : null,
+                conditional ? headers.get(HttpHeaderNames.IF_RANGE) : null);
+        // Not in the request's scope: a disconnect must not drop a plan that holds an open file; it is
+        // closed below instead.
+        var previous = dev.starling.internal.concurrent.Context.set(dev.starling.internal.concurrent.Context.EMPTY);
+        CompletionStage<Object> planned;
+        try {
+            planned = dev.starling.concurrent.Concurrency.runInThreadpool(() -> {
+                Object found = target.call();
+                return found instanceof dev.starling.FileResponse file
+                        ? dev.starling.internal.files.FilePlan.prepare(file, conditions) : found;
+            });
+        } finally {
+            dev.starling.internal.concurrent.Context.set(previous);
+        }
+        planned.whenComplete((plan, error) -> {
+            if (!ctx.executor().inEventLoop()) {
+                ctx.executor().execute(() -> planned(plan, error));
+            } else {
+                planned(plan, error);
+            }
+        });
+    }
+
+    private void planned(Object plan, Throwable error) {
+        try {
+            if (cancelled) {
+                if (plan instanceof dev.starling.internal.files.FilePlan file) {
+                    file.close();
+                }
+                return;
+            }
+            responded = false;
+            if (error != null) {
+                fail(error);
+            } else if (plan instanceof dev.starling.internal.files.FilePlan file) {
+                writeFile(file);
+            } else {
+                respond(plan);
+            }
+        } catch (Throwable t) {
+            LOG.error("{} could not send its file to {} {}.", routeName, method, uri, t);
+            if (plan instanceof dev.starling.internal.files.FilePlan file) {
+                file.close();
+            }
+            abort();
+        }
+    }
+
+    private void writeFile(dev.starling.internal.files.FilePlan plan) {
+        HttpResponseStatus status = HttpResponseStatus.valueOf(plan.status());
+        if (plan.status() == 304) {
+            FullHttpResponse response = new io.netty.handler.codec.http.DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    status, Unpooled.EMPTY_BUFFER);
+            plan.headers().forEach(h -> response.headers().add(h.getKey(), h.getValue()));
+            write(response);
+            return;
+        }
+        responded = true;
+        boolean close = !keepAlive || connection.server().draining();
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        plan.headers().forEach(h -> response.headers().add(h.getKey(), h.getValue()));
+        HttpUtil.setContentLength(response, plan.length());
+        setConnection(response, close);
+        ctx.write(response);
+        if (plan.channel() != null) {
+            // No TLS or compression in the pipeline: the transport sends the file itself (sendfile).
+            ctx.write(new io.netty.channel.DefaultFileRegion(plan.channel(), plan.position(), plan.length()));
+        } else if (plan.bytes() != null) {
+            ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(plan.bytes())));
+        }
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                .addListener(f -> connection.finished(this, close || !f.isSuccess()));
+    }
+
     /** Sends the response for a failure; may be called from any thread. */
     public void fail(Throwable error) {
         if (!ctx.executor().inEventLoop()) {
@@ -322,6 +514,11 @@ public final class Exchange implements Request, Scope {
             return;
         }
         Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (!userHandled && connection.server().handle(this, e)) {
+            // A user exception handler answers (or fails, and then the defaults below do).
+            userHandled = true;
+            return;
+        }
         var json = connection.server().json();
         FullHttpResponse response;
         if (e instanceof HttpException http) {
@@ -337,7 +534,7 @@ public final class Exchange implements Request, Scope {
                 response.release();
                 response = Results.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", json);
             }
-        } else if (e instanceof ValidationFailure invalid) {
+        } else if (e instanceof dev.starling.RequestValidationException invalid) {
             response = Results.error(HttpResponseStatus.UNPROCESSABLE_ENTITY, invalid.errors(), json);
         } else if (e instanceof CapacityExceededException full) {
             REFUSALS.warn(routeName, full.getMessage());
@@ -387,6 +584,8 @@ public final class Exchange implements Request, Scope {
         private boolean headersSent;
         private boolean finished;
         private boolean waitingForWritable;
+        /** The first item was a ServerSentEvent: every item is sent as an event. */
+        private boolean eventStream;
 
         @Override
         public void onSubscribe(Flow.Subscription s) {
@@ -412,7 +611,8 @@ public final class Exchange implements Request, Scope {
                 }
                 byte[] bytes;
                 try {
-                    bytes = Results.chunk(item, connection.server().json());
+                    bytes = Results.chunk(item, connection.server().json(),
+                            headersSent ? eventStream : item instanceof dev.starling.ServerSentEvent);
                 } catch (RuntimeException e) {
                     subscription.cancel();
                     onError(e);
@@ -476,6 +676,11 @@ public final class Exchange implements Request, Scope {
             headersSent = true;
             HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, Results.streamType(first));
+            if (first instanceof dev.starling.ServerSentEvent) {
+                eventStream = true;
+                response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+                response.headers().set("x-accel-buffering", "no");
+            }
             boolean http10 = connection.http10();
             if (!http10) {
                 HttpUtil.setTransferEncodingChunked(response, true);

@@ -1,6 +1,7 @@
 package dev.starling.internal.netty;
 
 import dev.starling.Response;
+import dev.starling.ServerSentEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -13,12 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Encodes handler results into HTTP responses: text, bytes or JSON. */
+/** Encodes handler results into HTTP responses: text, bytes or JSON, and the items of streams. */
 final class Results {
 
     static final String TEXT = "text/plain; charset=utf-8";
     static final String JSON = "application/json";
     static final String OCTETS = "application/octet-stream";
+    static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
 
     private Results() {
     }
@@ -78,8 +80,17 @@ final class Results {
         return out;
     }
 
-    /** Encodes one item of a stream. */
-    static byte[] chunk(Object item, JsonMapper json) {
+    /**
+     * Encodes one item of a stream; in an event stream ({@code eventStream}) every item is a server-sent event,
+     * a {@code String} or JSON-encoded item becoming an event's data.
+     */
+    static byte[] chunk(Object item, JsonMapper json, boolean eventStream) {
+        if (eventStream) {
+            ServerSentEvent event = item instanceof ServerSentEvent e ? e
+                    : ServerSentEvent.of(item instanceof CharSequence text ? text.toString()
+                    : json.writeValueAsString(item));
+            return event.encode().getBytes(StandardCharsets.UTF_8);
+        }
         if (item instanceof CharSequence text) {
             return text.toString().getBytes(StandardCharsets.UTF_8);
         }
@@ -97,6 +108,9 @@ final class Results {
     static String streamType(Object item) {
         if (item == null || item instanceof CharSequence) {
             return TEXT;
+        }
+        if (item instanceof ServerSentEvent) {
+            return EVENT_STREAM;
         }
         return item instanceof byte[] ? OCTETS : "application/x-ndjson";
     }

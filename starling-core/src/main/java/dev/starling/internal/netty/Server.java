@@ -19,6 +19,12 @@ public interface Server {
     /** True once shutdown has begun: responses close their connections. */
     boolean draining();
 
+    /**
+     * Offers a failure to the user's exception handlers; returns true when one will answer (it then calls
+     * {@code respond} or, if it fails itself, {@code fail}, which no longer consults the handlers).
+     */
+    boolean handle(Exchange exchange, Throwable error);
+
     /** A request failed with an exception no handler answered; it has been logged and answered 500. */
     void unhandled(Exchange exchange, Throwable error);
 }

@@ -45,6 +45,8 @@ public final class Router<R> {
     private final Map<String, Entry> statics = new HashMap<>();
     private final Map<Integer, List<Entry>> templated = new HashMap<>();
     private final Map<String, Entry> byText = new HashMap<>();
+    /** Mounts by prefix ({@code ""} for the root), longest prefix first; tried when no route matches. */
+    private final List<Map.Entry<String, Entry>> mounts = new ArrayList<>();
 
     /** Returns a router with the same routes, to try additions on. */
     public Router<R> copy() {
@@ -52,7 +54,44 @@ public final class Router<R> {
         for (Entry e : byText.values()) {
             e.byMethod.forEach((m, r) -> copy.add(m, e.template, r));
         }
+        for (Map.Entry<String, Entry> m : mounts) {
+            m.getValue().byMethod.forEach((method, r) -> copy.mount(m.getKey(), method, r));
+        }
         return copy;
+    }
+
+    /**
+     * Mounts {@code route} for {@code method} on every path under {@code prefix} (a path without a trailing
+     * slash, or {@code ""} for all paths); mounts answer only paths no route matches, the longest prefix first.
+     */
+    public void mount(String prefix, String method, R route) {
+        Entry entry = null;
+        for (Map.Entry<String, Entry> m : mounts) {
+            if (m.getKey().equals(prefix)) {
+                entry = m.getValue();
+            }
+        }
+        if (entry == null) {
+            entry = new Entry(PathTemplate.parse(prefix.isEmpty() ? "/" : prefix));
+            mounts.add(Map.entry(prefix, entry));
+            mounts.sort((a, b) -> Integer.compare(b.getKey().length(), a.getKey().length()));
+        }
+        R previous = entry.byMethod.putIfAbsent(method, route);
+        if (previous != null) {
+            throw new IllegalArgumentException(method + " " + (prefix.isEmpty() ? "/" : prefix)
+                    + " is already mounted by " + previous);
+        }
+    }
+
+    private Match<R> mounted(String method, String rawPath) {
+        for (Map.Entry<String, Entry> m : mounts) {
+            String prefix = m.getKey();
+            if (rawPath.startsWith(prefix) && (rawPath.length() == prefix.length()
+                    || rawPath.charAt(prefix.length()) == '/')) {
+                return pick(m.getValue(), method, new String[0]);
+            }
+        }
+        return new Match<>(null, null, null, null);
     }
 
     /** Adds a route; fails with a sentence when the same method and template are already taken. */
@@ -108,6 +147,9 @@ public final class Router<R> {
                     }
                 }
             }
+        }
+        if (allow == null && !mounts.isEmpty()) {
+            return mounted(method, rawPath);
         }
         return new Match<>(null, null, null, allow);
     }

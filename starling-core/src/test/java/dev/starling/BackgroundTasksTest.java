@@ -1,0 +1,65 @@
+package dev.starling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class BackgroundTasksTest {
+
+    static final class Api {
+        final List<String> done = new CopyOnWriteArrayList<>();
+        final CountDownLatch mayRun = new CountDownLatch(1);
+
+        private void addTasks(BackgroundTasks tasks) {
+            tasks.add(() -> {
+                // If this ran before the response was written, the client would wait here forever.
+                mayRun.await(10, TimeUnit.SECONDS);
+                done.add("first on " + Thread.currentThread().getName());
+            });
+            tasks.addAsync(() -> {
+                done.add("second on " + Thread.currentThread().getName());
+                return CompletableFuture.completedFuture(null);
+            });
+            tasks.add(() -> {
+                throw new IllegalStateException("the third fails");
+            });
+            tasks.add(() -> done.add("fourth on " + Thread.currentThread().getName()));
+        }
+
+        @Post("/plain")
+        String plain(BackgroundTasks tasks) {
+            addTasks(tasks);
+            return "accepted";
+        }
+
+        @Post("/loop")
+        CompletionStage<String> loop(BackgroundTasks tasks) {
+            addTasks(tasks);
+            return CompletableFuture.completedFuture("accepted");
+        }
+    }
+
+    @Test
+    void tasksRunAfterTheResponseInOrderPlainOnesOnWorkersAsyncOnesOnTheLoopAndAFailureStopsNothing() {
+        for (String path : List.of("/plain", "/loop")) {
+            Api api = new Api();
+            try (Http http = Http.serve(app -> app.include(api))) {
+                var response = http.send(java.net.http.HttpRequest.newBuilder(http.uri(path))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+                assertThat(response.body()).isEqualTo("accepted");
+                assertThat(api.done).isEmpty();
+                api.mayRun.countDown();
+                Await.until("the tasks ran", () -> api.done.size() == 3);
+                assertThat(api.done.get(0)).startsWith("first on starling-worker-");
+                assertThat(api.done.get(1)).startsWith("second on starling-loop-");
+                assertThat(api.done.get(2)).startsWith("fourth on starling-worker-");
+            }
+        }
+    }
+}

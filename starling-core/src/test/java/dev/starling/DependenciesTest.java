@@ -1,0 +1,300 @@
+package dev.starling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.starling.concurrent.Threadpool;
+import dev.starling.params.Header;
+import dev.starling.params.Query;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class DependenciesTest {
+
+    /** A user record made by a sub-dependency. */
+    record User(String name) {
+    }
+
+    /** A settings object made once per request. */
+    record Settings(int calls) {
+    }
+
+    static final class Api {
+        final AtomicInteger settingsCalls = new AtomicInteger();
+        final List<String> threads = new CopyOnWriteArrayList<>();
+
+        @Provides
+        Settings settings() {
+            threads.add("settings on " + Thread.currentThread().getName());
+            return new Settings(settingsCalls.incrementAndGet());
+        }
+
+        @Provides
+        CompletionStage<User> user(@Header("x-user") String name, @Depends Settings settings) {
+            threads.add("user on " + Thread.currentThread().getName());
+            return CompletableFuture.completedFuture(new User(name + "#" + settings.calls()));
+        }
+
+        @Get("/me")
+        String me(@Depends User user, @Depends Settings settings) {
+            return user.name() + " settings=" + settings.calls();
+        }
+
+        @Get("/me/async")
+        CompletionStage<String> meAsync(@Depends User user, @Depends Settings settings) {
+            return CompletableFuture.completedFuture(user.name() + " settings=" + settings.calls());
+        }
+    }
+
+    private static HttpResponse<String> get(Http http, String path, String user) {
+        return http.send(HttpRequest.newBuilder(http.uri(path)).header("x-user", user).build());
+    }
+
+    @Test
+    void aDependencyIsResolvedOnceARequestAndItsSubDependenciesBindTheirOwnParameters() {
+        Api api = new Api();
+        try (Http http = Http.serve(app -> app.include(api))) {
+            assertThat(get(http, "/me", "ada").body()).isEqualTo("ada#1 settings=1");
+            assertThat(get(http, "/me/async", "bob").body()).isEqualTo("bob#2 settings=2");
+            assertThat(api.settingsCalls).as("once per request, though two parameters need it").hasValue(2);
+        }
+    }
+
+    @Test
+    void plainProvidersRunOnTheThreadpoolAndAsyncOnesOnTheLoop() {
+        Api api = new Api();
+        try (Http http = Http.serve(app -> app.include(api))) {
+            get(http, "/me", "ada");
+            assertThat(api.threads).hasSize(2);
+            assertThat(api.threads.get(0)).startsWith("settings on starling-worker-");
+            assertThat(api.threads.get(1)).startsWith("user on starling-loop-");
+        }
+    }
+
+    @Test
+    void aMissingRequiredValueOfAProviderIs422() {
+        try (Http http = Http.serve(app -> app.include(new Api()))) {
+            HttpResponse<String> response = http.get("/me");
+            assertThat(response.statusCode()).isEqualTo(422);
+            assertThat(response.body()).isEqualTo("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"header\",\"x-user\"],"
+                    + "\"msg\":\"Field required\",\"input\":null}]}");
+        }
+    }
+
+    /** Resources that record when they are closed; the first close waits until the test lets it. */
+    static final class Resources {
+        final List<String> closed = new CopyOnWriteArrayList<>();
+        final CountDownLatch mayClose = new CountDownLatch(1);
+
+        record Outer(String name) {
+        }
+
+        record Inner(String name) {
+        }
+
+        @Provides
+        Resource<Outer> outer() {
+            return Resource.of(new Outer("outer"), () -> closed.add("outer"));
+        }
+
+        @Provides
+        Resource<Inner> inner(@Depends Outer outer) {
+            return Resource.of(new Inner("inner of " + outer.name()), () -> {
+                // If cleanup ran before the response was sent, the client would wait here forever.
+                mayClose.await(10, TimeUnit.SECONDS);
+                closed.add("inner");
+            });
+        }
+
+        @Get("/plain")
+        String plain(@Depends Inner inner) {
+            return inner.name();
+        }
+
+        @Get("/loop")
+        CompletionStage<String> loop(@Depends Inner inner) {
+            return CompletableFuture.completedFuture(inner.name());
+        }
+    }
+
+    @Test
+    void resourcesAreClosedAfterTheResponseInReverseOrderOnBothPaths() {
+        for (String path : List.of("/plain", "/loop")) {
+            Resources resources = new Resources();
+            try (Http http = Http.serve(app -> app.include(resources))) {
+                assertThat(http.get(path).body()).isEqualTo("inner of outer");
+                assertThat(resources.closed).isEmpty();
+                resources.mayClose.countDown();
+                Await.until("both resources closed", () -> resources.closed.size() == 2);
+                assertThat(resources.closed).containsExactly("inner", "outer");
+            }
+        }
+    }
+
+    /** A database stand-in with as many connections as the pool has tokens. */
+    static final class Database {
+        final Semaphore connections = new Semaphore(40);
+        final AtomicInteger waiting = new AtomicInteger();
+        final CompletableFuture<Void> fortyWaiting = new CompletableFuture<>();
+    }
+
+    static final class Queries {
+        final Database db;
+
+        Queries(Database db) {
+            this.db = db;
+        }
+
+        record Connection(int id) {
+        }
+
+        @Provides
+        Resource<Connection> connection() throws InterruptedException {
+            if (!db.connections.tryAcquire()) {
+                if (db.waiting.incrementAndGet() == 40) {
+                    db.fortyWaiting.complete(null);
+                }
+                // Blocks, holding a threadpool token, until a connection comes back.
+                db.connections.acquire();
+            }
+            return Resource.of(new Connection(1), db.connections::release);
+        }
+
+        /** Answers only once 40 other requests wait for a connection, each holding one of the 40 tokens. */
+        @Get("/query")
+        CompletionStage<String> query(@Depends Connection connection) {
+            return db.fortyWaiting.thenApply(v -> "row").orTimeout(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void cleanupNeverWaitsForAThreadpoolTokenSoAnExhaustedPoolCannotDeadlock() throws Exception {
+        // FastAPI #3205: 40 requests hold the 40 connections; 40 more hold the 40 tokens while they wait for a
+        // connection. Only the first 40 requests' cleanup gives connections back: if it needed a token, nothing
+        // could ever move again.
+        Database db = new Database();
+        try (Http http = Http.serve(c -> c.threadpool(Threadpool.platform(40)), app -> app.include(new Queries(db)))) {
+            List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < 80; i++) {
+                responses.add(http.client.sendAsync(HttpRequest.newBuilder(http.uri("/query"))
+                        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            assertThat(responses).allSatisfy(r -> assertThat(r.join().body()).isEqualTo("row"));
+            assertThat(db.waiting).as("40 requests did wait with the pool exhausted").hasValue(40);
+            Await.until("every connection is back", () -> db.connections.availablePermits() == 40);
+        }
+    }
+
+    static final class Missing {
+        record Thing(int n) {
+        }
+
+        @Get("/x")
+        String x(@Depends Thing thing) {
+            return "x";
+        }
+    }
+
+    static final class Cycle {
+        record A(int n) {
+        }
+
+        record B(int n) {
+        }
+
+        @Provides
+        A a(@Depends B b) {
+            return new A(1);
+        }
+
+        @Provides
+        B b(@Depends A a) {
+            return new B(1);
+        }
+
+        @Get("/x")
+        String x(@Depends A a) {
+            return "x";
+        }
+    }
+
+    static final class Twice {
+        @Provides
+        String first() {
+            return "1";
+        }
+
+        @Provides
+        String second() {
+            return "2";
+        }
+
+        @Get("/x")
+        String x(@Depends String value) {
+            return value;
+        }
+
+        @Get("/y")
+        String y(@Depends("second") String value) {
+            return value;
+        }
+    }
+
+    @Test
+    void aDependencyWithoutAProviderFailsStartUpNamingClassMethodAndParameter() {
+        assertThatThrownBy(() -> Starling.create().include(new Missing()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Parameter 'thing' of dev.starling.DependenciesTest$Missing.x(...) depends on a provider of "
+                        + "Thing, but there is none; add a @Provides method to the API object or to an object given to "
+                        + "Starling.providers(...) before including the routes.");
+    }
+
+    @Test
+    void dependenciesThatGoRoundInACircleFailStartUp() {
+        assertThatThrownBy(() -> Starling.create().include(new Cycle()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("go round in a circle")
+                .hasMessageContaining("Cycle.a -> Cycle.b -> Cycle.a");
+    }
+
+    @Test
+    void twoProvidersOfOneTypeNeedANameAndANameSettlesIt() {
+        assertThatThrownBy(() -> Starling.create().include(new Twice()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("several providers make (Twice.first, Twice.second)")
+                .hasMessageContaining("@Depends(\"method\")");
+    }
+
+    static final class SharedProviders {
+        @Provides
+        User user(@Query String name) {
+            return new User(name);
+        }
+    }
+
+    static final class UsesShared {
+        @Get("/hello")
+        String hello(@Depends User user) {
+            return "hello " + user.name();
+        }
+    }
+
+    @Test
+    void providersRegisteredOnTheAppServeEveryIncludedApi() {
+        try (Http http = Http.serve(app -> app.providers(new SharedProviders()).include(new UsesShared()))) {
+            assertThat(http.get("/hello?name=ada").body()).isEqualTo("hello ada");
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.starling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.starling.params.Form;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Multipart uploads: small parts in memory, large ones spooled to a temporary file (deleted after the response),
+ * text fields with {@code @Form}, {@code Optional} and {@code List} of files, and 422 for a missing file; each
+ * route offloaded under /off and on the event loop under /loop.
+ */
+class UploadsTest {
+
+    private static final String BOUNDARY = "----starling-test-boundary";
+
+    /** The spooled files seen by the last handler, while it ran. */
+    static volatile List<Path> spooledDuringHandler = List.of();
+
+    static final class Api {
+        @Post("/off/upload")
+        String upload(UploadedFile file, @Form String note, Optional<UploadedFile> extra, List<UploadedFile> many)
+                throws IOException {
+            HandlerPath.OFFLOADED.check();
+            spooledDuringHandler = spooled();
+            return describe(file, file.bytes(), note, extra, many);
+        }
+
+        @Post("/loop/upload")
+        CompletionStage<String> uploadAsync(UploadedFile file, @Form String note, Optional<UploadedFile> extra,
+                                            List<UploadedFile> many) {
+            HandlerPath.LOOP.check();
+            return file.read().thenApply(bytes -> {
+                HandlerPath.LOOP.check();
+                spooledDuringHandler = spooled();
+                return describe(file, bytes, note, extra, many);
+            });
+        }
+    }
+
+    static String describe(UploadedFile file, byte[] bytes, String note, Optional<UploadedFile> extra,
+                           List<UploadedFile> many) {
+        return file.filename().orElse("?") + " " + file.contentType() + " " + file.size() + " "
+                + (file.onDisk() ? "disk" : "memory") + " sum=" + sum(bytes) + " note=" + note + " extra="
+                + extra.flatMap(UploadedFile::filename).orElse("-") + " many=" + many.size();
+    }
+
+    static long sum(byte[] bytes) {
+        long s = 0;
+        for (byte b : bytes) {
+            s += b & 0xff;
+        }
+        return s;
+    }
+
+    static List<Path> spooled() {
+        try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.filter(p -> p.getFileName().toString().startsWith("starling-upload-")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Http serve() {
+        return Http.serve(c -> c.maxPartMemory(1024), app -> app.include(new Api()));
+    }
+
+    private static String prefix(HandlerPath path) {
+        return path == HandlerPath.LOOP ? "/loop" : "/off";
+    }
+
+    /** Builds a multipart body: pairs of (name, value) for fields, (name, filename, bytes) for files. */
+    private static byte[] multipart(Object... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < parts.length; ) {
+            String name = (String) parts[i];
+            out.writeBytes(("--" + BOUNDARY + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            if (parts[i + 1] instanceof String value && !(i + 2 < parts.length && parts[i + 2] instanceof byte[])) {
+                out.writeBytes(("Content-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                i += 2;
+            } else {
+                out.writeBytes(("Content-Disposition: form-data; name=\"" + name + "\"; filename=\"" + parts[i + 1]
+                        + "\"\r\nContent-Type: application/x-test\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+                out.writeBytes((byte[]) parts[i + 2]);
+                out.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                i += 3;
+            }
+        }
+        out.writeBytes(("--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        return out.toByteArray();
+    }
+
+    private static HttpResponse<String> post(Http http, String path, byte[] body) {
+        return http.send(HttpRequest.newBuilder(http.uri(path)).timeout(Duration.ofSeconds(30))
+                .header("content-type", "multipart/form-data; boundary=" + BOUNDARY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    private static byte[] bytes(int size) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) (i * 31 + 7);
+        }
+        return b;
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aSmallFileStaysInMemory(HandlerPath path) {
+        try (Http http = serve()) {
+            byte[] small = bytes(100);
+            HttpResponse<String> r = post(http, prefix(path) + "/upload",
+                    multipart("note", "héllo", "file", "a.txt", small, "many", "m1", bytes(3), "many", "m2", bytes(4)));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("a.txt application/x-test 100 memory sum=" + sum(small)
+                    + " note=héllo extra=- many=2");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aLargeFileIsSpooledToDiskAndDeletedAfterTheResponse(HandlerPath path) throws Exception {
+        try (Http http = serve()) {
+            List<Path> before = spooled();
+            byte[] large = bytes(200_000);
+            HttpResponse<String> r = post(http, prefix(path) + "/upload",
+                    multipart("file", "big.bin", large, "extra", "e.txt", bytes(10), "note", "n"));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("big.bin application/x-test 200000 disk sum=" + sum(large)
+                    + " note=n extra=e.txt many=0");
+            List<Path> created = spooledDuringHandler.stream().filter(p -> !before.contains(p)).toList();
+            assertThat(created).hasSize(1);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (Files.exists(created.get(0)) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(created.get(0)).doesNotExist();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aMissingFileIs422(HandlerPath path) {
+        try (Http http = serve()) {
+            HttpResponse<String> r = post(http, prefix(path) + "/upload", multipart("note", "n"));
+            assertThat(r.statusCode()).isEqualTo(422);
+            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"file\"],"
+                    + "\"msg\":\"Field required\",\"input\":null}]}");
+            r = post(http, prefix(path) + "/upload", Arrays.copyOf(multipart("file", "x", bytes(1)), 0));
+            assertThat(r.statusCode()).isEqualTo(422);
+            assertThat(r.body()).contains("\"loc\":[\"body\",\"file\"]").contains("\"loc\":[\"body\",\"note\"]");
+        }
+    }
+}

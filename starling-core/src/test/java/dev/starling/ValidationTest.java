@@ -1,0 +1,154 @@
+package dev.starling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.starling.internal.binding.Binder;
+import dev.starling.params.Body;
+import dev.starling.params.Default;
+import dev.starling.params.Query;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.Size;
+import java.lang.reflect.Method;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Jakarta Validation constraints on parameters and on the components of a {@code @Body} record give FastAPI's
+ * 422 entries; a route with constraints and no provider fails when it is added, saying what to add.
+ */
+class ValidationTest {
+
+    record User(@NotBlank String name, @Min(18) int age, @Pattern(regexp = "[a-z]+") String nick) {
+    }
+
+    static final class Api {
+        @Get("/off/search")
+        String search(@Query @Size(min = 3, max = 10) String q, @Min(1) @Max(100) @Default("10") int limit,
+                      @Query Optional<@Size(min = 2) String> ref) {
+            HandlerPath.OFFLOADED.check();
+            return q + " " + limit + " " + ref.orElse("-");
+        }
+
+        @Get("/loop/search")
+        CompletionStage<String> searchAsync(@Query @Size(min = 3, max = 10) String q,
+                                            @Min(1) @Max(100) @Default("10") int limit,
+                                            @Query Optional<@Size(min = 2) String> ref) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(q + " " + limit + " " + ref.orElse("-"));
+        }
+
+        @Post("/off/users/{id}")
+        String user(@Positive int id, @Body User user) {
+            HandlerPath.OFFLOADED.check();
+            return id + " " + user.name();
+        }
+
+        @Post("/loop/users/{id}")
+        CompletionStage<String> userAsync(@Positive int id, @Body User user) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(id + " " + user.name());
+        }
+    }
+
+    static final class BodyOnly {
+        @Post("/users")
+        String create(@Body User user) {
+            return user.name();
+        }
+    }
+
+    private static Http serve() {
+        return Http.serve(app -> app.include(new Api()));
+    }
+
+    private static String prefix(HandlerPath path) {
+        return path == HandlerPath.LOOP ? "/loop" : "/off";
+    }
+
+    private static HttpResponse<String> post(Http http, String path, String json) {
+        return http.send(HttpRequest.newBuilder(http.uri(path)).timeout(Duration.ofSeconds(30))
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void parameterConstraintsGive422Entries(HandlerPath path) {
+        try (Http http = serve()) {
+            assertThat(http.get(prefix(path) + "/search?q=bird").body()).isEqualTo("bird 10 -");
+            assertThat(http.get(prefix(path) + "/search?q=bird&ref=xy").body()).isEqualTo("bird 10 xy");
+            HttpResponse<String> r = http.get(prefix(path) + "/search?q=ab&limit=500&ref=x");
+            assertThat(r.statusCode()).isEqualTo(422);
+            assertThat(r.body()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"less_than_equal\",\"loc\":[\"query\",\"limit\"],"
+                    + "\"msg\":\"must be less than or equal to 100\",\"input\":\"500\"},"
+                    + "{\"type\":\"string_too_short\",\"loc\":[\"query\",\"q\"],"
+                    + "\"msg\":\"size must be between 3 and 10\",\"input\":\"ab\"},"
+                    + "{\"type\":\"string_too_short\",\"loc\":[\"query\",\"ref\"],"
+                    + "\"msg\":\"size must be between 2 and 2147483647\",\"input\":\"x\"}]}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void conversionErrorsComeBeforeConstraints(HandlerPath path) {
+        try (Http http = serve()) {
+            HttpResponse<String> r = http.get(prefix(path) + "/search?q=ab&limit=x");
+            assertThat(r.statusCode()).isEqualTo(422);
+            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"query\",\"limit\"],"
+                    + "\"msg\":\"Input should be a valid integer, unable to parse string as an integer\","
+                    + "\"input\":\"x\"}]}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void bodyConstraintsGive422EntriesWithTheFieldInLoc(HandlerPath path) {
+        try (Http http = serve()) {
+            HttpResponse<String> r = post(http, prefix(path) + "/users/7", "{\"name\":\"Ann\",\"age\":30,\"nick\":\"ann\"}");
+            assertThat(r.body()).isEqualTo("7 Ann");
+            r = post(http, prefix(path) + "/users/0", "{\"name\":\" \",\"age\":12,\"nick\":\"A1\"}");
+            assertThat(r.statusCode()).isEqualTo(422);
+            assertThat(r.body()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"greater_than\",\"loc\":[\"path\",\"id\"],\"msg\":\"must be greater than 0\",\"input\":\"0\"},"
+                    + "{\"type\":\"greater_than_equal\",\"loc\":[\"body\",\"age\"],"
+                    + "\"msg\":\"must be greater than or equal to 18\",\"input\":12},"
+                    + "{\"type\":\"not_blank\",\"loc\":[\"body\",\"name\"],\"msg\":\"must not be blank\",\"input\":\" \"},"
+                    + "{\"type\":\"string_pattern_mismatch\",\"loc\":[\"body\",\"nick\"],"
+                    + "\"msg\":\"must match \\\"[a-z]+\\\"\",\"input\":\"A1\"}]}");
+        }
+    }
+
+    @Test
+    void constraintsWithoutAValidatorFailAtRegistrationSayingWhatToAdd() throws Exception {
+        Method search = Api.class.getDeclaredMethod("search", String.class, int.class, Optional.class);
+        assertThatThrownBy(() -> Binder.of(new Api(), search, List.of(), null, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Parameter 'q' of dev.starling.ValidationTest$Api.search(...) uses Jakarta Validation "
+                        + "(@Size), but no Jakarta Validation provider is on the class path; add "
+                        + "org.hibernate.validator:hibernate-validator (9.1.6.Final) and "
+                        + "org.glassfish.expressly:expressly (6.0.0) to your dependencies.");
+        Method body = BodyOnly.class.getDeclaredMethod("create", User.class);
+        assertThatThrownBy(() -> Binder.of(new BodyOnly(), body, List.of(), null, false))
+                .hasMessage("Parameter 'user' of dev.starling.ValidationTest$BodyOnly.create(...) (its type User) uses "
+                        + "Jakarta Validation (@NotBlank), but no Jakarta Validation provider is on the class path; add "
+                        + "org.hibernate.validator:hibernate-validator (9.1.6.Final) and "
+                        + "org.glassfish.expressly:expressly (6.0.0) to your dependencies.");
+        Method user = Api.class.getDeclaredMethod("user", int.class, User.class);
+        assertThatThrownBy(() -> Binder.of(new Api(), user, List.of("id"), null, false))
+                .hasMessageContaining("Parameter 'id' of dev.starling.ValidationTest$Api.user(...) uses Jakarta "
+                        + "Validation (@Positive)");
+    }
+}

@@ -1,7 +1,7 @@
 /**
  * Starling: a web framework with an event loop per core and a bounded threadpool for blocking code.
- * Only {@code dev.starling}, {@code dev.starling.concurrent} and {@code dev.starling.params} are API;
- * everything under {@code dev.starling.internal} may change in any release.
+ * Only {@code dev.starling}, {@code dev.starling.concurrent}, {@code dev.starling.params} and
+ * {@code dev.starling.testing} are API; everything under {@code dev.starling.internal} may change in any release.
  */
 module dev.starling {
     requires io.netty.common;
@@ -11,7 +11,8 @@ module dev.starling {
     requires io.netty.codec.http;
     requires io.netty.handler;
     requires io.netty.transport.classes.epoll;
-    requires tools.jackson.databind;
+    // TestResponse.json() hands out Jackson's JsonNode, so users of the module read Jackson too.
+    requires transitive tools.jackson.databind;
     requires org.slf4j;
     requires static jakarta.validation;
     requires java.net.http;

@@ -42,6 +42,31 @@ public interface Starling extends AutoCloseable {
     /** Adds every method of {@code api} annotated with {@link Get}, {@link Post}, {@link Put}, {@link Delete} or {@link Patch}. */
     Starling include(Object api);
 
+    /** A start-up or shutdown hook that may block. */
+    @FunctionalInterface
+    interface Hook {
+        /** Does the work. */
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code hook} on the threadpool when the app starts, before it listens, in the order hooks were added;
+     * a failing hook fails {@link #start()} (FastAPI's lifespan start-up).
+     */
+    Starling onStartup(Hook hook);
+
+    /** Same as {@link #onStartup}, with a hook that runs on an event loop; the app waits for its stage. */
+    Starling onStartupAsync(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> hook);
+
+    /** Runs {@code hook} on the threadpool when the app stops, after the last request; failures are logged. */
+    Starling onShutdown(Hook hook);
+
+    /** Same as {@link #onShutdown}, with a hook that runs on an event loop; the app waits for its stage. */
+    Starling onShutdownAsync(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> hook);
+
+    /** Returns the values shared by the whole app; handlers and providers get them as an {@link AppState} parameter. */
+    AppState state();
+
     /** Adds the routes of {@code router} (and of the routers it includes), under their prefixes. */
     Starling include(Router router);
 

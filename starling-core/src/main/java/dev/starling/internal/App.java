@@ -63,6 +63,9 @@ public final class App implements Starling, Server {
     private final Router<Route> router = new Router<>();
     private Providers providers = Providers.empty();
     private List<String> appDependencies = List.of();
+    private final SharedState appState = new SharedState();
+    private final List<Object> startupHooks = new ArrayList<>();
+    private final List<Object> shutdownHooks = new ArrayList<>();
     private final Map<Class<?>, UserHandler> exceptionHandlers = new java.util.concurrent.ConcurrentHashMap<>();
     private final WorkerPool defaultPool;
     private final WorkerPool virtualPool;
@@ -109,6 +112,78 @@ public final class App implements Starling, Server {
         collect(group, "", List.of(), appDependencies, routes);
         register(routes);
         return this;
+    }
+
+    @Override
+    public Starling onStartup(Hook hook) {
+        return hook(startupHooks, Objects.requireNonNull(hook, "The start-up hook must not be null."));
+    }
+
+    @Override
+    public Starling onStartupAsync(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> hook) {
+        return hook(startupHooks, Objects.requireNonNull(hook, "The start-up hook must not be null."));
+    }
+
+    @Override
+    public Starling onShutdown(Hook hook) {
+        return hook(shutdownHooks, Objects.requireNonNull(hook, "The shutdown hook must not be null."));
+    }
+
+    @Override
+    public Starling onShutdownAsync(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> hook) {
+        return hook(shutdownHooks, Objects.requireNonNull(hook, "The shutdown hook must not be null."));
+    }
+
+    private Starling hook(List<Object> hooks, Object hook) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("Lifespan hooks cannot be added once the app has started.");
+        }
+        hooks.add(hook);
+        return this;
+    }
+
+    @Override
+    public dev.starling.AppState state() {
+        return appState;
+    }
+
+    /** Runs one lifespan hook where its type says and waits for it. */
+    @SuppressWarnings("unchecked")
+    private void runHook(Object hook) throws Exception {
+        java.util.concurrent.CompletableFuture<Object> done = new java.util.concurrent.CompletableFuture<>();
+        if (hook instanceof Hook blocking) {
+            defaultPool.submit(() -> {
+                blocking.run();
+                return null;
+            }, defaultPool, false).whenComplete((v, e) -> complete(done, v, e));
+        } else {
+            group.next().execute(() -> {
+                try {
+                    ((java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>>) hook).get()
+                            .whenComplete((v, e) -> complete(done, v, e));
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+        }
+        try {
+            done.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                    ? c.getCause() : e.getCause();
+            if (cause instanceof Exception ex) {
+                throw ex;
+            }
+            throw (Error) cause;
+        }
+    }
+
+    private static void complete(java.util.concurrent.CompletableFuture<Object> done, Object value, Throwable error) {
+        if (error != null) {
+            done.completeExceptionally(error);
+        } else {
+            done.complete(value);
+        }
     }
 
     @Override
@@ -359,7 +434,7 @@ public final class App implements Starling, Server {
             Object[] args = route.binder().bind(exchange);
             if (!route.injection().isEmpty()) {
                 // Dependencies first (some offloaded), then the handler, back on this loop.
-                new Resolution(exchange, exchange.loop(), defaultPool).fill(route.injection(), args)
+                new Resolution(exchange, exchange.loop(), defaultPool, appState).fill(route.injection(), args)
                         .whenComplete((filled, error) -> {
                             if (error != null) {
                                 exchange.fail(error);
@@ -581,6 +656,15 @@ public final class App implements Starling, Server {
             group = new MultiThreadIoEventLoopGroup(config.eventLoops(),
                     LoopThread.factory("starling-loop-", defaultPool, watchdog), io);
             channels = new DefaultChannelGroup("starling-connections", GlobalEventExecutor.INSTANCE);
+            for (Object hook : startupHooks) {
+                try {
+                    runHook(hook);
+                } catch (Exception e) {
+                    shutdownResources();
+                    throw new IllegalStateException("A start-up hook failed, so the app does not start (" + e
+                            + ").", e);
+                }
+            }
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
                     .channel(channelType)
@@ -705,6 +789,13 @@ public final class App implements Starling, Server {
             lifecycle.unlock();
         }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        for (Object hook : shutdownHooks) {
+            try {
+                runHook(hook);
+            } catch (Exception e) {
+                LOG.error("A shutdown hook failed; the others still run.", e);
+            }
+        }
         shutdownResources();
         state = State.STOPPED;
         stopped.countDown();

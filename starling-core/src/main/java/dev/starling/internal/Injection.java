@@ -20,8 +20,11 @@ public final class Injection {
 
     static final Injection NONE = new Injection(List.of());
 
-    /** One injected parameter: its index, and the provider (null for background tasks). */
-    record Slot(int index, Bound provider) {
+    /** One injected parameter: its index, and the provider (null for background tasks and the app state). */
+    record Slot(int index, Bound provider, boolean state) {
+        Slot(int index, Bound provider) {
+            this(index, provider, false);
+        }
     }
 
     /** A provider as one route uses it: its own binder and injection follow the route's path template. */
@@ -62,7 +65,8 @@ public final class Injection {
 
     /** Returns true when {@code p} is injected rather than bound from the request. */
     public static boolean isInjected(Parameter p) {
-        return p.getAnnotation(Depends.class) != null || p.getType() == BackgroundTasks.class;
+        return p.getAnnotation(Depends.class) != null || p.getType() == BackgroundTasks.class
+                || p.getType() == dev.starling.AppState.class;
     }
 
     /** Builds the injection of {@code method} used on a route with {@code template}. */
@@ -78,6 +82,8 @@ public final class Injection {
             Parameter p = params[i];
             if (p.getType() == BackgroundTasks.class) {
                 slots.add(new Slot(i, null));
+            } else if (p.getType() == dev.starling.AppState.class) {
+                slots.add(new Slot(i, null, true));
             } else if (p.getAnnotation(Depends.class) != null) {
                 Providers.Provider provider = providers.find(method, p);
                 if (path.contains(provider)) {

@@ -29,6 +29,7 @@ final class Resolution implements BackgroundTasks {
     private static final Logger LOG = LoggerFactory.getLogger("dev.starling.errors");
 
     private final Exchange exchange;
+    private final dev.starling.AppState state;
     private final EventExecutor loop;
     private final WorkerPool pool;
     private final Map<Providers.Provider, CompletableFuture<Object>> cache = new HashMap<>();
@@ -36,7 +37,8 @@ final class Resolution implements BackgroundTasks {
     private final List<Object> tasks = new ArrayList<>(1);
     private boolean over;
 
-    Resolution(Exchange exchange, EventExecutor loop, WorkerPool pool) {
+    Resolution(Exchange exchange, EventExecutor loop, WorkerPool pool, dev.starling.AppState state) {
+        this.state = state;
         this.exchange = exchange;
         this.loop = loop;
         this.pool = pool;
@@ -59,7 +61,7 @@ final class Resolution implements BackgroundTasks {
 
     private CompletableFuture<Object> value(Injection.Slot slot) {
         if (slot.provider() == null) {
-            return CompletableFuture.completedFuture(this);
+            return CompletableFuture.completedFuture(slot.state() ? state : this);
         }
         Injection.Bound bound = slot.provider();
         CompletableFuture<Object> cached = cache.get(bound.provider());

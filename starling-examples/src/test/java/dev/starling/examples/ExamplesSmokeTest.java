@@ -54,6 +54,14 @@ class ExamplesSmokeTest {
             assertThat(get(app, "/count?to=3").body()).isEqualTo("1\n2\n3\n");
             assertThat(get(app, "/hello?name=Ada").body()).isEqualTo("{\"message\":\"Hello, Ada!\"}");
             assertThat(get(app, "/items/abc").statusCode()).isEqualTo(422);
+            HttpResponse<String> created = client.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + app.port() + "/items"))
+                    .header("content-type", "application/json").header("x-user", "ada")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"robin\",\"tags\":[\"bird\"]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(created.statusCode()).isEqualTo(201);
+            assertThat(created.headers().firstValue("location")).hasValue("/items/3");
+            assertThat(created.body()).isEqualTo("{\"id\":3,\"name\":\"robin\",\"tags\":[\"bird\"]}");
         }
     }
 }

@@ -1,12 +1,20 @@
 package dev.starling.examples.demo;
 
+import dev.starling.BackgroundTasks;
+import dev.starling.Depends;
 import dev.starling.Get;
 import dev.starling.HttpException;
 import dev.starling.Post;
+import dev.starling.Provides;
+import dev.starling.Resource;
 import dev.starling.Response;
 import dev.starling.Starling;
 import dev.starling.concurrent.Concurrency;
+import dev.starling.params.Body;
+import dev.starling.params.Header;
 import dev.starling.params.Query;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,8 +30,33 @@ import java.util.stream.IntStream;
  */
 public final class DemoApp {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DemoApp.class);
+
     /** An item of the demo's in-memory store. */
     public record Item(int id, String name, List<String> tags) {
+    }
+
+    /** What a client sends to create an item. */
+    public record NewItem(String name, List<String> tags) {
+    }
+
+    /** A unit of work on the store, opened per request and closed after the response (a database session). */
+    public static final class Session implements AutoCloseable {
+        private final String user;
+
+        Session(String user) {
+            this.user = user;
+        }
+
+        /** Returns who opened the session. */
+        public String user() {
+            return user;
+        }
+
+        @Override
+        public void close() {
+            LOG.info("Session of {} closed after the response.", user);
+        }
     }
 
     /** The items API: where each method runs follows from its return type. */
@@ -70,11 +103,19 @@ public final class DemoApp {
             });
         }
 
-        /** A new item from the query string; answers 201 with its location. */
+        /** A dependency with cleanup: a session per request, closed once the response is sent. */
+        @Provides
+        public Session session(@Header("x-user") Optional<String> user) {
+            return new Session(user.orElse("anonymous"));
+        }
+
+        /** A JSON body, a dependency and a background task; answers 201 with the new item's location. */
         @Post("/items")
-        public Response create(@Query String name, @Query List<String> tag) {
-            Item item = add(name, tag);
-            return Response.status(201).header("location", "/items/" + item.id()).body(item);
+        public Response create(@Body NewItem item, @Depends Session session, BackgroundTasks tasks) {
+            Item created = add(item.name(), item.tags() == null ? List.of() : item.tags());
+            tasks.add(() -> LOG.info("{} created item {} (logged after the response).", session.user(),
+                    created.id()));
+            return Response.status(201).header("location", "/items/" + created.id()).body(created);
         }
 
         /** A stream pulled from a blocking iterator, one line per item, at the pace of the client. */
@@ -92,7 +133,8 @@ public final class DemoApp {
     public static Starling create(int port) {
         Starling app = Starling.create(c -> c.port(port));
         app.include(new ItemsApi());
-        app.get("/", request -> "Starling demo: try /items, /items/1, /items/1/slow, /count?to=5, /hello?name=you\n");
+        app.get("/", request -> "Starling demo: try /items, /items/1, /items/1/slow, /count?to=5, /hello?name=you,"
+                + " and POST /items with {\"name\":\"robin\",\"tags\":[\"bird\"]}\n");
         app.get("/hello", request -> Map.of("message", "Hello, " + request.query("name").orElse("World") + "!"));
         return app;
     }

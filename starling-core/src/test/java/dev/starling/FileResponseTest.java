@@ -122,6 +122,50 @@ class FileResponseTest {
         }
     }
 
+    /** Counts this process's open descriptors on {@code file} (Linux: /proc/self/fd). */
+    private static long openDescriptors(Path file) throws IOException {
+        Path real = file.toRealPath();
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(real);
+                } catch (IOException | UnsupportedOperationException e) {
+                    return false;   // closed while we looked, or not a link
+                }
+            }).count();
+        }
+    }
+
+    @Test
+    void theFileIsClosedAfterItIsSentAndWhenTheClientLeavesMidway() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")),
+                "Open descriptors are counted through /proc/self/fd.");
+        Path big = dir.resolve("big.bin");
+        Files.write(big, new byte[32 * 1024 * 1024]);
+        try (Http http = Http.serve(app -> app.get("/big", r -> FileResponse.of(big)))) {
+            try (RawConnection connection = RawConnection.open(http.app.port())) {
+                assertThat(connection.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyBytes()).hasSize(32 * 1024 * 1024);
+            }
+            Await.until("the file is closed once sent", () -> uncheckedOpenDescriptors(big) == 0);
+
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", http.app.port())) {
+                socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                assertThat(socket.getInputStream().readNBytes(1024)).hasSize(1024);
+                Await.until("the file is open while it is sent", () -> uncheckedOpenDescriptors(big) == 1);
+            }
+            Await.until("the file is closed when the client left", () -> uncheckedOpenDescriptors(big) == 0);
+        }
+    }
+
+    private static long uncheckedOpenDescriptors(Path file) {
+        try {
+            return openDescriptors(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void anHttp10ClientGetsTheFileWithItsLength() {
         try (Http http = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {

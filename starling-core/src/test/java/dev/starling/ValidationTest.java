@@ -70,6 +70,52 @@ class ValidationTest {
         }
     }
 
+    static final class Misplaced {
+        @Get("/search")
+        String search(@Query @Size(min = 2) Optional<String> ref) {
+            return ref.orElse("-");
+        }
+    }
+
+    @Test
+    void aConstraintThatFitsNoTypeFailsWhenTheRouteIsAdded() {
+        Starling app = Starling.create();
+        assertThatThrownBy(() -> app.include(new Misplaced()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("dev.starling.ValidationTest$Misplaced.search(...) has a constraint that cannot "
+                        + "be checked (HV000030: No validator could be found for constraint "
+                        + "'jakarta.validation.constraints.Size' validating type 'java.util.Optional<java.lang.String>'.")
+                .hasMessageEndingWith("; on an Optional or a List, put the constraint on the type argument, such as "
+                        + "Optional<@Size(min = 2) String>.");
+        app.stop();
+    }
+
+    static final class Lists {
+        @Get("/off/ids")
+        String ids(@Query List<@Min(1) Integer> id) {
+            HandlerPath.OFFLOADED.check();
+            return id.toString();
+        }
+
+        @Get("/loop/ids")
+        CompletionStage<String> idsAsync(@Query List<@Min(1) Integer> id) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(id.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void constraintsOnListElementsNameThePosition(HandlerPath path) {
+        try (Http http = Http.serve(app -> app.include(new Lists()))) {
+            assertThat(http.get(prefix(path) + "/ids?id=1&id=2").body()).isEqualTo("[1, 2]");
+            HttpResponse<String> r = http.get(prefix(path) + "/ids?id=1&id=0");
+            assertThat(r.statusCode()).isEqualTo(422);
+            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"greater_than_equal\",\"loc\":[\"query\",\"id\",1],"
+                    + "\"msg\":\"must be greater than or equal to 1\",\"input\":\"0\"}]}");
+        }
+    }
+
     private static Http serve() {
         return Http.serve(app -> app.include(new Api()));
     }

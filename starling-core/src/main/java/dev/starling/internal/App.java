@@ -61,7 +61,7 @@ public final class App implements Starling, Server {
     private final Config config;
     private final JsonMapper json = JsonMapper.builder().build();
     private final Router<Route> router = new Router<>();
-    private Providers providers = Providers.empty();
+    private Providers providers;
     private List<String> appDependencies = List.of();
     private final SharedState appState = new SharedState();
     private final List<Object> startupHooks = new ArrayList<>();
@@ -86,6 +86,7 @@ public final class App implements Starling, Server {
 
     public App(Config config) {
         this.config = Objects.requireNonNull(config, "The config must not be null.");
+        this.providers = Providers.empty(json);
         this.watchdog = config.watchdog()
                 ? new Watchdog(config.blockedLoopThreshold(), config.stuckTaskThreshold()) : null;
         this.defaultPool = WorkerPool.create("default", config.threadpool(), watchdog);

@@ -56,7 +56,7 @@ public final class Injection {
         List<Slot> all = new ArrayList<>();
         for (String name : names) {
             Providers.Provider provider = providers.named(name, route);
-            all.add(new Slot(-1, new Bound(provider, Binder.of(provider.method(), template.names()),
+            all.add(new Slot(-1, new Bound(provider, providers.binder(provider, template.names()),
                     of(provider.method(), template, providers))));
         }
         all.addAll(slots);
@@ -92,7 +92,7 @@ public final class Injection {
                             .collect(Collectors.joining(" -> ")) + " -> " + provider.name() + ".");
                 }
                 path.add(provider);
-                Bound bound = new Bound(provider, Binder.of(provider.method(), template.names()),
+                Bound bound = new Bound(provider, providers.binder(provider, template.names()),
                         of(provider.method(), template, providers, path));
                 path.remove(provider);
                 slots.add(new Slot(i, bound));

@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 final class Providers {
 
     /** One provider method, bound to its object. */
-    record Provider(String name, Method method, Class<?> valueType, boolean async, Route.Invoker invoker) {
+    record Provider(String name, Method method, Object target, Class<?> valueType, boolean async,
+                    Route.Invoker invoker) {
         @Override
         public String toString() {
             return name;
@@ -24,13 +25,21 @@ final class Providers {
     }
 
     private final List<Provider> all;
+    private final tools.jackson.databind.json.JsonMapper json;
 
-    private Providers(List<Provider> all) {
+    private Providers(List<Provider> all, tools.jackson.databind.json.JsonMapper json) {
         this.all = all;
+        this.json = json;
     }
 
-    static Providers empty() {
-        return new Providers(List.of());
+    /** Returns no providers yet; their {@code @Body} parameters will be read with {@code json}. */
+    static Providers empty(tools.jackson.databind.json.JsonMapper json) {
+        return new Providers(List.of(), json);
+    }
+
+    /** Binds a provider's own parameters as a route with {@code pathNames} does: same JSON, same validation. */
+    dev.starling.internal.binding.Binder binder(Provider provider, List<String> pathNames) {
+        return dev.starling.internal.binding.Binder.of(provider.target(), provider.method(), pathNames, json);
     }
 
     /** Returns these providers plus the {@link Provides} methods of {@code source}. */
@@ -46,12 +55,12 @@ final class Providers {
                         throw new IllegalArgumentException(where + " is a @Provides method but returns nothing; a "
                                 + "provider returns the value it provides.");
                     }
-                    more.add(new Provider(m.getDeclaringClass().getSimpleName() + "." + m.getName(), m,
+                    more.add(new Provider(m.getDeclaringClass().getSimpleName() + "." + m.getName(), m, source,
                             raw(unwrap(value)), async, MethodRoutes.invoker(source, m, where)));
                 }
             }
         }
-        return new Providers(List.copyOf(more));
+        return new Providers(List.copyOf(more), json);
     }
 
     /** Finds the provider of a {@link Depends} parameter, by name or else by type; fails with a sentence. */

@@ -150,10 +150,25 @@ final class BeanValidation {
             this.target = target;
             this.method = method;
             this.locations = locations;
-            this.parameters = target != null && VALIDATOR.getConstraintsForClass(method.getDeclaringClass())
-                    .getConstraintsForMethod(method.getName(), method.getParameterTypes()) != null
-                    && VALIDATOR.getConstraintsForClass(method.getDeclaringClass())
-                    .getConstraintsForMethod(method.getName(), method.getParameterTypes()).hasConstrainedParameters();
+            jakarta.validation.metadata.MethodDescriptor descriptor = VALIDATOR
+                    .getConstraintsForClass(method.getDeclaringClass())
+                    .getConstraintsForMethod(method.getName(), method.getParameterTypes());
+            // Container element constraints (List<@Min(1) Integer>) do not count in hasConstrainedParameters().
+            this.parameters = target != null && descriptor != null && (descriptor.hasConstrainedParameters()
+                    || descriptor.getParameterDescriptors().stream()
+                    .anyMatch(p -> !p.getConstrainedContainerElementTypes().isEmpty()));
+            if (parameters) {
+                // A constraint that fits no parameter type (@Size on an Optional) fails here, at start-up, rather
+                // than as a 500 on every request: HV resolves validators from the declared types even for nulls.
+                try {
+                    executables.validateParameters(target, method, new Object[method.getParameterCount()]);
+                } catch (jakarta.validation.ValidationException e) {
+                    throw new IllegalArgumentException(method.getDeclaringClass().getName() + "." + method.getName()
+                            + "(...) has a constraint that cannot be checked (" + e.getMessage() + "); on an Optional "
+                            + "or a List, put the constraint on the type argument, such as "
+                            + "Optional<@Size(min = 2) String>.", e);
+                }
+            }
             this.body = body;
             this.bodyConstrained = bodyType != null && VALIDATOR.getConstraintsForClass(bodyType).isBeanConstrained();
         }
@@ -184,17 +199,25 @@ final class BeanValidation {
                 for (ConstraintViolation<Object> v : sorted(executables.validateParameters(target, method, args))) {
                     int index = -1;
                     boolean deeper = false;
+                    Integer element = null;
                     for (Path.Node node : v.getPropertyPath()) {
                         if (node.getKind() == jakarta.validation.ElementKind.PARAMETER) {
                             index = node.as(Path.ParameterNode.class).getParameterIndex();
+                        } else if (index >= 0 && node.getKind() == jakarta.validation.ElementKind.CONTAINER_ELEMENT) {
+                            element = node.getIndex();          // List<@Min(1) Integer>: the value's position
                         } else if (index >= 0) {
                             deeper = true;
                         }
                     }
                     if (index < 0 || deeper || locations.get(index) == null || index == body) {
-                        continue;       // cascaded into the body: reported by the body's own validation below
+                        continue;       // cascaded into a bean (the body): reported by the body's validation
                     }
-                    add(v, locations.get(index), text(v.getInvalidValue()), errors);
+                    List<Object> loc = locations.get(index);
+                    if (element != null) {
+                        loc = new ArrayList<>(loc);
+                        loc.add(element);
+                    }
+                    add(v, loc, text(v.getInvalidValue()), errors);
                 }
             }
             if (bodyConstrained && args[body] != null) {

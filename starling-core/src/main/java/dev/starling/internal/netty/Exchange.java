@@ -75,8 +75,11 @@ public final class Exchange implements Request, Scope, FormData.Source {
     private volatile Object tasks;
     private Stream stream;
     private java.util.List<Runnable> afterResponse;
-    /** The decoded form body, once something asked for it; guarded by {@code this} while decoding. */
+    private final java.util.concurrent.locks.ReentrantLock formLock = new java.util.concurrent.locks.ReentrantLock();
+    /** The decoded form body, once something asked for it; guarded by {@code formLock} while decoding. */
     private volatile FormData form;
+    /** The cookies, decoded on first use. */
+    private volatile Map<String, String> cookies;
     private boolean formReleased;
 
     Exchange(ConnectionHandler connection, ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers,
@@ -193,6 +196,22 @@ public final class Exchange implements Request, Scope, FormData.Source {
     }
 
     @Override
+    public Optional<String> cookie(String name) {
+        Map<String, String> c = cookies;
+        if (c == null) {
+            c = new java.util.HashMap<>();
+            for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
+                for (io.netty.handler.codec.http.cookie.Cookie cookie
+                        : io.netty.handler.codec.http.cookie.ServerCookieDecoder.STRICT.decodeAll(header)) {
+                    c.putIfAbsent(cookie.name(), cookie.value());
+                }
+            }
+            cookies = c;
+        }
+        return Optional.ofNullable(c.get(name));
+    }
+
+    @Override
     public boolean formDecoded() {
         return form != null;
     }
@@ -217,7 +236,9 @@ public final class Exchange implements Request, Scope, FormData.Source {
             return f;
         }
         boolean onLoop = ctx.executor().inEventLoop();
-        synchronized (this) {
+        // A lock, not synchronized: decoding may write files on a virtual thread, which must not pin it.
+        formLock.lock();
+        try {
             if (form == null) {
                 FormData decoded = FormData.decode(headers.get(HttpHeaderNames.CONTENT_TYPE), body, !onLoop,
                         spoolAbove);
@@ -238,18 +259,23 @@ public final class Exchange implements Request, Scope, FormData.Source {
                 }
             }
             return form;
+        } finally {
+            formLock.unlock();
         }
     }
 
     /** Deletes the spooled parts of the form, off the loop; later decodes delete theirs at once. */
     private void releaseForm() {
         FormData f;
-        synchronized (this) {
+        formLock.lock();
+        try {
             if (formReleased) {
                 return;
             }
             formReleased = true;
             f = form;
+        } finally {
+            formLock.unlock();
         }
         if (f != null && f.hasTemporaryFiles()) {
             Cleanup.run("Deleting the uploads of " + this, f::deleteFiles);

@@ -83,4 +83,12 @@ public interface Request {
     default List<UploadedFile> files(String name) {
         return FormData.of(this).files(name);
     }
+
+    /**
+     * Returns values that belong to this request only, FastAPI's {@code request.state}: middleware can leave
+     * something for handlers here (the request id, the user).
+     */
+    default AppState state() {
+        throw new UnsupportedOperationException("This Request does not keep per-request state.");
+    }
 }

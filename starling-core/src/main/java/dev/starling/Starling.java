@@ -42,6 +42,15 @@ public interface Starling extends AutoCloseable {
     /** Adds every method of {@code api} annotated with {@link Get}, {@link Post}, {@link Put}, {@link Delete} or {@link Patch}. */
     Starling include(Object api);
 
+    /**
+     * Adds middleware whose phases run on the threadpool: before routing in the order added, after the
+     * response is made in reverse order.
+     */
+    Starling middleware(Middleware middleware);
+
+    /** Adds middleware whose phases run on the event loop; see {@link #middleware}. */
+    Starling middlewareAsync(AsyncMiddleware middleware);
+
     /** A start-up or shutdown hook that may block. */
     @FunctionalInterface
     interface Hook {

@@ -63,6 +63,7 @@ public final class App implements Starling, Server {
     private final Router<Route> router = new Router<>();
     private Providers providers;
     private List<String> appDependencies = List.of();
+    private final List<Object> middleware = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final SharedState appState = new SharedState();
     private final List<Object> startupHooks = new ArrayList<>();
     private final List<Object> shutdownHooks = new ArrayList<>();
@@ -413,6 +414,120 @@ public final class App implements Starling, Server {
 
     @Override
     public void dispatch(Exchange exchange) {
+        if (middleware.isEmpty()) {
+            route(exchange);
+        } else {
+            before(exchange, 0);
+        }
+    }
+
+    @Override
+    public Starling middleware(dev.starling.Middleware m) {
+        return addMiddleware(Objects.requireNonNull(m, "The middleware must not be null."));
+    }
+
+    @Override
+    public Starling middlewareAsync(dev.starling.AsyncMiddleware m) {
+        return addMiddleware(Objects.requireNonNull(m, "The middleware must not be null."));
+    }
+
+    private Starling addMiddleware(Object m) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("Middleware cannot be added once the app has started.");
+        }
+        middleware.add(m);
+        return this;
+    }
+
+    @Override
+    public boolean hasMiddleware() {
+        return !middleware.isEmpty();
+    }
+
+    /** Runs the before phase of middleware {@code i} and on; the first that answers ends the request there. */
+    @SuppressWarnings("unchecked")
+    private void before(Exchange exchange, int i) {
+        if (i == middleware.size()) {
+            route(exchange);
+            return;
+        }
+        Object m = middleware.get(i);
+        Context previous = Context.set(Context.forScope(exchange));
+        java.util.concurrent.CompletionStage<java.util.Optional<Object>> stage;
+        try {
+            if (m instanceof dev.starling.AsyncMiddleware async) {
+                stage = async.before(exchange);
+            } else {
+                dev.starling.Middleware sync = (dev.starling.Middleware) m;
+                stage = defaultPool.submit(() -> sync.before(exchange), defaultPool, false);
+            }
+        } catch (Throwable t) {
+            stage = java.util.concurrent.CompletableFuture.failedFuture(t);
+        } finally {
+            Context.set(previous);
+        }
+        stage.whenComplete((answer, error) -> onLoop(exchange, () -> {
+            if (error != null) {
+                exchange.fail(error);
+            } else if (answer != null && answer.isPresent()) {
+                exchange.respond(answer.get());
+            } else {
+                before(exchange, i + 1);
+            }
+        }));
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> afterMiddleware(Exchange exchange,
+                                                                     io.netty.handler.codec.http.HttpResponse head) {
+        dev.starling.ResponseHead view = dev.starling.internal.netty.Exchange.headOf(head);
+        java.util.concurrent.CompletableFuture<Void> chain = java.util.concurrent.CompletableFuture.completedFuture(null);
+        for (int i = middleware.size() - 1; i >= 0; i--) {
+            Object m = middleware.get(i);
+            chain = chain.thenCompose(v -> {
+                Context previous = Context.set(Context.forScope(exchange));
+                try {
+                    if (m instanceof dev.starling.AsyncMiddleware async) {
+                        return onLoopStage(exchange, async.after(exchange, view));
+                    }
+                    dev.starling.Middleware sync = (dev.starling.Middleware) m;
+                    return defaultPool.submit(() -> {
+                        sync.after(exchange, view);
+                        return null;
+                    }, defaultPool, false).thenApply(x -> (Void) null);
+                } catch (Throwable t) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(t);
+                } finally {
+                    Context.set(previous);
+                }
+            });
+        }
+        return chain;
+    }
+
+    private static void onLoop(Exchange exchange, Runnable r) {
+        if (exchange.loop().inEventLoop()) {
+            r.run();
+        } else {
+            exchange.loop().execute(r);
+        }
+    }
+
+    private static java.util.concurrent.CompletableFuture<Void> onLoopStage(Exchange exchange,
+                                                                          java.util.concurrent.CompletionStage<Void> s) {
+        java.util.concurrent.CompletableFuture<Void> here = new java.util.concurrent.CompletableFuture<>();
+        s.whenComplete((v, e) -> onLoop(exchange, () -> {
+            if (e != null) {
+                here.completeExceptionally(e);
+            } else {
+                here.complete(null);
+            }
+        }));
+        return here;
+    }
+
+    /** Routes and runs one request, after the middleware's before phase. */
+    private void route(Exchange exchange) {
         Router.Match<Route> match = router.lookup(exchange.method(), exchange.rawPath());
         if (!match.found()) {
             exchange.fail(match.methodNotAllowed()

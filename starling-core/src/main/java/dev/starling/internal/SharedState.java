@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The app's shared values: a concurrent map behind the {@link AppState} interface. */
-final class SharedState implements AppState {
+public final class SharedState implements AppState {
 
     private final Map<String, Object> values = new ConcurrentHashMap<>();
 

@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +82,7 @@ public final class Exchange implements Request, Scope, FormData.Source {
     /** The cookies, decoded on first use. */
     private volatile Map<String, String> cookies;
     private boolean formReleased;
+    private volatile dev.starling.AppState state;
 
     Exchange(ConnectionHandler connection, ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers,
              byte[] body, boolean keepAlive) {
@@ -120,6 +122,11 @@ public final class Exchange implements Request, Scope, FormData.Source {
             path = slash < 0 ? "/" : path.substring(slash);
         }
         return path;
+    }
+
+    /** Returns the middleware's view of a response head. */
+    public static dev.starling.ResponseHead headOf(HttpResponse response) {
+        return new NettyResponseHead(response);
     }
 
     /** Returns the event loop of this exchange's connection. */
@@ -280,6 +287,16 @@ public final class Exchange implements Request, Scope, FormData.Source {
         if (f != null && f.hasTemporaryFiles()) {
             Cleanup.run("Deleting the uploads of " + this, f::deleteFiles);
         }
+    }
+
+    @Override
+    public dev.starling.AppState state() {
+        dev.starling.AppState s = state;
+        if (s == null) {
+            s = new dev.starling.internal.SharedState();
+            state = s;
+        }
+        return s;
     }
 
     @Override
@@ -518,16 +535,25 @@ public final class Exchange implements Request, Scope, FormData.Source {
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         plan.headers().forEach(h -> response.headers().add(h.getKey(), h.getValue()));
         HttpUtil.setContentLength(response, plan.length());
-        setConnection(response, close);
-        ctx.write(response);
-        if (plan.channel() != null) {
-            // No TLS or compression in the pipeline: the transport sends the file itself (sendfile).
-            ctx.write(new io.netty.channel.DefaultFileRegion(plan.channel(), plan.position(), plan.length()));
-        } else if (plan.bytes() != null) {
-            ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(plan.bytes())));
-        }
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-                .addListener(f -> connection.finished(this, close || !f.isSuccess()));
+        head(response, close, () -> {
+            ctx.write(response);
+            if (plan.channel() != null) {
+                // No TLS or compression in the pipeline: the transport sends the file itself (sendfile).
+                ctx.write(new io.netty.channel.DefaultFileRegion(plan.channel(), plan.position(), plan.length()));
+            } else if (plan.bytes() != null) {
+                ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(plan.bytes())));
+            }
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                    .addListener(f -> connection.finished(this, close || !f.isSuccess()));
+        }, () -> {
+            if (plan.channel() != null) {
+                try {
+                    plan.channel().close();
+                } catch (java.io.IOException e) {
+                    LOG.debug("Closing {} failed: {}", plan, e.toString());
+                }
+            }
+        });
     }
 
     /** Sends the response for a failure; may be called from any thread. */
@@ -592,8 +618,40 @@ public final class Exchange implements Request, Scope, FormData.Source {
             response.content().release();
             response = response.replace(Unpooled.EMPTY_BUFFER);
         }
-        setConnection(response, close);
-        ctx.writeAndFlush(response).addListener(f -> connection.finished(this, close || !f.isSuccess()));
+        FullHttpResponse out = response;
+        head(out, close, () -> ctx.writeAndFlush(out).addListener(f -> connection.finished(this, close || !f.isSuccess())),
+                out::release);
+    }
+
+    /**
+     * Lets the middleware see and change the head, then sends it with {@code send}; {@code drop} releases what
+     * was prepared when the client went away meanwhile. Runs on the loop.
+     */
+    private void head(HttpResponse response, boolean close, Runnable send, Runnable drop) {
+        Server server = connection.server();
+        if (!server.hasMiddleware()) {
+            setConnection(response, close);
+            send.run();
+            return;
+        }
+        server.afterMiddleware(this, response).whenComplete((v, error) -> {
+            Runnable go = () -> {
+                if (error != null) {
+                    LOG.error("An after-middleware of {} failed; the response is sent as it was.", routeName, error);
+                }
+                if (cancelled) {
+                    drop.run();
+                    return;
+                }
+                setConnection(response, close);
+                send.run();
+            };
+            if (ctx.executor().inEventLoop()) {
+                go.run();
+            } else {
+                ctx.executor().execute(go);
+            }
+        });
     }
 
     private void setConnection(HttpResponse response, boolean close) {
@@ -608,6 +666,8 @@ public final class Exchange implements Request, Scope, FormData.Source {
     private final class Stream implements Flow.Subscriber<Object> {
         private Flow.Subscription subscription;
         private boolean headersSent;
+        /** What waits for the head to be written (the middleware may take a while); null once it is. */
+        private List<Runnable> afterHead;
         private boolean finished;
         private boolean waitingForWritable;
         /** The first item was a ServerSentEvent: every item is sent as an event. */
@@ -621,8 +681,7 @@ public final class Exchange implements Request, Scope, FormData.Source {
                     s.cancel();
                 } else if (head) {
                     s.cancel();
-                    sendHeaders(null);
-                    end();
+                    sendHeaders(null, this::end);
                 } else {
                     s.request(1);
                 }
@@ -644,16 +703,16 @@ public final class Exchange implements Request, Scope, FormData.Source {
                     onError(e);
                     return;
                 }
-                sendHeaders(item);
-                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes))).addListener(f -> {
-                    if (!f.isSuccess()) {
-                        cancel();
-                    } else if (ctx.channel().isWritable()) {
-                        subscription.request(1);
-                    } else {
-                        waitingForWritable = true;
-                    }
-                });
+                sendHeaders(item, () -> ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)))
+                        .addListener(f -> {
+                            if (!f.isSuccess()) {
+                                cancel();
+                            } else if (ctx.channel().isWritable()) {
+                                subscription.request(1);
+                            } else {
+                                waitingForWritable = true;
+                            }
+                        }));
             });
         }
 
@@ -690,16 +749,23 @@ public final class Exchange implements Request, Scope, FormData.Source {
                 if (finished || cancelled) {
                     return;
                 }
-                sendHeaders(null);
-                end();
+                sendHeaders(null, this::end);
             });
         }
 
-        private void sendHeaders(Object first) {
+        /** Sends the head once (through the middleware), then {@code then}; later calls queue behind it. */
+        private void sendHeaders(Object first, Runnable then) {
             if (headersSent) {
+                if (afterHead != null) {
+                    afterHead.add(then);
+                } else {
+                    then.run();
+                }
                 return;
             }
             headersSent = true;
+            afterHead = new ArrayList<>(2);
+            afterHead.add(then);
             HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, Results.streamType(first));
             if (first instanceof dev.starling.ServerSentEvent) {
@@ -711,8 +777,14 @@ public final class Exchange implements Request, Scope, FormData.Source {
             if (!http10) {
                 HttpUtil.setTransferEncodingChunked(response, true);
             }
-            setConnection(response, http10 || !keepAlive || connection.server().draining());
-            ctx.write(response);
+            head(response, http10 || !keepAlive || connection.server().draining(), () -> {
+                ctx.write(response);
+                List<Runnable> queued = afterHead;
+                afterHead = null;
+                for (Runnable r : queued) {
+                    r.run();
+                }
+            }, () -> afterHead = null);
         }
 
         private void end() {

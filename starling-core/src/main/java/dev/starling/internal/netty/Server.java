@@ -25,6 +25,12 @@ public interface Server {
      */
     boolean handle(Exchange exchange, Throwable error);
 
+    /** Returns true when the app has middleware, which must see every response head. */
+    boolean hasMiddleware();
+
+    /** Runs the middleware's after phase on {@code head}, in reverse order; the stage completes when all did. */
+    java.util.concurrent.CompletionStage<Void> afterMiddleware(Exchange exchange, io.netty.handler.codec.http.HttpResponse head);
+
     /** A request failed with an exception no handler answered; it has been logged and answered 500. */
     void unhandled(Exchange exchange, Throwable error);
 }

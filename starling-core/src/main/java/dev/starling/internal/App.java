@@ -491,10 +491,11 @@ public final class App implements Starling, Server {
                         return onLoopStage(exchange, async.after(exchange, view));
                     }
                     dev.starling.Middleware sync = (dev.starling.Middleware) m;
-                    return defaultPool.submit(() -> {
+                    // The response is already made: its after-phase waits for a token rather than being refused.
+                    return defaultPool.submitPromised(() -> {
                         sync.after(exchange, view);
                         return null;
-                    }, defaultPool, false).thenApply(x -> (Void) null);
+                    }, defaultPool).thenApply(x -> (Void) null);
                 } catch (Throwable t) {
                     return java.util.concurrent.CompletableFuture.failedFuture(t);
                 } finally {
@@ -581,7 +582,7 @@ public final class App implements Starling, Server {
             if (error != null) {
                 exchange.fail(error);
             } else {
-                dispatch(exchange);
+                route(exchange);   // the before-phase has run already
             }
         });
     }
@@ -610,7 +611,7 @@ public final class App implements Starling, Server {
                 exchange.respond(route.invoker().invoke(exchange, args));
             } else {
                 OffloadTask<Object> task = route.pool().submit(() -> call(route, exchange, args), defaultPool,
-                        false);
+                        false, Exchange::discardResult);
                 task.whenComplete((result, error) -> {
                     try {
                         if (error != null) {

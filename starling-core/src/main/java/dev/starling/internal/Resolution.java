@@ -87,7 +87,7 @@ final class Resolution implements BackgroundTasks {
         Context previous = Context.set(Context.forScope(exchange));
         try {
             if (!provider.async()) {
-                return pool.submit(() -> invoke(provider, args), pool, false);
+                return pool.submit(() -> invoke(provider, args), pool, false, Resolution::release);
             }
             CompletionStage<?> stage = (CompletionStage<?>) invoke(provider, args);
             if (stage == null) {
@@ -130,6 +130,19 @@ final class Resolution implements BackgroundTasks {
             }
         });
         return here;
+    }
+
+    /** Closes a provider's result that arrived after its request was cancelled; on a cleanup thread. */
+    private static void release(Object value) {
+        try {
+            if (value instanceof Resource<?> resource) {
+                resource.closer().close();
+            } else if (value instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
+        } catch (Exception e) {
+            LOG.warn("Closing a dependency made after its request was cancelled failed.", e);
+        }
     }
 
     /** Records what must be closed; a resource made after the exchange is over is closed at once. */
@@ -204,10 +217,11 @@ final class Resolution implements BackgroundTasks {
         Context previous = Context.set(Context.EMPTY);
         try {
             if (task instanceof Task blocking) {
-                done = pool.submit(() -> {
+                // Promised with the response: waits for a token, however many others wait.
+                done = pool.submitPromised(() -> {
                     blocking.run();
                     return null;
-                }, pool, false);
+                }, pool);
             } else {
                 done = ((Supplier<? extends CompletionStage<?>>) task).get();
             }

@@ -41,9 +41,17 @@ public final class RequestId implements AsyncMiddleware {
     @Override
     public CompletionStage<Optional<Object>> before(Request request) {
         String id = request.header(header).filter(v -> !v.isBlank() && v.length() <= 200)
-                .orElseGet(() -> UUID.randomUUID().toString());
+                .orElseGet(RequestId::newId);
         request.state().put(STATE_NAME, id);
         return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /** A random (version 4) UUID from the loop's own generator: the JDK's shared SecureRandom would be a lock. */
+    private static String newId() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
     }
 
     @Override

@@ -82,7 +82,7 @@ public final class FormData {
             return EMPTY;
         }
         String boundary = parameter(contentType, "boundary");
-        if (boundary == null || boundary.isEmpty()) {
+        if (boundary == null || boundary.isEmpty() || boundary.length() > 70) {   // RFC 2046 5.1.1: 1 to 70
             return EMPTY;
         }
         Map<String, List<String>> fields = new LinkedHashMap<>();

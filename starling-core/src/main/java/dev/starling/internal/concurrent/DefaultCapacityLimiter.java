@@ -40,6 +40,14 @@ public final class DefaultCapacityLimiter implements CapacityLimiter {
 
     /** Takes a token for {@code waiter} now, queues it, or refuses it when the waiting room is full. */
     public Outcome acquire(Waiter waiter) {
+        return acquire(waiter, true);
+    }
+
+    /**
+     * Same as {@link #acquire(Waiter)}; with {@code bounded} false the waiter queues even past the waiting room,
+     * for work already promised to a client (whose number the requests in flight bound).
+     */
+    public Outcome acquire(Waiter waiter, boolean bounded) {
         lock.lock();
         try {
             if (borrowed < total && waiters.isEmpty()) {
@@ -47,7 +55,7 @@ public final class DefaultCapacityLimiter implements CapacityLimiter {
                 acquired++;
                 return Outcome.GRANTED;
             }
-            if (waiters.size() >= maxWaiting) {
+            if (bounded && waiters.size() >= maxWaiting) {
                 rejected++;
                 return Outcome.REJECTED;
             }

@@ -50,6 +50,10 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     private final OffloadedFrom callSite;
     private volatile int state;
     private volatile Thread runner;
+    /** Whether the waiting room's bound applies; off for work already promised to a client. */
+    boolean bounded = true;
+    /** Receives a result that a cancel made nobody's (set before start); it must release what the result holds. */
+    private volatile java.util.function.Consumer<Object> onAbandoned;
 
     OffloadTask(Callable<? extends T> fn, WorkerPool pool, WorkerPool home, EventExecutor loop,
                 boolean captureCallSite) {
@@ -82,6 +86,12 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         return context;
     }
 
+    /** Sets what to do with a result that arrives after the task was cancelled; call before it starts. */
+    public OffloadTask<T> onAbandoned(java.util.function.Consumer<Object> action) {
+        this.onAbandoned = action;
+        return this;
+    }
+
     void start() {
         Scope scope = context.scope();
         if (scope != null) {
@@ -95,7 +105,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
             execute();
             return;
         }
-        switch (limiter.acquire(this)) {
+        switch (limiter.acquire(this, bounded)) {
             case GRANTED -> execute();
             case QUEUED -> {
                 if (state != NEW) {
@@ -208,6 +218,10 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         OffloadTask<?> next = releaseToken(!completesHere);
         if (won) {
             deliver(value, error);
+        } else if (error == null && value != null && onAbandoned != null) {
+            java.util.function.Consumer<Object> action = onAbandoned;
+            T lost = value;
+            Cleanup.run("Releasing the result of a cancelled task", () -> action.accept(lost));
         }
         return next;
     }

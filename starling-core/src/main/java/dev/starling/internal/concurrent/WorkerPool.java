@@ -80,6 +80,26 @@ public final class WorkerPool {
         return task;
     }
 
+    /** Same as {@link #submit(Callable, WorkerPool, boolean)}; a result the task's cancel made nobody's goes to {@code abandoned}. */
+    public <T> OffloadTask<T> submit(Callable<? extends T> fn, WorkerPool home, boolean callSite,
+                                     java.util.function.Consumer<Object> abandoned) {
+        OffloadTask<T> task = prepare(fn, home, callSite);
+        task.onAbandoned(abandoned);
+        task.start();
+        return task;
+    }
+
+    /**
+     * Starts {@code fn} like {@link #submit(Callable, WorkerPool, boolean)} but never refuses it for a full waiting
+     * room: for work already promised to a client, such as background tasks and middleware after-phases.
+     */
+    public <T> OffloadTask<T> submitPromised(Callable<? extends T> fn, WorkerPool home) {
+        OffloadTask<T> task = prepare(fn, home, false);
+        task.bounded = false;
+        task.start();
+        return task;
+    }
+
     /** Creates the task without starting it; {@link OffloadTask#start()} starts it. */
     <T> OffloadTask<T> prepare(Callable<? extends T> fn, WorkerPool home, boolean callSite) {
         return new OffloadTask<>(Objects.requireNonNull(fn, "The callable to offload must not be null."), this, home, Loops.current(), callSite);

@@ -106,7 +106,8 @@ public final class StaticLookup {
                 throw notFound();
             }
             if (!requestPath.endsWith("/")) {
-                return Response.status(307).header("location", requestPath + "/");
+                // Relative to this host: "//name" would be read as another host (an open redirect).
+                return Response.status(307).header("location", requestPath.replaceFirst("^/+", "/") + "/");
             }
             real = index;
         } else if (!Files.isRegularFile(real)) {

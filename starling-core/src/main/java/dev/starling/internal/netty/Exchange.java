@@ -76,8 +76,16 @@ public final class Exchange implements Request, Scope, FormData.Source {
     private volatile Object tasks;
     private Stream stream;
     private java.util.List<Runnable> afterResponse;
-    private final java.util.concurrent.locks.ReentrantLock formLock = new java.util.concurrent.locks.ReentrantLock();
-    /** The decoded form body, once something asked for it; guarded by {@code formLock} while decoding. */
+    /** Form decoding is rare: a few shared locks spare every request the allocation of its own. */
+    private static final java.util.concurrent.locks.ReentrantLock[] FORM_LOCKS = new java.util.concurrent.locks.ReentrantLock[16];
+
+    static {
+        for (int i = 0; i < FORM_LOCKS.length; i++) {
+            FORM_LOCKS[i] = new java.util.concurrent.locks.ReentrantLock();
+        }
+    }
+
+    /** The decoded form body, once something asked for it; guarded by {@link #formLock()} while decoding. */
     private volatile FormData form;
     /** The cookies, decoded on first use. */
     private volatile Map<String, String> cookies;
@@ -244,6 +252,7 @@ public final class Exchange implements Request, Scope, FormData.Source {
         }
         boolean onLoop = ctx.executor().inEventLoop();
         // A lock, not synchronized: decoding may write files on a virtual thread, which must not pin it.
+        java.util.concurrent.locks.ReentrantLock formLock = formLock();
         formLock.lock();
         try {
             if (form == null) {
@@ -271,9 +280,14 @@ public final class Exchange implements Request, Scope, FormData.Source {
         }
     }
 
+    private java.util.concurrent.locks.ReentrantLock formLock() {
+        return FORM_LOCKS[(System.identityHashCode(this) & 0x7fffffff) % FORM_LOCKS.length];
+    }
+
     /** Deletes the spooled parts of the form, off the loop; later decodes delete theirs at once. */
     private void releaseForm() {
         FormData f;
+        java.util.concurrent.locks.ReentrantLock formLock = formLock();
         formLock.lock();
         try {
             if (formReleased) {
@@ -449,6 +463,11 @@ public final class Exchange implements Request, Scope, FormData.Source {
         write(response);
     }
 
+    /** Closes a handler's result that its cancelled task will never deliver. */
+    public static void discardResult(Object result) {
+        discard(result);
+    }
+
     /** Closes a result that holds resources (a stream, a closeable iterator) when it will never be sent. */
     private static void discard(Object result) {
         if (result instanceof java.util.stream.Stream<?> items) {
@@ -566,10 +585,12 @@ public final class Exchange implements Request, Scope, FormData.Source {
             return;
         }
         Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (!userHandled && connection.server().handle(this, e)) {
-            // A user exception handler answers (or fails, and then the defaults below do).
+        if (!userHandled) {
+            // Set before the handler runs: a handler that fails at once (or is refused a token) re-enters here.
             userHandled = true;
-            return;
+            if (connection.server().handle(this, e)) {
+                return;
+            }
         }
         var json = connection.server().json();
         FullHttpResponse response;

@@ -24,6 +24,7 @@ import java.util.concurrent.Executor;
  *   <tr><td>blocked-loop warning</td><td>after 100 ms</td></tr>
  *   <tr><td>stuck worker-task warning</td><td>after 60 s</td></tr>
  *   <tr><td>shutdown grace period</td><td>30 s</td></tr>
+ *   <tr><td>response compression</td><td>off ({@link Builder#gzip(int)})</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -49,6 +50,7 @@ public final class Config {
     private final boolean watchdog;
     private final Duration stuckTaskThreshold;
     private final Duration shutdownGrace;
+    private final int gzipMinimumSize;
 
     private Config(Builder b) {
         this.host = b.host;
@@ -68,6 +70,7 @@ public final class Config {
         this.watchdog = b.watchdog;
         this.stuckTaskThreshold = b.stuckTaskThreshold;
         this.shutdownGrace = b.shutdownGrace;
+        this.gzipMinimumSize = b.gzipMinimumSize;
     }
 
     /** Returns a builder with every default. */
@@ -168,6 +171,11 @@ public final class Config {
         return shutdownGrace;
     }
 
+    /** Returns the smallest response body that is compressed, when compression is on. */
+    public java.util.OptionalInt gzip() {
+        return gzipMinimumSize < 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(gzipMinimumSize);
+    }
+
     /** Collects settings; every setter checks its value at once and says what was wrong. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -187,6 +195,7 @@ public final class Config {
         private boolean watchdog = true;
         private Duration stuckTaskThreshold = Duration.ofSeconds(60);
         private Duration shutdownGrace = Duration.ofSeconds(30);
+        private int gzipMinimumSize = -1;
 
         private Builder() {
         }
@@ -311,6 +320,20 @@ public final class Config {
                 throw new IllegalArgumentException("shutdownGrace cannot be negative, but " + grace + " was given.");
             }
             this.shutdownGrace = grace;
+            return this;
+        }
+
+        /**
+         * Compresses responses of at least {@code minimumBytes} with gzip (or deflate) for clients that accept it,
+         * Starlette's {@code GZipMiddleware} (whose default minimum is 500 bytes). File responses are sent as they
+         * are, zero-copy. Off by default.
+         */
+        public Builder gzip(int minimumBytes) {
+            if (minimumBytes < 0) {
+                throw new IllegalArgumentException("gzip needs a minimum size of zero or more bytes, but "
+                        + minimumBytes + " was given.");
+            }
+            this.gzipMinimumSize = minimumBytes;
             return this;
         }
 

@@ -554,6 +554,9 @@ public final class Exchange implements Request, Scope, FormData.Source {
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         plan.headers().forEach(h -> response.headers().add(h.getKey(), h.getValue()));
         HttpUtil.setContentLength(response, plan.length());
+        if (ctx.pipeline().get("gzip") != null) {
+            HttpInitializer.notCompressed(response);
+        }
         head(response, close, () -> {
             ctx.write(response);
             if (plan.channel() != null) {

@@ -52,6 +52,14 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("body", new BodyLimit(config.maxBodySize(), server))
                 .addLast("handler", new ConnectionHandler(server, config.maxPipelinedRequests(),
                         config.maxRequestLineLength(), config.maxHeaderSize(), config.maxBodySize()));
+        config.gzip().ifPresent(minimum -> {
+            // Between the codec and the rest: it sees requests' accept-encoding and compresses response bodies;
+            // file regions pass it untouched, their heads marked so that it leaves them alone.
+            ch.pipeline().addAfter("codec", "unmark", new Unmark());
+            ch.pipeline().addAfter("unmark", "gzip", new io.netty.handler.codec.http.HttpContentCompressor(minimum,
+                    io.netty.handler.codec.compression.StandardCompressionOptions.gzip(),
+                    io.netty.handler.codec.compression.StandardCompressionOptions.deflate()));
+        });
     }
 
     /** Asks the connection to close now when idle, else after its current response; safe from any thread. */
@@ -64,6 +72,27 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
                 channel.close();
             }
         });
+    }
+
+    /** Marks a response head that must not be compressed (a file sent zero-copy). */
+    static void notCompressed(io.netty.handler.codec.http.HttpResponse head) {
+        // The compressor leaves alone any response that already names an encoding.
+        head.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_ENCODING, UNMARKED);
+    }
+
+    private static final String UNMARKED = "identity";
+
+    /** Removes the mark once the compressor has passed the head, so that clients never see it. */
+    private static final class Unmark extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise)
+                throws Exception {
+            if (msg instanceof io.netty.handler.codec.http.HttpResponse head
+                    && UNMARKED.equals(head.headers().get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_ENCODING))) {
+                head.headers().remove(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_ENCODING);
+            }
+            ctx.write(msg, promise);
+        }
     }
 
     /** Aggregates bodies up to the limit; past it, answers 413 with a sentence and closes. */

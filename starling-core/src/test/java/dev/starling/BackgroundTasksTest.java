@@ -2,6 +2,9 @@ package dev.starling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -49,10 +52,11 @@ class BackgroundTasksTest {
     void tasksRunAfterTheResponseInOrderPlainOnesOnWorkersAsyncOnesOnTheLoopAndAFailureStopsNothing() {
         for (String path : List.of("/plain", "/loop")) {
             Api api = new Api();
-            try (Http http = Http.serve(app -> app.include(api))) {
-                var response = http.send(java.net.http.HttpRequest.newBuilder(http.uri(path))
-                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
-                assertThat(response.body()).isEqualTo("accepted");
+            Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+            app.include(api);
+            try (TestClient client = TestClient.create(app)) {
+                TestResponse response = client.post(path);
+                assertThat(response.text()).isEqualTo("accepted");
                 assertThat(api.done).isEmpty();
                 api.mayRun.countDown();
                 Await.until("the tasks ran", () -> api.done.size() == 3);

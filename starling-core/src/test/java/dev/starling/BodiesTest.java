@@ -3,6 +3,11 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.params.Body;
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestRequest;
+import dev.starling.testing.TestResponse;
+import java.io.IOException;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -74,54 +79,75 @@ class BodiesTest {
         }
     }
 
-    private static Http serve() {
-        return Http.serve(app -> app.include(new Api()));
+    private static TestClient serve() {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new Api());
+        return TestClient.create(app);
     }
 
     private static String prefix(HandlerPath path) {
         return path == HandlerPath.LOOP ? "/loop" : "/off";
     }
 
-    private static HttpResponse<String> post(Http http, String path, String contentType, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(http.uri(path)).timeout(Duration.ofSeconds(30))
-                .POST(body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        if (contentType != null) {
-            b.header("content-type", contentType);
+    private static TestResponse post(TestClient client, String path, String contentType, String body) {
+        TestRequest request = client.request("POST", path);
+        if (body != null) {
+            request.body(body, contentType);
+        } else if (contentType != null) {
+            request.header("content-type", contentType);
         }
-        return http.send(b.build());
+        return request.send();
+    }
+
+    /**
+     * Posts {@code body} without any content-type header, which TestRequest cannot do (a body always carries
+     * one), so this goes through the JDK's HttpClient to the client's address.
+     */
+    private static HttpResponse<String> postWithoutContentType(TestClient client, String path, String body) {
+        try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build()) {
+            return http.send(HttpRequest.newBuilder(client.baseUri().resolve(path)).timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new AssertionError("POST " + path + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aJsonRecordMakesTheRoundTrip(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = post(http, prefix(path) + "/items", "application/json",
+        try (TestClient client = serve()) {
+            TestResponse r = post(client, prefix(path) + "/items", "application/json",
                     "{\"name\":\"bird\",\"qty\":3,\"tags\":[\"a\",\"b\"],\"unknown\":true}");
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            assertThat(r.body()).isEqualTo("{\"name\":\"bird\",\"qty\":3,\"tags\":[\"a\",\"b\"]}");
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("{\"name\":\"bird\",\"qty\":3,\"tags\":[\"a\",\"b\"]}");
         }
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aBodyWithoutContentTypeIsReadAsJsonAsFastApiDoes(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = post(http, prefix(path) + "/items", null, "{\"name\":\"bird\",\"qty\":1}");
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            assertThat(r.body()).isEqualTo("{\"name\":\"bird\",\"qty\":1,\"tags\":null}");
-            r = post(http, prefix(path) + "/items", "application/vnd.api+json; charset=utf-8", "{\"name\":\"x\"}");
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        try (TestClient client = serve()) {
+            HttpResponse<String> bare = postWithoutContentType(client, prefix(path) + "/items",
+                    "{\"name\":\"bird\",\"qty\":1}");
+            assertThat(bare.statusCode()).as(bare.body()).isEqualTo(200);
+            assertThat(bare.body()).isEqualTo("{\"name\":\"bird\",\"qty\":1,\"tags\":null}");
+            TestResponse r = post(client, prefix(path) + "/items", "application/vnd.api+json; charset=utf-8", "{\"name\":\"x\"}");
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
         }
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void malformedJsonIs422JsonInvalid(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = post(http, prefix(path) + "/items", "application/json", "{\"name\": }");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).startsWith("{\"detail\":[{\"type\":\"json_invalid\",\"loc\":[\"body\",9],"
+        try (TestClient client = serve()) {
+            TestResponse r = post(client, prefix(path) + "/items", "application/json", "{\"name\": }");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).startsWith("{\"detail\":[{\"type\":\"json_invalid\",\"loc\":[\"body\",9],"
                     + "\"msg\":\"JSON decode error\",\"input\":{},\"ctx\":{\"error\":\"Unexpected character ('}'");
         }
     }
@@ -129,13 +155,13 @@ class BodiesTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aMissingBodyIs422Missing(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = post(http, prefix(path) + "/items", "application/json", null);
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo(
+        try (TestClient client = serve()) {
+            TestResponse r = post(client, prefix(path) + "/items", "application/json", null);
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo(
                     "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\"],\"msg\":\"Field required\",\"input\":null}]}");
-            assertThat(post(http, prefix(path) + "/maybe", "application/json", null).body()).isEqualTo("none");
-            assertThat(post(http, prefix(path) + "/maybe", "application/json", "{\"name\":\"x\"}").body())
+            assertThat(post(client, prefix(path) + "/maybe", "application/json", null).text()).isEqualTo("none");
+            assertThat(post(client, prefix(path) + "/maybe", "application/json", "{\"name\":\"x\"}").text())
                     .isEqualTo("x");
         }
     }
@@ -143,20 +169,20 @@ class BodiesTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void wrongFieldTypesAre422WithTheFieldInLoc(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = post(http, prefix(path) + "/items", "application/json",
+        try (TestClient client = serve()) {
+            TestResponse r = post(client, prefix(path) + "/items", "application/json",
                     "{\"name\":\"bird\",\"qty\":\"many\"}");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"body\",\"qty\"],"
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"body\",\"qty\"],"
                     + "\"msg\":\"Input should be a valid integer, unable to parse string as an integer\","
                     + "\"input\":\"many\"}]}");
-            r = post(http, prefix(path) + "/items", "application/json", "{\"name\":\"bird\",\"tags\":[\"a\",{}]}");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"string_type\",\"loc\":[\"body\",\"tags\",1],"
+            r = post(client, prefix(path) + "/items", "application/json", "{\"name\":\"bird\",\"tags\":[\"a\",{}]}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"string_type\",\"loc\":[\"body\",\"tags\",1],"
                     + "\"msg\":\"Input should be a valid string\",\"input\":null}]}");
-            r = post(http, prefix(path) + "/items", "application/json", "[1,2]");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"model_attributes_type\",\"loc\":[\"body\"],"
+            r = post(client, prefix(path) + "/items", "application/json", "[1,2]");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"model_attributes_type\",\"loc\":[\"body\"],"
                     + "\"msg\":\"Input should be a valid dictionary or object to extract fields from\","
                     + "\"input\":null}]}");
         }
@@ -165,10 +191,10 @@ class BodiesTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aNonJsonContentTypeIs422AsInFastApi(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = post(http, prefix(path) + "/items", "text/plain", "{\"name\":\"bird\"}");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"model_attributes_type\",\"loc\":[\"body\"],"
+        try (TestClient client = serve()) {
+            TestResponse r = post(client, prefix(path) + "/items", "text/plain", "{\"name\":\"bird\"}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"model_attributes_type\",\"loc\":[\"body\"],"
                     + "\"msg\":\"Input should be a valid dictionary or object to extract fields from\","
                     + "\"input\":\"{\\\"name\\\":\\\"bird\\\"}\"}]}");
         }
@@ -177,13 +203,13 @@ class BodiesTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void rawBytesAndTextAreTheBodyAsSent(HandlerPath path) {
-        try (Http http = serve()) {
-            assertThat(post(http, prefix(path) + "/bytes", "application/octet-stream", "héllo").body())
+        try (TestClient client = serve()) {
+            assertThat(post(client, prefix(path) + "/bytes", "application/octet-stream", "héllo").text())
                     .isEqualTo("6 bytes");
-            assertThat(post(http, prefix(path) + "/text", "text/plain", "héllo").body()).isEqualTo("[héllo]");
-            HttpResponse<String> r = post(http, prefix(path) + "/text", "text/plain", null);
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).contains("\"type\":\"missing\",\"loc\":[\"body\"]");
+            assertThat(post(client, prefix(path) + "/text", "text/plain", "héllo").text()).isEqualTo("[héllo]");
+            TestResponse r = post(client, prefix(path) + "/text", "text/plain", null);
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).contains("\"type\":\"missing\",\"loc\":[\"body\"]");
         }
     }
 }

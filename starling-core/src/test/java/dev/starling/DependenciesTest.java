@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.starling.concurrent.Threadpool;
 import dev.starling.params.Header;
 import dev.starling.params.Query;
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestResponse;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -57,16 +60,22 @@ class DependenciesTest {
         }
     }
 
-    private static HttpResponse<String> get(Http http, String path, String user) {
-        return http.send(HttpRequest.newBuilder(http.uri(path)).header("x-user", user).build());
+    private static Starling app() {
+        return Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+    }
+
+    private static TestResponse get(TestClient client, String path, String user) {
+        return client.request("GET", path).header("x-user", user).send();
     }
 
     @Test
     void aDependencyIsResolvedOnceARequestAndItsSubDependenciesBindTheirOwnParameters() {
         Api api = new Api();
-        try (Http http = Http.serve(app -> app.include(api))) {
-            assertThat(get(http, "/me", "ada").body()).isEqualTo("ada#1 settings=1");
-            assertThat(get(http, "/me/async", "bob").body()).isEqualTo("bob#2 settings=2");
+        Starling app = app();
+        app.include(api);
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(get(client, "/me", "ada").text()).isEqualTo("ada#1 settings=1");
+            assertThat(get(client, "/me/async", "bob").text()).isEqualTo("bob#2 settings=2");
             assertThat(api.settingsCalls).as("once per request, though two parameters need it").hasValue(2);
         }
     }
@@ -74,8 +83,10 @@ class DependenciesTest {
     @Test
     void plainProvidersRunOnTheThreadpoolAndAsyncOnesOnTheLoop() {
         Api api = new Api();
-        try (Http http = Http.serve(app -> app.include(api))) {
-            get(http, "/me", "ada");
+        Starling app = app();
+        app.include(api);
+        try (TestClient client = TestClient.create(app)) {
+            get(client, "/me", "ada");
             assertThat(api.threads).hasSize(2);
             assertThat(api.threads.get(0)).startsWith("settings on starling-worker-");
             assertThat(api.threads.get(1)).startsWith("user on starling-loop-");
@@ -84,10 +95,12 @@ class DependenciesTest {
 
     @Test
     void aMissingRequiredValueOfAProviderIs422() {
-        try (Http http = Http.serve(app -> app.include(new Api()))) {
-            HttpResponse<String> response = http.get("/me");
-            assertThat(response.statusCode()).isEqualTo(422);
-            assertThat(response.body()).isEqualTo("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"header\",\"x-user\"],"
+        Starling app = app();
+        app.include(new Api());
+        try (TestClient client = TestClient.create(app)) {
+            TestResponse response = client.get("/me");
+            assertThat(response.status()).isEqualTo(422);
+            assertThat(response.text()).isEqualTo("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"header\",\"x-user\"],"
                     + "\"msg\":\"Field required\",\"input\":null}]}");
         }
     }
@@ -132,8 +145,10 @@ class DependenciesTest {
     void resourcesAreClosedAfterTheResponseInReverseOrderOnBothPaths() {
         for (String path : List.of("/plain", "/loop")) {
             Resources resources = new Resources();
-            try (Http http = Http.serve(app -> app.include(resources))) {
-                assertThat(http.get(path).body()).isEqualTo("inner of outer");
+            Starling app = app();
+            app.include(resources);
+            try (TestClient client = TestClient.create(app)) {
+                assertThat(client.get(path).text()).isEqualTo("inner of outer");
                 assertThat(resources.closed).isEmpty();
                 resources.mayClose.countDown();
                 Await.until("both resources closed", () -> resources.closed.size() == 2);
@@ -184,10 +199,16 @@ class DependenciesTest {
         // connection. Only the first 40 requests' cleanup gives connections back: if it needed a token, nothing
         // could ever move again.
         Database db = new Database();
-        try (Http http = Http.serve(c -> c.threadpool(Threadpool.platform(40)), app -> app.include(new Queries(db)))) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5))
+                .threadpool(Threadpool.platform(40)));
+        app.include(new Queries(db));
+        // TestClient has no asynchronous API, so the 80 concurrent requests go through the JDK's HttpClient.
+        try (TestClient client = TestClient.create(app);
+             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                     .connectTimeout(Duration.ofSeconds(5)).build()) {
             List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
             for (int i = 0; i < 80; i++) {
-                responses.add(http.client.sendAsync(HttpRequest.newBuilder(http.uri("/query"))
+                responses.add(http.sendAsync(HttpRequest.newBuilder(client.baseUri().resolve("/query"))
                         .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()));
             }
             CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
@@ -293,8 +314,10 @@ class DependenciesTest {
 
     @Test
     void providersRegisteredOnTheAppServeEveryIncludedApi() {
-        try (Http http = Http.serve(app -> app.providers(new SharedProviders()).include(new UsesShared()))) {
-            assertThat(http.get("/hello?name=ada").body()).isEqualTo("hello ada");
+        Starling app = app();
+        app.providers(new SharedProviders()).include(new UsesShared());
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(client.get("/hello?name=ada").text()).isEqualTo("hello ada");
         }
     }
 }

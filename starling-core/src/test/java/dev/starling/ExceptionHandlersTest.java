@@ -3,7 +3,9 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.http.HttpResponse;
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -37,63 +39,68 @@ class ExceptionHandlersTest {
         }
     }
 
+    private static Starling app() {
+        return Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+    }
+
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void theMostSpecificHandlerAnswersOnTheThreadpoolOrTheLoopAsRegistered(HandlerPath where) {
-        try (Http http = Http.serve(app -> {
-            app.exceptionHandler(ShopException.class, (request, e) -> Response.status(400)
-                    .body(Map.of("shop", e.getMessage(), "thread", Thread.currentThread().getName())));
-            app.exceptionHandlerAsync(OutOfStock.class, (request, e) -> CompletableFuture.completedFuture(
-                    Response.status(409).body(Map.of("stock", e.getMessage(), "thread",
-                            Thread.currentThread().getName()))));
-            failing(app, where, "/shop", new ShopException("The shop is closed."));
-            failing(app, where, "/stock", new OutOfStock("Tea"));
-        })) {
-            HttpResponse<String> shop = http.get("/shop");
-            assertThat(shop.statusCode()).isEqualTo(400);
-            assertThat(shop.body()).contains("\"shop\":\"The shop is closed.\"").contains("starling-worker-");
-            HttpResponse<String> stock = http.get("/stock");
-            assertThat(stock.statusCode()).isEqualTo(409);
-            assertThat(stock.body()).contains("\"stock\":\"Tea is out of stock.\"").contains("starling-loop-");
+        Starling app = app();
+        app.exceptionHandler(ShopException.class, (request, e) -> Response.status(400)
+                .body(Map.of("shop", e.getMessage(), "thread", Thread.currentThread().getName())));
+        app.exceptionHandlerAsync(OutOfStock.class, (request, e) -> CompletableFuture.completedFuture(
+                Response.status(409).body(Map.of("stock", e.getMessage(), "thread",
+                        Thread.currentThread().getName()))));
+        failing(app, where, "/shop", new ShopException("The shop is closed."));
+        failing(app, where, "/stock", new OutOfStock("Tea"));
+        try (TestClient client = TestClient.create(app)) {
+            TestResponse shop = client.get("/shop");
+            assertThat(shop.status()).isEqualTo(400);
+            assertThat(shop.text()).contains("\"shop\":\"The shop is closed.\"").contains("starling-worker-");
+            TestResponse stock = client.get("/stock");
+            assertThat(stock.status()).isEqualTo(409);
+            assertThat(stock.text()).contains("\"stock\":\"Tea is out of stock.\"").contains("starling-loop-");
         }
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void httpExceptionsAndValidationErrorsCanBeHandledToo(HandlerPath where) {
-        try (Http http = Http.serve(app -> {
-            app.exceptionHandler(HttpException.class, (request, e) -> Response.status(e.status())
-                    .body("custom " + e.status() + ": " + e.detail()));
-            app.exceptionHandler(RequestValidationException.class, (request, e) -> Response.status(400)
-                    .body(Map.of("problems", e.errors().size())));
-            failing(app, where, "/gone", new HttpException(410, "It left."));
-            app.include(new Object() {
-                @Get("/number/{n}")
-                public String number(int n) {
-                    return "n=" + n;
-                }
-            });
-        })) {
-            assertThat(http.get("/gone").body()).isEqualTo("custom 410: It left.");
-            assertThat(http.get("/nothing-here").body()).isEqualTo("custom 404: Not Found");
-            HttpResponse<String> invalid = http.get("/number/abc");
-            assertThat(invalid.statusCode()).isEqualTo(400);
-            assertThat(invalid.body()).isEqualTo("{\"problems\":1}");
+        Starling app = app();
+        app.exceptionHandler(HttpException.class, (request, e) -> Response.status(e.status())
+                .body("custom " + e.status() + ": " + e.detail()));
+        app.exceptionHandler(RequestValidationException.class, (request, e) -> Response.status(400)
+                .body(Map.of("problems", e.errors().size())));
+        failing(app, where, "/gone", new HttpException(410, "It left."));
+        app.include(new Object() {
+            @Get("/number/{n}")
+            public String number(int n) {
+                return "n=" + n;
+            }
+        });
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(client.get("/gone").text()).isEqualTo("custom 410: It left.");
+            assertThat(client.get("/nothing-here").text()).isEqualTo("custom 404: Not Found");
+            TestResponse invalid = client.get("/number/abc");
+            assertThat(invalid.status()).isEqualTo(400);
+            assertThat(invalid.text()).isEqualTo("{\"problems\":1}");
         }
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aHandlerThatFailsItselfGetsTheDefaultAnswerWithoutDetails(HandlerPath where) {
-        try (Http http = Http.serve(c -> { }, app -> {
-            app.exceptionHandler(ShopException.class, (request, e) -> {
-                throw new IllegalStateException("the handler broke");
-            });
-            failing(app, where, "/shop", new ShopException("closed"));
-        })) {
-            HttpResponse<String> response = http.get("/shop");
-            assertThat(response.statusCode()).isEqualTo(500);
-            assertThat(response.body()).isEqualTo("{\"detail\":\"Internal Server Error\"}");
+        Starling app = app();
+        app.exceptionHandler(ShopException.class, (request, e) -> {
+            throw new IllegalStateException("the handler broke");
+        });
+        failing(app, where, "/shop", new ShopException("closed"));
+        // The 500 is the point of this test, so the client returns it instead of rethrowing.
+        try (TestClient client = TestClient.create(app, false)) {
+            TestResponse response = client.get("/shop");
+            assertThat(response.status()).isEqualTo(500);
+            assertThat(response.text()).isEqualTo("{\"detail\":\"Internal Server Error\"}");
         }
     }
 

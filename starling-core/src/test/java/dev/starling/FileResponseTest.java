@@ -3,9 +3,10 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestRequest;
+import dev.starling.testing.TestResponse;
 import java.io.IOException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +29,25 @@ import org.junit.jupiter.params.provider.EnumSource;
  * files; route tests run on the offloaded path and on the event loop.
  */
 class FileResponseTest {
+
+    /** Builds an app on a free port with {@code routes} and returns a client that started it. */
+    private static TestClient serve(Consumer<Starling> routes) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        routes.accept(app);
+        return TestClient.create(app);
+    }
+
+    /** Sends raw bytes on a new connection and returns everything the server sends until it closes. */
+    private static String raw(TestClient client, String request) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", client.app().port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("Raw request failed: " + e, e);
+        }
+    }
 
     private static final Instant MODIFIED = Instant.parse("2024-03-01T10:15:30Z");
     private static final String LAST_MODIFIED = "Fri, 01 Mar 2024 10:15:30 GMT";
@@ -42,33 +63,33 @@ class FileResponseTest {
         Files.setLastModifiedTime(digits, FileTime.from(MODIFIED));
     }
 
-    private HttpResponse<String> get(Http http, String path, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(http.uri(path)).timeout(Duration.ofSeconds(30));
+    private TestResponse get(TestClient client, String path, String... headers) {
+        TestRequest request = client.request("GET", path);
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }
-        return http.send(request.build());
+        return request.send();
     }
 
-    private Http serve(HandlerPath path, FileResponse file) {
-        return Http.serve(app -> path.get(app, "/file", r -> file));
+    private TestClient serve(HandlerPath path, FileResponse file) {
+        return serve(app -> path.get(app, "/file", r -> file));
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aFileIsSentWithItsLengthTypeAndValidators(HandlerPath path) {
-        try (Http http = serve(path, FileResponse.of(digits))) {
-            HttpResponse<String> response = http.get("/file");
+        try (TestClient client = serve(path, FileResponse.of(digits))) {
+            TestResponse response = client.get("/file");
 
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.body()).isEqualTo("0123456789");
-            assertThat(response.headers().firstValue("content-length")).hasValue("10");
-            assertThat(response.headers().firstValue("content-type")).hasValue("text/plain; charset=utf-8");
-            assertThat(response.headers().firstValue("accept-ranges")).hasValue("bytes");
-            assertThat(response.headers().firstValue("last-modified")).hasValue(LAST_MODIFIED);
-            assertThat(response.headers().firstValue("etag")).hasValueSatisfying(etag ->
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("0123456789");
+            assertThat(response.header("content-length")).hasValue("10");
+            assertThat(response.header("content-type")).hasValue("text/plain; charset=utf-8");
+            assertThat(response.header("accept-ranges")).hasValue("bytes");
+            assertThat(response.header("last-modified")).hasValue(LAST_MODIFIED);
+            assertThat(response.header("etag")).hasValueSatisfying(etag ->
                     assertThat(etag).startsWith("W/\"").endsWith("\""));
-            assertThat(response.headers().firstValue("transfer-encoding")).isEmpty();
+            assertThat(response.header("transfer-encoding")).isEmpty();
         }
     }
 
@@ -78,8 +99,8 @@ class FileResponseTest {
         new Random(7).nextBytes(bytes);
         Path big = dir.resolve("big.bin");
         Files.write(big, bytes);
-        try (Http http = Http.serve(app -> app.get("/big", r -> FileResponse.of(big)).get("/after", r -> "after"));
-             RawConnection connection = RawConnection.open(http.app.port())) {
+        try (TestClient client = serve(app -> app.get("/big", r -> FileResponse.of(big)).get("/after", r -> "after"));
+             RawConnection connection = RawConnection.open(client.app().port())) {
             RawConnection.Response response = connection.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n").read();
 
             assertThat(response.status()).isEqualTo(200);
@@ -92,9 +113,9 @@ class FileResponseTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void headSendsTheHeadersOfTheFileWithoutItsBody(HandlerPath path) {
-        try (Http http = Http.serve(app -> path.get(app, "/file", r -> FileResponse.of(digits))
+        try (TestClient client = serve(app -> path.get(app, "/file", r -> FileResponse.of(digits))
                 .get("/after", r -> "after"));
-             RawConnection connection = RawConnection.open(http.app.port())) {
+             RawConnection connection = RawConnection.open(client.app().port())) {
             RawConnection.Response head = connection.send("HEAD /file HTTP/1.1\r\nHost: x\r\n\r\n").readHead();
 
             assertThat(head.status()).isEqualTo(200);
@@ -113,12 +134,12 @@ class FileResponseTest {
             Files.writeString(fs.getPath("/zipped.txt"), "zipped text");
         }
         try (java.nio.file.FileSystem fs = java.nio.file.FileSystems.newFileSystem(zip);
-             Http http = Http.serve(app -> app.get("/zipped", r -> FileResponse.of(fs.getPath("/zipped.txt"))))) {
-            HttpResponse<String> whole = http.get("/zipped");
-            assertThat(whole.statusCode()).isEqualTo(200);
-            assertThat(whole.body()).isEqualTo("zipped text");
-            assertThat(whole.headers().firstValue("content-type")).hasValue("text/plain; charset=utf-8");
-            assertRange(get(http, "/zipped", "range", "bytes=-4"), "text", "bytes 7-10/11");
+             TestClient client = serve(app -> app.get("/zipped", r -> FileResponse.of(fs.getPath("/zipped.txt"))))) {
+            TestResponse whole = client.get("/zipped");
+            assertThat(whole.status()).isEqualTo(200);
+            assertThat(whole.text()).isEqualTo("zipped text");
+            assertThat(whole.header("content-type")).hasValue("text/plain; charset=utf-8");
+            assertRange(get(client, "/zipped", "range", "bytes=-4"), "text", "bytes 7-10/11");
         }
     }
 
@@ -142,13 +163,13 @@ class FileResponseTest {
                 "Open descriptors are counted through /proc/self/fd.");
         Path big = dir.resolve("big.bin");
         Files.write(big, new byte[32 * 1024 * 1024]);
-        try (Http http = Http.serve(app -> app.get("/big", r -> FileResponse.of(big)))) {
-            try (RawConnection connection = RawConnection.open(http.app.port())) {
+        try (TestClient client = serve(app -> app.get("/big", r -> FileResponse.of(big)))) {
+            try (RawConnection connection = RawConnection.open(client.app().port())) {
                 assertThat(connection.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyBytes()).hasSize(32 * 1024 * 1024);
             }
             Await.until("the file is closed once sent", () -> uncheckedOpenDescriptors(big) == 0);
 
-            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", http.app.port())) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", client.app().port())) {
                 socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 socket.getOutputStream().flush();
                 assertThat(socket.getInputStream().readNBytes(1024)).hasSize(1024);
@@ -168,8 +189,8 @@ class FileResponseTest {
 
     @Test
     void anHttp10ClientGetsTheFileWithItsLength() {
-        try (Http http = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
-            String raw = http.raw("GET /file HTTP/1.0\r\n\r\n");
+        try (TestClient client = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
+            String raw = raw(client, "GET /file HTTP/1.0\r\n\r\n");
 
             assertThat(raw).startsWith("HTTP/1.1 200").contains("content-length: 10").endsWith("\r\n\r\n0123456789");
         }
@@ -178,16 +199,16 @@ class FileResponseTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aMatchingIfNoneMatchIs304(HandlerPath path) {
-        try (Http http = serve(path, FileResponse.of(digits))) {
-            String etag = http.get("/file").headers().firstValue("etag").orElseThrow();
+        try (TestClient client = serve(path, FileResponse.of(digits))) {
+            String etag = client.get("/file").header("etag").orElseThrow();
 
-            HttpResponse<String> response = get(http, "/file", "if-none-match", "\"other\", " + etag);
+            TestResponse response = get(client, "/file", "if-none-match", "\"other\", " + etag);
 
-            assertThat(response.statusCode()).isEqualTo(304);
-            assertThat(response.body()).isEmpty();
-            assertThat(response.headers().firstValue("etag")).hasValue(etag);
-            assertThat(get(http, "/file", "if-none-match", "W/\"other\"").statusCode()).isEqualTo(200);
-            assertThat(get(http, "/file", "if-none-match", "*").statusCode()).isEqualTo(304);
+            assertThat(response.status()).isEqualTo(304);
+            assertThat(response.text()).isEmpty();
+            assertThat(response.header("etag")).hasValue(etag);
+            assertThat(get(client, "/file", "if-none-match", "W/\"other\"").status()).isEqualTo(200);
+            assertThat(get(client, "/file", "if-none-match", "*").status()).isEqualTo(304);
         }
     }
 
@@ -195,101 +216,101 @@ class FileResponseTest {
     @EnumSource(HandlerPath.class)
     void ifModifiedSinceIs304UnlessTheFileIsNewer(HandlerPath path) {
         String before = DateTimeFormatter.RFC_1123_DATE_TIME.format(MODIFIED.minusSeconds(60).atOffset(ZoneOffset.UTC));
-        try (Http http = serve(path, FileResponse.of(digits))) {
-            assertThat(get(http, "/file", "if-modified-since", LAST_MODIFIED).statusCode()).isEqualTo(304);
-            HttpResponse<String> newer = get(http, "/file", "if-modified-since", before);
-            assertThat(newer.statusCode()).isEqualTo(200);
-            assertThat(newer.body()).isEqualTo("0123456789");
+        try (TestClient client = serve(path, FileResponse.of(digits))) {
+            assertThat(get(client, "/file", "if-modified-since", LAST_MODIFIED).status()).isEqualTo(304);
+            TestResponse newer = get(client, "/file", "if-modified-since", before);
+            assertThat(newer.status()).isEqualTo(200);
+            assertThat(newer.text()).isEqualTo("0123456789");
             // If-None-Match wins over If-Modified-Since.
-            assertThat(get(http, "/file", "if-none-match", "\"other\"", "if-modified-since", LAST_MODIFIED)
-                    .statusCode()).isEqualTo(200);
+            assertThat(get(client, "/file", "if-none-match", "\"other\"", "if-modified-since", LAST_MODIFIED)
+                    .status()).isEqualTo(200);
         }
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aSingleRangeIs206(HandlerPath path) {
-        try (Http http = serve(path, FileResponse.of(digits))) {
-            assertRange(get(http, "/file", "range", "bytes=2-5"), "2345", "bytes 2-5/10");
-            assertRange(get(http, "/file", "range", "bytes=7-"), "789", "bytes 7-9/10");
-            assertRange(get(http, "/file", "range", "bytes=-3"), "789", "bytes 7-9/10");
-            assertRange(get(http, "/file", "range", "bytes=5-100"), "56789", "bytes 5-9/10");
-            assertRange(get(http, "/file", "range", "bytes=-50"), "0123456789", "bytes 0-9/10");
+        try (TestClient client = serve(path, FileResponse.of(digits))) {
+            assertRange(get(client, "/file", "range", "bytes=2-5"), "2345", "bytes 2-5/10");
+            assertRange(get(client, "/file", "range", "bytes=7-"), "789", "bytes 7-9/10");
+            assertRange(get(client, "/file", "range", "bytes=-3"), "789", "bytes 7-9/10");
+            assertRange(get(client, "/file", "range", "bytes=5-100"), "56789", "bytes 5-9/10");
+            assertRange(get(client, "/file", "range", "bytes=-50"), "0123456789", "bytes 0-9/10");
         }
     }
 
-    private static void assertRange(HttpResponse<String> response, String body, String contentRange) {
-        assertThat(response.statusCode()).isEqualTo(206);
-        assertThat(response.body()).isEqualTo(body);
-        assertThat(response.headers().firstValue("content-range")).hasValue(contentRange);
-        assertThat(response.headers().firstValue("content-length")).hasValue(String.valueOf(body.length()));
+    private static void assertRange(TestResponse response, String body, String contentRange) {
+        assertThat(response.status()).isEqualTo(206);
+        assertThat(response.text()).isEqualTo(body);
+        assertThat(response.header("content-range")).hasValue(contentRange);
+        assertThat(response.header("content-length")).hasValue(String.valueOf(body.length()));
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aRangeOutsideTheFileIs416(HandlerPath path) {
-        try (Http http = serve(path, FileResponse.of(digits))) {
+        try (TestClient client = serve(path, FileResponse.of(digits))) {
             for (String range : new String[] {"bytes=10-", "bytes=20-30", "bytes=-0"}) {
-                HttpResponse<String> response = get(http, "/file", "range", range);
+                TestResponse response = get(client, "/file", "range", range);
 
-                assertThat(response.statusCode()).as(range).isEqualTo(416);
-                assertThat(response.headers().firstValue("content-range")).hasValue("bytes */10");
-                assertThat(response.body()).contains("\"detail\":\"The requested range");
+                assertThat(response.status()).as(range).isEqualTo(416);
+                assertThat(response.header("content-range")).hasValue("bytes */10");
+                assertThat(response.text()).contains("\"detail\":\"The requested range");
             }
         }
     }
 
     @Test
     void severalRangesOrAMalformedOneGetTheWholeFile() {
-        try (Http http = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
+        try (TestClient client = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
             for (String range : new String[] {"bytes=0-1,4-5", "bytes=5-2", "items=0-1", "bytes=a-b"}) {
-                HttpResponse<String> response = get(http, "/file", "range", range);
+                TestResponse response = get(client, "/file", "range", range);
 
-                assertThat(response.statusCode()).as(range).isEqualTo(200);
-                assertThat(response.body()).isEqualTo("0123456789");
+                assertThat(response.status()).as(range).isEqualTo(200);
+                assertThat(response.text()).isEqualTo("0123456789");
             }
         }
     }
 
     @Test
     void ifRangeKeepsTheRangeOnlyWhenTheFileIsUnchanged() {
-        try (Http http = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
-            assertThat(get(http, "/file", "range", "bytes=0-1", "if-range", LAST_MODIFIED).statusCode())
+        try (TestClient client = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
+            assertThat(get(client, "/file", "range", "bytes=0-1", "if-range", LAST_MODIFIED).status())
                     .isEqualTo(206);
-            assertThat(get(http, "/file", "range", "bytes=0-1", "if-range", "Thu, 01 Jan 2015 00:00:00 GMT")
-                    .statusCode()).isEqualTo(200);
+            assertThat(get(client, "/file", "range", "bytes=0-1", "if-range", "Thu, 01 Jan 2015 00:00:00 GMT")
+                    .status()).isEqualTo(200);
         }
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aMissingFileIs404WithASentence(HandlerPath path) {
-        try (Http http = serve(path, FileResponse.of(dir.resolve("gone.pdf")))) {
-            HttpResponse<String> response = http.get("/file");
+        try (TestClient client = serve(path, FileResponse.of(dir.resolve("gone.pdf")))) {
+            TestResponse response = client.get("/file");
 
-            assertThat(response.statusCode()).isEqualTo(404);
-            assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
-            assertThat(response.body()).isEqualTo("{\"detail\":\"The file 'gone.pdf' does not exist.\"}");
+            assertThat(response.status()).isEqualTo(404);
+            assertThat(response.header("content-type")).hasValue("application/json");
+            assertThat(response.text()).isEqualTo("{\"detail\":\"The file 'gone.pdf' does not exist.\"}");
         }
     }
 
     @Test
     void aDirectoryIsNotAFile() {
-        try (Http http = serve(HandlerPath.OFFLOADED, FileResponse.of(dir))) {
-            assertThat(http.get("/file").statusCode()).isEqualTo(404);
+        try (TestClient client = serve(HandlerPath.OFFLOADED, FileResponse.of(dir))) {
+            assertThat(client.get("/file").status()).isEqualTo(404);
         }
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void anAttachmentHasAContentDisposition(HandlerPath path) {
-        try (Http http = Http.serve(app -> {
+        try (TestClient client = serve(app -> {
             path.get(app, "/plain", r -> FileResponse.of(digits).attachment("numbers.txt"));
             path.get(app, "/accented", r -> FileResponse.of(digits).attachment("résumé \"v2\".txt"));
         })) {
-            assertThat(http.get("/plain").headers().firstValue("content-disposition"))
+            assertThat(client.get("/plain").header("content-disposition"))
                     .hasValue("attachment; filename=\"numbers.txt\"");
-            assertThat(http.get("/accented").headers().firstValue("content-disposition"))
+            assertThat(client.get("/accented").header("content-disposition"))
                     .hasValue("attachment; filename=\"r_sum_ _v2_.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22v2%22.txt");
         }
     }
@@ -298,36 +319,36 @@ class FileResponseTest {
     void theContentTypeCanBeGivenAndIsGuessedFromTheExtension() throws IOException {
         Path page = Files.writeString(dir.resolve("page.HTML"), "<p>hi</p>");
         Path noExtension = Files.writeString(dir.resolve("README"), "read me");
-        try (Http http = Http.serve(app -> app
+        try (TestClient client = serve(app -> app
                 .get("/page", r -> FileResponse.of(page))
                 .get("/readme", r -> FileResponse.of(noExtension))
                 .get("/given", r -> FileResponse.of(digits).contentType("text/x-digits")))) {
-            assertThat(http.get("/page").headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
-            assertThat(http.get("/readme").headers().firstValue("content-type")).hasValue("application/octet-stream");
-            assertThat(http.get("/given").headers().firstValue("content-type")).hasValue("text/x-digits");
+            assertThat(client.get("/page").header("content-type")).hasValue("text/html; charset=utf-8");
+            assertThat(client.get("/readme").header("content-type")).hasValue("application/octet-stream");
+            assertThat(client.get("/given").header("content-type")).hasValue("text/x-digits");
         }
     }
 
     @Test
     void anEmptyFileIsAnEmptyBody() throws IOException {
         Path empty = Files.createFile(dir.resolve("empty.txt"));
-        try (Http http = Http.serve(app -> app.get("/empty", r -> FileResponse.of(empty)))) {
-            HttpResponse<String> response = http.get("/empty");
+        try (TestClient client = serve(app -> app.get("/empty", r -> FileResponse.of(empty)))) {
+            TestResponse response = client.get("/empty");
 
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValue("content-length")).hasValue("0");
-            assertThat(response.body()).isEmpty();
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.header("content-length")).hasValue("0");
+            assertThat(response.text()).isEmpty();
         }
     }
 
     @Test
     void aFileResponseCanComeFromAStageCompletedLater() {
-        try (Http http = Http.serve(app -> app.getAsync("/later", r -> CompletableFuture.supplyAsync(
+        try (TestClient client = serve(app -> app.getAsync("/later", r -> CompletableFuture.supplyAsync(
                 () -> FileResponse.of(digits), CompletableFuture.delayedExecutor(10, java.util.concurrent.TimeUnit.MILLISECONDS))))) {
-            HttpResponse<String> response = http.get("/later");
+            TestResponse response = client.get("/later");
 
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.body()).isEqualTo("0123456789");
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("0123456789");
         }
     }
 
@@ -344,8 +365,8 @@ class FileResponseTest {
     @Test
     void theBodyIsTheFilesBytes() throws IOException {
         Path utf8 = Files.writeString(dir.resolve("greek.txt"), "αβγ", StandardCharsets.UTF_8);
-        try (Http http = Http.serve(app -> app.get("/greek", r -> FileResponse.of(utf8)))) {
-            assertThat(http.get("/greek").body()).isEqualTo("αβγ");
+        try (TestClient client = serve(app -> app.get("/greek", r -> FileResponse.of(utf8)))) {
+            assertThat(client.get("/greek").text()).isEqualTo("αβγ");
         }
     }
 }

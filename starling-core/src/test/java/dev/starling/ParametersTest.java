@@ -8,8 +8,9 @@ import dev.starling.params.Default;
 import dev.starling.params.Form;
 import dev.starling.params.Header;
 import dev.starling.params.Query;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestRequest;
+import dev.starling.testing.TestResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -100,33 +101,35 @@ class ParametersTest {
         }
     }
 
-    private static Http serve() {
-        return Http.serve(app -> app.include(new Api()));
+    private static TestClient serve() {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new Api());
+        return TestClient.create(app);
     }
 
     private static String prefix(HandlerPath path) {
         return path == HandlerPath.LOOP ? "/loop" : "/off";
     }
 
-    private static HttpResponse<String> get(Http http, String path, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(http.uri(path)).timeout(java.time.Duration.ofSeconds(30));
+    private static TestResponse get(TestClient client, String path, String... headers) {
+        TestRequest request = client.request("GET", path);
         for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
+            request.header(headers[i], headers[i + 1]);
         }
-        return http.send(b.GET().build());
+        return request.send();
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void cookiesComeFromTheCookieHeader(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = get(http, prefix(path) + "/cookies", "cookie", "session=abc; theme=dark");
-            assertThat(r.body()).isEqualTo("abc dark");
-            r = get(http, prefix(path) + "/cookies", "cookie", "session=\"quoted\"");
-            assertThat(r.body()).isEqualTo("quoted -");
-            r = get(http, prefix(path) + "/cookies");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"cookie\",\"session\"],"
+        try (TestClient client = serve()) {
+            TestResponse r = get(client, prefix(path) + "/cookies", "cookie", "session=abc; theme=dark");
+            assertThat(r.text()).isEqualTo("abc dark");
+            r = get(client, prefix(path) + "/cookies", "cookie", "session=\"quoted\"");
+            assertThat(r.text()).isEqualTo("quoted -");
+            r = get(client, prefix(path) + "/cookies");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"cookie\",\"session\"],"
                     + "\"msg\":\"Field required\",\"input\":null}]}");
         }
     }
@@ -134,16 +137,14 @@ class ParametersTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void formFieldsComeFromAnUrlEncodedBody(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(http.uri(prefix(path) + "/form"))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("name=J%C3%BCrgen+K&age=41&tag=a&tag=b")).build());
-            assertThat(r.body()).isEqualTo("Jürgen K 41 [a, b]");
-            r = http.send(HttpRequest.newBuilder(http.uri(prefix(path) + "/form"))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("age=old")).build());
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"name\"],"
+        try (TestClient client = serve()) {
+            TestResponse r = client.request("POST", prefix(path) + "/form")
+                    .body("name=J%C3%BCrgen+K&age=41&tag=a&tag=b", "application/x-www-form-urlencoded").send();
+            assertThat(r.text()).isEqualTo("Jürgen K 41 [a, b]");
+            r = client.request("POST", prefix(path) + "/form")
+                    .body("age=old", "application/x-www-form-urlencoded").send();
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"name\"],"
                     + "\"msg\":\"Field required\",\"input\":null},{\"type\":\"int_parsing\",\"loc\":[\"body\",\"age\"],"
                     + "\"msg\":\"Input should be a valid integer, unable to parse string as an integer\","
                     + "\"input\":\"old\"}]}");
@@ -153,15 +154,15 @@ class ParametersTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void javaTimeValuesAreIso8601(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = get(http, prefix(path) + "/time?date=2024-02-29&at=2024-02-29T10:15:30"
+        try (TestClient client = serve()) {
+            TestResponse r = get(client, prefix(path) + "/time?date=2024-02-29&at=2024-02-29T10:15:30"
                     + "&time=10:15&instant=2024-02-29T10:15:30Z&offset=2024-02-29T10:15:30%2B01:00"
                     + "&zoned=2024-02-29T10:15:30%2B01:00%5BEurope/Paris%5D&duration=PT1H30M");
-            assertThat(r.body()).isEqualTo("2024-02-29 2024-02-29T10:15:30 10:15 2024-02-29T10:15:30Z "
+            assertThat(r.text()).isEqualTo("2024-02-29 2024-02-29T10:15:30 10:15 2024-02-29T10:15:30Z "
                     + "2024-02-29T10:15:30+01:00 2024-02-29T10:15:30+01:00[Europe/Paris] PT1H30M");
-            r = get(http, prefix(path) + "/time?date=2024-02-30&time=25:00&duration=90");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":["
+            r = get(client, prefix(path) + "/time?date=2024-02-30&time=25:00&duration=90");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
                     + "{\"type\":\"date_from_datetime_parsing\",\"loc\":[\"query\",\"date\"],\"msg\":\"Input should be a "
                     + "valid date or datetime, input is not an ISO-8601 date such as 2024-01-31\",\"input\":\"2024-02-30\"},"
                     + "{\"type\":\"time_parsing\",\"loc\":[\"query\",\"time\"],\"msg\":\"Input should be in a valid time "
@@ -174,10 +175,10 @@ class ParametersTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void defaultsApplyWhenTheRequestHasNoValue(HandlerPath path) {
-        try (Http http = serve()) {
-            assertThat(get(http, prefix(path) + "/defaults").body()).isEqualTo("10 en light 2024-01-31");
-            assertThat(get(http, prefix(path) + "/defaults?limit=3&since=2025-05-05", "lang", "fr", "cookie",
-                    "theme=dark").body()).isEqualTo("3 fr dark 2025-05-05");
+        try (TestClient client = serve()) {
+            assertThat(get(client, prefix(path) + "/defaults").text()).isEqualTo("10 en light 2024-01-31");
+            assertThat(get(client, prefix(path) + "/defaults?limit=3&since=2025-05-05", "lang", "fr", "cookie",
+                    "theme=dark").text()).isEqualTo("3 fr dark 2025-05-05");
         }
     }
 

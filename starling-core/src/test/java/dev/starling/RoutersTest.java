@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.starling.params.Header;
-import java.net.http.HttpRequest;
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,8 +35,12 @@ class RoutersTest {
         }
     }
 
-    private static java.net.http.HttpResponse<String> get(Http http, String path, String token) {
-        return http.send(HttpRequest.newBuilder(http.uri(path)).header("x-token", token).build());
+    private static Starling app() {
+        return Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+    }
+
+    private static TestResponse get(TestClient client, String path, String token) {
+        return client.request("GET", path).header("x-token", token).send();
     }
 
     @Test
@@ -43,12 +49,14 @@ class RoutersTest {
                 .get("/count", r -> "3")
                 .getAsync("/first", r -> CompletableFuture.completedFuture("first"));
         Router api = Router.create("/api/v1").include(items).get("/health", r -> "ok");
-        try (Http http = Http.serve(app -> app.include(api))) {
-            assertThat(http.get("/api/v1/items/7").body()).isEqualTo("item 7");
-            assertThat(http.get("/api/v1/items/count").body()).isEqualTo("3");
-            assertThat(http.get("/api/v1/items/first").body()).isEqualTo("first");
-            assertThat(http.get("/api/v1/health").body()).isEqualTo("ok");
-            assertThat(http.get("/items/7").statusCode()).isEqualTo(404);
+        Starling app = app();
+        app.include(api);
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(client.get("/api/v1/items/7").text()).isEqualTo("item 7");
+            assertThat(client.get("/api/v1/items/count").text()).isEqualTo("3");
+            assertThat(client.get("/api/v1/items/first").text()).isEqualTo("first");
+            assertThat(client.get("/api/v1/health").text()).isEqualTo("ok");
+            assertThat(client.get("/items/7").status()).isEqualTo(404);
         }
     }
 
@@ -58,14 +66,16 @@ class RoutersTest {
         Router guarded = Router.create("/admin").dependsOn("verifyToken")
                 .get("/plain", r -> "plain")
                 .getAsync("/loop", r -> CompletableFuture.completedFuture("loop"));
-        try (Http http = Http.serve(app -> app.providers(security).include(guarded).get("/open", r -> "open"))) {
-            assertThat(get(http, "/admin/plain", "secret").body()).isEqualTo("plain");
-            assertThat(get(http, "/admin/loop", "secret").body()).isEqualTo("loop");
-            var refused = get(http, "/admin/plain", "wrong");
-            assertThat(refused.statusCode()).isEqualTo(401);
-            assertThat(refused.body()).isEqualTo("{\"detail\":\"The token is not valid.\"}");
-            assertThat(http.get("/admin/loop").statusCode()).as("no token at all").isEqualTo(422);
-            assertThat(http.get("/open").body()).as("outside the group").isEqualTo("open");
+        Starling app = app();
+        app.providers(security).include(guarded).get("/open", r -> "open");
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(get(client, "/admin/plain", "secret").text()).isEqualTo("plain");
+            assertThat(get(client, "/admin/loop", "secret").text()).isEqualTo("loop");
+            var refused = get(client, "/admin/plain", "wrong");
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(refused.text()).isEqualTo("{\"detail\":\"The token is not valid.\"}");
+            assertThat(client.get("/admin/loop").status()).as("no token at all").isEqualTo(422);
+            assertThat(client.get("/open").text()).as("outside the group").isEqualTo("open");
             assertThat(security.checked).hasSize(2);
         }
     }
@@ -73,11 +83,12 @@ class RoutersTest {
     @Test
     void anAppLevelDependencyRunsBeforeEveryRouteAddedAfterIt() {
         Security security = new Security();
-        try (Http http = Http.serve(app -> app.providers(security).dependsOn("verifyToken")
-                .get("/a", r -> "a").include(new ItemsApi()))) {
-            assertThat(get(http, "/a", "secret").body()).isEqualTo("a");
-            assertThat(get(http, "/5", "secret").body()).isEqualTo("item 5");
-            assertThat(get(http, "/5", "nope").statusCode()).isEqualTo(401);
+        Starling app = app();
+        app.providers(security).dependsOn("verifyToken").get("/a", r -> "a").include(new ItemsApi());
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(get(client, "/a", "secret").text()).isEqualTo("a");
+            assertThat(get(client, "/5", "secret").text()).isEqualTo("item 5");
+            assertThat(get(client, "/5", "nope").status()).isEqualTo(401);
         }
     }
 

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.starling.concurrent.Concurrency;
-import java.net.http.HttpResponse;
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,6 +17,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Server-sent events: the wire format, and streams of events sent as {@code text/event-stream}. */
 class ServerSentEventsTest {
+
+    /** Builds an app on a free port with {@code routes} and returns a client that started it. */
+    private static TestClient serve(Consumer<Starling> routes) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        routes.accept(app);
+        return TestClient.create(app);
+    }
 
     @Test
     void anEventIsEncodedInTheWireFormat() {
@@ -34,30 +43,30 @@ class ServerSentEventsTest {
         assertThatThrownBy(() -> ServerSentEvent.of(null)).isInstanceOf(NullPointerException.class);
     }
 
-    private static void assertEventStream(HttpResponse<String> response, String body) {
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("content-type")).hasValue("text/event-stream; charset=utf-8");
-        assertThat(response.headers().firstValue("cache-control")).hasValue("no-cache");
-        assertThat(response.headers().firstValue("transfer-encoding")).hasValue("chunked");
-        assertThat(response.body()).isEqualTo(body);
+    private static void assertEventStream(TestResponse response, String body) {
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.header("content-type")).hasValue("text/event-stream; charset=utf-8");
+        assertThat(response.header("cache-control")).hasValue("no-cache");
+        assertThat(response.header("transfer-encoding")).hasValue("chunked");
+        assertThat(response.text()).isEqualTo(body);
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aStreamOfEventsIsAnEventStream(HandlerPath path) {
-        try (Http http = Http.serve(app -> path.get(app, "/events", r -> Stream.of(
+        try (TestClient client = serve(app -> path.get(app, "/events", r -> Stream.of(
                 ServerSentEvent.of("first").withId("1"),
                 ServerSentEvent.of("second\nline").withEvent("note"))))) {
-            assertEventStream(http.get("/events"), "id: 1\ndata: first\n\nevent: note\ndata: second\ndata: line\n\n");
+            assertEventStream(client.get("/events"), "id: 1\ndata: first\n\nevent: note\ndata: second\ndata: line\n\n");
         }
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aPublisherOfEventsIsAnEventStream(HandlerPath path) {
-        try (Http http = Http.serve(app -> path.get(app, "/events", r -> Concurrency.iterateInThreadpool(List.of(
+        try (TestClient client = serve(app -> path.get(app, "/events", r -> Concurrency.iterateInThreadpool(List.of(
                 ServerSentEvent.of("a"), ServerSentEvent.of("b")).iterator())))) {
-            assertEventStream(http.get("/events"), "data: a\n\ndata: b\n\n");
+            assertEventStream(client.get("/events"), "data: a\n\ndata: b\n\n");
         }
     }
 
@@ -66,19 +75,19 @@ class ServerSentEventsTest {
 
     @Test
     void laterItemsThatAreNotEventsBecomeTheDataOfEvents() {
-        try (Http http = Http.serve(app -> app.getAsync("/mixed", r -> CompletableFuture.completedFuture(
+        try (TestClient client = serve(app -> app.getAsync("/mixed", r -> CompletableFuture.completedFuture(
                 Stream.<Object>of(ServerSentEvent.of("start"), "text", new Tick(2)))))) {
-            assertEventStream(http.get("/mixed"), "data: start\n\ndata: text\n\ndata: {\"n\":2}\n\n");
+            assertEventStream(client.get("/mixed"), "data: start\n\ndata: text\n\ndata: {\"n\":2}\n\n");
         }
     }
 
     @Test
     void aStreamThatDoesNotStartWithAnEventIsNotAnEventStream() {
-        try (Http http = Http.serve(app -> app.get("/plain", r -> Stream.of("a", "b")))) {
-            HttpResponse<String> response = http.get("/plain");
+        try (TestClient client = serve(app -> app.get("/plain", r -> Stream.of("a", "b")))) {
+            TestResponse response = client.get("/plain");
 
-            assertThat(response.headers().firstValue("content-type")).hasValue("text/plain; charset=utf-8");
-            assertThat(response.headers().firstValue("cache-control")).isEmpty();
+            assertThat(response.header("content-type")).hasValue("text/plain; charset=utf-8");
+            assertThat(response.header("cache-control")).isEmpty();
         }
     }
 }

@@ -3,12 +3,13 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestResponse;
 import java.io.IOException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
  * mode, routes before the mount, and no way out of the directory.
  */
 class StaticFilesTest {
+
+    /** Builds an app on a free port with {@code routes} and returns a client that started it. */
+    private static TestClient serve(Consumer<Starling> routes) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        routes.accept(app);
+        return TestClient.create(app);
+    }
 
     @TempDir
     Path temp;
@@ -35,42 +43,42 @@ class StaticFilesTest {
         Files.writeString(root.resolve("index.html"), "<h1>home</h1>");
     }
 
-    private Http serve(StaticFiles files) {
-        return Http.serve(app -> app.mount("/static", files));
+    private TestClient serve(StaticFiles files) {
+        return serve(app -> app.mount("/static", files));
     }
 
-    private RawConnection.Response raw(Http http, String target) {
-        try (RawConnection connection = RawConnection.open(http.app.port())) {
+    private RawConnection.Response raw(TestClient client, String target) {
+        try (RawConnection connection = RawConnection.open(client.app().port())) {
             return connection.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n").read();
         }
     }
 
     @Test
     void filesUnderThePrefixAreServed() {
-        try (Http http = serve(StaticFiles.of(root))) {
-            HttpResponse<String> css = http.get("/static/css/app.css");
-            assertThat(css.statusCode()).isEqualTo(200);
-            assertThat(css.body()).isEqualTo("body{}");
-            assertThat(css.headers().firstValue("content-type")).hasValue("text/css; charset=utf-8");
-            assertThat(css.headers().firstValue("etag")).isPresent();
+        try (TestClient client = serve(StaticFiles.of(root))) {
+            TestResponse css = client.get("/static/css/app.css");
+            assertThat(css.status()).isEqualTo(200);
+            assertThat(css.text()).isEqualTo("body{}");
+            assertThat(css.header("content-type")).hasValue("text/css; charset=utf-8");
+            assertThat(css.header("etag")).isPresent();
 
-            assertThat(http.get("/static/hello%20world.txt").body()).isEqualTo("spaced");
-            assertThat(http.get("/static/css/./app.css").body()).isEqualTo("body{}");
+            assertThat(client.get("/static/hello%20world.txt").text()).isEqualTo("spaced");
+            assertThat(client.get("/static/css/./app.css").text()).isEqualTo("body{}");
         }
     }
 
     @Test
     void staticFilesAnswerConditionalRangeAndHeadRequests() {
-        try (Http http = serve(StaticFiles.of(root))) {
-            String etag = http.get("/static/css/app.css").headers().firstValue("etag").orElseThrow();
-            HttpResponse<String> notModified = http.send(HttpRequest.newBuilder(http.uri("/static/css/app.css"))
-                    .header("if-none-match", etag).timeout(Duration.ofSeconds(30)).build());
-            assertThat(notModified.statusCode()).isEqualTo(304);
-            HttpResponse<String> range = http.send(HttpRequest.newBuilder(http.uri("/static/css/app.css"))
-                    .header("range", "bytes=0-3").timeout(Duration.ofSeconds(30)).build());
-            assertThat(range.statusCode()).isEqualTo(206);
-            assertThat(range.body()).isEqualTo("body");
-            try (RawConnection connection = RawConnection.open(http.app.port())) {
+        try (TestClient client = serve(StaticFiles.of(root))) {
+            String etag = client.get("/static/css/app.css").header("etag").orElseThrow();
+            TestResponse notModified = client.request("GET", "/static/css/app.css")
+                    .header("if-none-match", etag).send();
+            assertThat(notModified.status()).isEqualTo(304);
+            TestResponse range = client.request("GET", "/static/css/app.css")
+                    .header("range", "bytes=0-3").send();
+            assertThat(range.status()).isEqualTo(206);
+            assertThat(range.text()).isEqualTo("body");
+            try (RawConnection connection = RawConnection.open(client.app().port())) {
                 RawConnection.Response head = connection.send("HEAD /static/css/app.css HTTP/1.1\r\nHost: x\r\n\r\n")
                         .readHead();
                 assertThat(head.status()).isEqualTo(200);
@@ -81,34 +89,34 @@ class StaticFilesTest {
 
     @Test
     void missingFilesAndDirectoriesAre404() {
-        try (Http http = serve(StaticFiles.of(root))) {
-            HttpResponse<String> missing = http.get("/static/nope.js");
-            assertThat(missing.statusCode()).isEqualTo(404);
-            assertThat(missing.body()).isEqualTo("{\"detail\":\"There is no file at /static/nope.js.\"}");
-            assertThat(http.get("/static/docs").statusCode()).as("a directory without html mode").isEqualTo(404);
-            assertThat(http.get("/static/").statusCode()).isEqualTo(404);
-            assertThat(http.get("/staticx/css/app.css").body()).as("not under the prefix")
+        try (TestClient client = serve(StaticFiles.of(root))) {
+            TestResponse missing = client.get("/static/nope.js");
+            assertThat(missing.status()).isEqualTo(404);
+            assertThat(missing.text()).isEqualTo("{\"detail\":\"There is no file at /static/nope.js.\"}");
+            assertThat(client.get("/static/docs").status()).as("a directory without html mode").isEqualTo(404);
+            assertThat(client.get("/static/").status()).isEqualTo(404);
+            assertThat(client.get("/staticx/css/app.css").text()).as("not under the prefix")
                     .isEqualTo("{\"detail\":\"Not Found\"}");
         }
     }
 
     @Test
     void htmlModeAnswersDirectoriesWithTheirIndex() {
-        try (Http http = serve(StaticFiles.of(root).html(true))) {
-            assertThat(http.get("/static/").body()).isEqualTo("<h1>home</h1>");
-            assertThat(http.get("/static/docs/").body()).isEqualTo("<h1>docs</h1>");
-            assertThat(http.get("/static/docs/").headers().firstValue("content-type"))
+        try (TestClient client = serve(StaticFiles.of(root).html(true))) {
+            assertThat(client.get("/static/").text()).isEqualTo("<h1>home</h1>");
+            assertThat(client.get("/static/docs/").text()).isEqualTo("<h1>docs</h1>");
+            assertThat(client.get("/static/docs/").header("content-type"))
                     .hasValue("text/html; charset=utf-8");
-            RawConnection.Response redirect = raw(http, "/static/docs");
+            RawConnection.Response redirect = raw(client, "/static/docs");
             assertThat(redirect.status()).isEqualTo(307);
             assertThat(redirect.header("location")).hasValue("/static/docs/");
-            assertThat(http.get("/static/css/").statusCode()).as("no index.html there").isEqualTo(404);
+            assertThat(client.get("/static/css/").status()).as("no index.html there").isEqualTo(404);
         }
     }
 
     @Test
     void noRequestReachesAFileOutsideTheDirectory() {
-        try (Http http = serve(StaticFiles.of(root))) {
+        try (TestClient client = serve(StaticFiles.of(root))) {
             for (String target : new String[] {
                     "/static/../secret.txt",
                     "/static/css/../../secret.txt",
@@ -123,7 +131,7 @@ class StaticFilesTest {
                     "/static/css%00/app.css",
                     "/static/%c0%ae%c0%ae/secret.txt",
                     "/static/" + temp.resolve("secret.txt").toAbsolutePath().toString().substring(1)}) {
-                RawConnection.Response response = raw(http, target);
+                RawConnection.Response response = raw(client, target);
 
                 assertThat(response.status()).as(target).isIn(400, 404);
                 assertThat(response.body()).as(target).doesNotContain("SECRET");
@@ -140,34 +148,33 @@ class StaticFilesTest {
         } catch (UnsupportedOperationException e) {
             org.junit.jupiter.api.Assumptions.abort("This file system has no symbolic links.");
         }
-        try (Http http = serve(StaticFiles.of(root))) {
-            assertThat(http.get("/static/escape.txt").statusCode()).isEqualTo(404);
-            assertThat(http.get("/static/outside/secret.txt").statusCode()).isEqualTo(404);
-            assertThat(http.get("/static/style.css").body()).isEqualTo("body{}");
+        try (TestClient client = serve(StaticFiles.of(root))) {
+            assertThat(client.get("/static/escape.txt").status()).isEqualTo(404);
+            assertThat(client.get("/static/outside/secret.txt").status()).isEqualTo(404);
+            assertThat(client.get("/static/style.css").text()).isEqualTo("body{}");
         }
     }
 
     @Test
     void routesComeBeforeTheMountAndOtherMethodsAre405() {
-        try (Http http = Http.serve(app -> app
+        try (TestClient client = serve(app -> app
                 .get("/static/css/app.css", r -> "from a route")
                 .mount("/static", StaticFiles.of(root)))) {
-            assertThat(http.get("/static/css/app.css").body()).isEqualTo("from a route");
-            HttpResponse<String> post = http.send(HttpRequest.newBuilder(http.uri("/static/index.html"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build());
-            assertThat(post.statusCode()).isEqualTo(405);
-            assertThat(post.headers().firstValue("allow")).hasValue("GET, HEAD");
+            assertThat(client.get("/static/css/app.css").text()).isEqualTo("from a route");
+            TestResponse post = client.post("/static/index.html");
+            assertThat(post.status()).isEqualTo(405);
+            assertThat(post.header("allow")).hasValue("GET, HEAD");
         }
     }
 
     @Test
     void aMountAtTheRootServesEveryPathNoRouteTakes() {
-        try (Http http = Http.serve(app -> app
+        try (TestClient client = serve(app -> app
                 .get("/api/hello", r -> "hello")
                 .mount("/", StaticFiles.of(root).html(true)))) {
-            assertThat(http.get("/api/hello").body()).isEqualTo("hello");
-            assertThat(http.get("/").body()).isEqualTo("<h1>home</h1>");
-            assertThat(http.get("/css/app.css").body()).isEqualTo("body{}");
+            assertThat(client.get("/api/hello").text()).isEqualTo("hello");
+            assertThat(client.get("/").text()).isEqualTo("<h1>home</h1>");
+            assertThat(client.get("/css/app.css").text()).isEqualTo("body{}");
         }
     }
 
@@ -175,11 +182,11 @@ class StaticFilesTest {
     void theLongestPrefixWins() throws IOException {
         Path other = Files.createDirectories(temp.resolve("other"));
         Files.writeString(other.resolve("app.css"), "other{}");
-        try (Http http = Http.serve(app -> app
+        try (TestClient client = serve(app -> app
                 .mount("/static", StaticFiles.of(root))
                 .mount("/static/css", StaticFiles.of(other)))) {
-            assertThat(http.get("/static/css/app.css").body()).isEqualTo("other{}");
-            assertThat(http.get("/static/index.html").body()).isEqualTo("<h1>home</h1>");
+            assertThat(client.get("/static/css/app.css").text()).isEqualTo("other{}");
+            assertThat(client.get("/static/index.html").text()).isEqualTo("<h1>home</h1>");
         }
     }
 
@@ -193,12 +200,12 @@ class StaticFilesTest {
             Files.writeString(fs.getPath("/secret.txt"), "SECRET");
         }
         try (java.nio.file.FileSystem fs = java.nio.file.FileSystems.newFileSystem(zip);
-             Http http = Http.serve(app -> app.mount("/assets", StaticFiles.of(fs.getPath("/site"))))) {
-            HttpResponse<String> js = http.get("/assets/js/app.js");
-            assertThat(js.body()).isEqualTo("let x;");
-            assertThat(js.headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
-            assertThat(raw(http, "/assets/../secret.txt").status()).isEqualTo(404);
-            assertThat(raw(http, "/assets/%2e%2e/secret.txt").status()).isEqualTo(404);
+             TestClient client = serve(app -> app.mount("/assets", StaticFiles.of(fs.getPath("/site"))))) {
+            TestResponse js = client.get("/assets/js/app.js");
+            assertThat(js.text()).isEqualTo("let x;");
+            assertThat(js.header("content-type")).hasValue("text/javascript; charset=utf-8");
+            assertThat(raw(client, "/assets/../secret.txt").status()).isEqualTo(404);
+            assertThat(raw(client, "/assets/%2e%2e/secret.txt").status()).isEqualTo(404);
         }
     }
 

@@ -2,10 +2,12 @@ package dev.starling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestResponse;
 import java.io.InputStream;
 import java.net.Socket;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -14,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +27,29 @@ import org.junit.jupiter.params.provider.EnumSource;
  * threadpool and sent chunked; the stream is closed when it ends, on HEAD, and when the client goes away.
  */
 class StreamingTest {
+
+    /** Builds an app on a free port with {@code routes} and returns a client that started it. */
+    private static TestClient serve(Consumer<Starling> routes) {
+        return serve(true, routes);
+    }
+
+    private static TestClient serve(boolean raiseServerExceptions, Consumer<Starling> routes) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        routes.accept(app);
+        return TestClient.create(app, raiseServerExceptions);
+    }
+
+    /** Sends raw bytes on a new connection and returns everything the server sends until it closes. */
+    private static String raw(TestClient client, String request) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", client.app().port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("Raw request failed: " + e, e);
+        }
+    }
 
     record Item(int id) {
     }
@@ -56,8 +82,8 @@ class StreamingTest {
     @EnumSource(HandlerPath.class)
     void anIteratorIsSentChunkedAndEachNextRunsOnTheThreadpool(HandlerPath path) throws Exception {
         Letters letters = new Letters();
-        try (Http http = Http.serve(app -> path.get(app, "/letters", r -> letters))) {
-            try (RawConnection connection = RawConnection.open(http.app.port())) {
+        try (TestClient client = serve(app -> path.get(app, "/letters", r -> letters))) {
+            try (RawConnection connection = RawConnection.open(client.app().port())) {
                 RawConnection.Response response = connection.send("GET /letters HTTP/1.1\r\nHost: x\r\n\r\n").read();
 
                 assertThat(response.status()).isEqualTo(200);
@@ -74,14 +100,14 @@ class StreamingTest {
     @EnumSource(HandlerPath.class)
     void aStreamOfRecordsIsSentAsJsonLinesAndClosedAtItsEnd(HandlerPath path) throws Exception {
         CountDownLatch closed = new CountDownLatch(1);
-        try (Http http = Http.serve(app -> path.get(app, "/items", r -> Stream.of(new Item(1), new Item(2))
+        try (TestClient client = serve(app -> path.get(app, "/items", r -> Stream.of(new Item(1), new Item(2))
                 .onClose(closed::countDown)))) {
-            HttpResponse<String> response = http.get("/items");
+            TestResponse response = client.get("/items");
 
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValue("content-type")).hasValue("application/x-ndjson");
-            assertThat(response.headers().firstValue("transfer-encoding")).hasValue("chunked");
-            assertThat(response.body()).isEqualTo("{\"id\":1}\n{\"id\":2}\n");
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.header("content-type")).hasValue("application/x-ndjson");
+            assertThat(response.header("transfer-encoding")).hasValue("chunked");
+            assertThat(response.text()).isEqualTo("{\"id\":1}\n{\"id\":2}\n");
             assertThat(closed.await(10, TimeUnit.SECONDS)).as("the stream's onClose ran").isTrue();
         }
     }
@@ -89,11 +115,11 @@ class StreamingTest {
     @Test
     void anEmptyStreamIsAnEmptyChunkedResponse() throws Exception {
         CountDownLatch closed = new CountDownLatch(1);
-        try (Http http = Http.serve(app -> app.get("/none", r -> Stream.empty().onClose(closed::countDown)))) {
-            HttpResponse<String> response = http.get("/none");
+        try (TestClient client = serve(app -> app.get("/none", r -> Stream.empty().onClose(closed::countDown)))) {
+            TestResponse response = client.get("/none");
 
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.body()).isEmpty();
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.text()).isEmpty();
             assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
         }
     }
@@ -104,11 +130,11 @@ class StreamingTest {
         CountDownLatch produced = new CountDownLatch(3);
         CountDownLatch closed = new CountDownLatch(1);
         AtomicInteger items = new AtomicInteger();
-        try (Http http = Http.serve(app -> path.get(app, "/endless", r -> Stream.generate(() -> {
+        try (TestClient client = serve(app -> path.get(app, "/endless", r -> Stream.generate(() -> {
             produced.countDown();
             return "item " + items.incrementAndGet() + "\n";
         }).onClose(closed::countDown)))) {
-            try (Socket socket = new Socket("127.0.0.1", http.app.port())) {
+            try (Socket socket = new Socket("127.0.0.1", client.app().port())) {
                 socket.setSoTimeout(10_000);
                 socket.getOutputStream().write("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
@@ -121,7 +147,7 @@ class StreamingTest {
             assertThat(closed.await(10, TimeUnit.SECONDS)).as("the disconnect closed the stream").isTrue();
             int after = items.get();
             // Closed means no more pulls: nothing is produced past the close.
-            http.get("/").statusCode();   // a round trip through the server
+            client.get("/").status();   // a round trip through the server
             assertThat(items.get()).isLessThanOrEqualTo(after + 1);
         }
     }
@@ -147,8 +173,8 @@ class StreamingTest {
                 closed.countDown();
             }
         }
-        try (Http http = Http.serve(app -> app.get("/endless", r -> new Endless()))) {
-            try (Socket socket = new Socket("127.0.0.1", http.app.port())) {
+        try (TestClient client = serve(app -> app.get("/endless", r -> new Endless()))) {
+            try (Socket socket = new Socket("127.0.0.1", client.app().port())) {
                 socket.getOutputStream().write("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
                 socket.getOutputStream().flush();
@@ -163,11 +189,11 @@ class StreamingTest {
     void headOnAStreamSendsTheHeadersAndClosesTheStreamUnread(HandlerPath path) throws Exception {
         CountDownLatch closed = new CountDownLatch(1);
         AtomicInteger pulled = new AtomicInteger();
-        try (Http http = Http.serve(app -> path.get(app, "/items", r -> Stream.generate(() -> {
+        try (TestClient client = serve(app -> path.get(app, "/items", r -> Stream.generate(() -> {
             pulled.incrementAndGet();
             return "item";
         }).onClose(closed::countDown)))) {
-            try (RawConnection connection = RawConnection.open(http.app.port())) {
+            try (RawConnection connection = RawConnection.open(client.app().port())) {
                 RawConnection.Response head = connection.send("HEAD /items HTTP/1.1\r\nHost: x\r\n\r\n").readHead();
                 assertThat(head.status()).isEqualTo(200);
                 assertThat(closed.await(10, TimeUnit.SECONDS)).as("the stream is closed").isTrue();
@@ -180,24 +206,24 @@ class StreamingTest {
     @EnumSource(HandlerPath.class)
     void aStreamThatFailsBeforeItsFirstItemIs500AndIsClosed(HandlerPath path) throws Exception {
         CountDownLatch closed = new CountDownLatch(1);
-        try (Http http = Http.serve(app -> path.get(app, "/broken", r -> Stream.<String>generate(() -> {
+        try (TestClient client = serve(false, app -> path.get(app, "/broken", r -> Stream.<String>generate(() -> {
             throw new IllegalStateException("The source is broken.");
         }).onClose(closed::countDown)))) {
-            HttpResponse<String> response = http.get("/broken");
+            TestResponse response = client.get("/broken");
 
-            assertThat(response.statusCode()).isEqualTo(500);
-            assertThat(response.body()).isEqualTo("{\"detail\":\"Internal Server Error\"}");
+            assertThat(response.status()).isEqualTo(500);
+            assertThat(response.text()).isEqualTo("{\"detail\":\"Internal Server Error\"}");
             assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
         }
     }
 
     @Test
     void aListIsStillJsonNotAStream() {
-        try (Http http = Http.serve(app -> app.get("/list", r -> List.of("a", "b")))) {
-            HttpResponse<String> response = http.get("/list");
+        try (TestClient client = serve(app -> app.get("/list", r -> List.of("a", "b")))) {
+            TestResponse response = client.get("/list");
 
-            assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
-            assertThat(response.body()).isEqualTo("[\"a\",\"b\"]");
+            assertThat(response.header("content-type")).hasValue("application/json");
+            assertThat(response.text()).isEqualTo("[\"a\",\"b\"]");
         }
     }
 
@@ -219,8 +245,8 @@ class StreamingTest {
                 return "first";
             }
         };
-        try (Http http = Http.serve(app -> app.get("/failing", r -> failing))) {
-            String raw = http.raw("GET /failing HTTP/1.1\r\nHost: x\r\n\r\n");
+        try (TestClient client = serve(app -> app.get("/failing", r -> failing))) {
+            String raw = raw(client, "GET /failing HTTP/1.1\r\nHost: x\r\n\r\n");
 
             assertThat(raw).startsWith("HTTP/1.1 200").contains("first").doesNotContain("\r\n0\r\n\r\n");
         }

@@ -3,16 +3,14 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.params.Form;
-import java.io.ByteArrayOutputStream;
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestRequest;
+import dev.starling.testing.TestResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -76,40 +74,30 @@ class UploadsTest {
         }
     }
 
-    private static Http serve() {
-        return Http.serve(c -> c.maxPartMemory(1024), app -> app.include(new Api()));
+    private static TestClient serve() {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)).maxPartMemory(1024));
+        app.include(new Api());
+        return TestClient.create(app);
     }
 
     private static String prefix(HandlerPath path) {
         return path == HandlerPath.LOOP ? "/loop" : "/off";
     }
 
-    /** Builds a multipart body: pairs of (name, value) for fields, (name, filename, bytes) for files. */
-    private static byte[] multipart(Object... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+    /** Builds a multipart request: pairs of (name, value) for fields, (name, filename, bytes) for files. */
+    private static TestResponse post(TestClient client, String path, Object... parts) {
+        TestRequest request = client.request("POST", path);
         for (int i = 0; i < parts.length; ) {
             String name = (String) parts[i];
-            out.writeBytes(("--" + BOUNDARY + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             if (parts[i + 1] instanceof String value && !(i + 2 < parts.length && parts[i + 2] instanceof byte[])) {
-                out.writeBytes(("Content-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n")
-                        .getBytes(StandardCharsets.UTF_8));
+                request.form(name, value);
                 i += 2;
             } else {
-                out.writeBytes(("Content-Disposition: form-data; name=\"" + name + "\"; filename=\"" + parts[i + 1]
-                        + "\"\r\nContent-Type: application/x-test\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-                out.writeBytes((byte[]) parts[i + 2]);
-                out.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                request.file(name, (String) parts[i + 1], (byte[]) parts[i + 2], "application/x-test");
                 i += 3;
             }
         }
-        out.writeBytes(("--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
-        return out.toByteArray();
-    }
-
-    private static HttpResponse<String> post(Http http, String path, byte[] body) {
-        return http.send(HttpRequest.newBuilder(http.uri(path)).timeout(Duration.ofSeconds(30))
-                .header("content-type", "multipart/form-data; boundary=" + BOUNDARY)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+        return request.send();
     }
 
     private static byte[] bytes(int size) {
@@ -123,12 +111,12 @@ class UploadsTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aSmallFileStaysInMemory(HandlerPath path) {
-        try (Http http = serve()) {
+        try (TestClient client = serve()) {
             byte[] small = bytes(100);
-            HttpResponse<String> r = post(http, prefix(path) + "/upload",
-                    multipart("note", "héllo", "file", "a.txt", small, "many", "m1", bytes(3), "many", "m2", bytes(4)));
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            assertThat(r.body()).isEqualTo("a.txt application/x-test 100 memory sum=" + sum(small)
+            TestResponse r = post(client, prefix(path) + "/upload",
+                    "note", "héllo", "file", "a.txt", small, "many", "m1", bytes(3), "many", "m2", bytes(4));
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("a.txt application/x-test 100 memory sum=" + sum(small)
                     + " note=héllo extra=- many=2");
         }
     }
@@ -136,13 +124,13 @@ class UploadsTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aLargeFileIsSpooledToDiskAndDeletedAfterTheResponse(HandlerPath path) throws Exception {
-        try (Http http = serve()) {
+        try (TestClient client = serve()) {
             List<Path> before = spooled();
             byte[] large = bytes(200_000);
-            HttpResponse<String> r = post(http, prefix(path) + "/upload",
-                    multipart("file", "big.bin", large, "extra", "e.txt", bytes(10), "note", "n"));
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            assertThat(r.body()).isEqualTo("big.bin application/x-test 200000 disk sum=" + sum(large)
+            TestResponse r = post(client, prefix(path) + "/upload",
+                    "file", "big.bin", large, "extra", "e.txt", bytes(10), "note", "n");
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("big.bin application/x-test 200000 disk sum=" + sum(large)
                     + " note=n extra=e.txt many=0");
             List<Path> created = spooledDuringHandler.stream().filter(p -> !before.contains(p)).toList();
             assertThat(created).hasSize(1);
@@ -157,14 +145,15 @@ class UploadsTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void aMissingFileIs422(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = post(http, prefix(path) + "/upload", multipart("note", "n"));
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"file\"],"
+        try (TestClient client = serve()) {
+            TestResponse r = post(client, prefix(path) + "/upload", "note", "n");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"file\"],"
                     + "\"msg\":\"Field required\",\"input\":null}]}");
-            r = post(http, prefix(path) + "/upload", Arrays.copyOf(multipart("file", "x", bytes(1)), 0));
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).contains("\"loc\":[\"body\",\"file\"]").contains("\"loc\":[\"body\",\"note\"]");
+            r = client.request("POST", prefix(path) + "/upload")
+                    .body(new byte[0], "multipart/form-data; boundary=" + BOUNDARY).send();
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).contains("\"loc\":[\"body\",\"file\"]").contains("\"loc\":[\"body\",\"note\"]");
         }
     }
 }

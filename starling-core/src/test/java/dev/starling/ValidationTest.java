@@ -13,9 +13,9 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Size;
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestResponse;
 import java.lang.reflect.Method;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -107,37 +107,40 @@ class ValidationTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void constraintsOnListElementsNameThePosition(HandlerPath path) {
-        try (Http http = Http.serve(app -> app.include(new Lists()))) {
-            assertThat(http.get(prefix(path) + "/ids?id=1&id=2").body()).isEqualTo("[1, 2]");
-            HttpResponse<String> r = http.get(prefix(path) + "/ids?id=1&id=0");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"greater_than_equal\",\"loc\":[\"query\",\"id\",1],"
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new Lists());
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(client.get(prefix(path) + "/ids?id=1&id=2").text()).isEqualTo("[1, 2]");
+            TestResponse r = client.get(prefix(path) + "/ids?id=1&id=0");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"greater_than_equal\",\"loc\":[\"query\",\"id\",1],"
                     + "\"msg\":\"must be greater than or equal to 1\",\"input\":\"0\"}]}");
         }
     }
 
-    private static Http serve() {
-        return Http.serve(app -> app.include(new Api()));
+    private static TestClient serve() {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new Api());
+        return TestClient.create(app);
     }
 
     private static String prefix(HandlerPath path) {
         return path == HandlerPath.LOOP ? "/loop" : "/off";
     }
 
-    private static HttpResponse<String> post(Http http, String path, String json) {
-        return http.send(HttpRequest.newBuilder(http.uri(path)).timeout(Duration.ofSeconds(30))
-                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    private static TestResponse post(TestClient client, String path, String json) {
+        return client.request("POST", path).body(json, "application/json").send();
     }
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void parameterConstraintsGive422Entries(HandlerPath path) {
-        try (Http http = serve()) {
-            assertThat(http.get(prefix(path) + "/search?q=bird").body()).isEqualTo("bird 10 -");
-            assertThat(http.get(prefix(path) + "/search?q=bird&ref=xy").body()).isEqualTo("bird 10 xy");
-            HttpResponse<String> r = http.get(prefix(path) + "/search?q=ab&limit=500&ref=x");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":["
+        try (TestClient client = serve()) {
+            assertThat(client.get(prefix(path) + "/search?q=bird").text()).isEqualTo("bird 10 -");
+            assertThat(client.get(prefix(path) + "/search?q=bird&ref=xy").text()).isEqualTo("bird 10 xy");
+            TestResponse r = client.get(prefix(path) + "/search?q=ab&limit=500&ref=x");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
                     + "{\"type\":\"less_than_equal\",\"loc\":[\"query\",\"limit\"],"
                     + "\"msg\":\"must be less than or equal to 100\",\"input\":\"500\"},"
                     + "{\"type\":\"string_too_short\",\"loc\":[\"query\",\"q\"],"
@@ -150,10 +153,10 @@ class ValidationTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void conversionErrorsComeBeforeConstraints(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = http.get(prefix(path) + "/search?q=ab&limit=x");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"query\",\"limit\"],"
+        try (TestClient client = serve()) {
+            TestResponse r = client.get(prefix(path) + "/search?q=ab&limit=x");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"query\",\"limit\"],"
                     + "\"msg\":\"Input should be a valid integer, unable to parse string as an integer\","
                     + "\"input\":\"x\"}]}");
         }
@@ -162,12 +165,12 @@ class ValidationTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void bodyConstraintsGive422EntriesWithTheFieldInLoc(HandlerPath path) {
-        try (Http http = serve()) {
-            HttpResponse<String> r = post(http, prefix(path) + "/users/7", "{\"name\":\"Ann\",\"age\":30,\"nick\":\"ann\"}");
-            assertThat(r.body()).isEqualTo("7 Ann");
-            r = post(http, prefix(path) + "/users/0", "{\"name\":\" \",\"age\":12,\"nick\":\"A1\"}");
-            assertThat(r.statusCode()).isEqualTo(422);
-            assertThat(r.body()).isEqualTo("{\"detail\":["
+        try (TestClient client = serve()) {
+            TestResponse r = post(client, prefix(path) + "/users/7", "{\"name\":\"Ann\",\"age\":30,\"nick\":\"ann\"}");
+            assertThat(r.text()).isEqualTo("7 Ann");
+            r = post(client, prefix(path) + "/users/0", "{\"name\":\" \",\"age\":12,\"nick\":\"A1\"}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
                     + "{\"type\":\"greater_than\",\"loc\":[\"path\",\"id\"],\"msg\":\"must be greater than 0\",\"input\":\"0\"},"
                     + "{\"type\":\"greater_than_equal\",\"loc\":[\"body\",\"age\"],"
                     + "\"msg\":\"must be greater than or equal to 18\",\"input\":12},"

@@ -25,6 +25,7 @@ import java.util.concurrent.Executor;
  *   <tr><td>stuck worker-task warning</td><td>after 60 s</td></tr>
  *   <tr><td>shutdown grace period</td><td>30 s</td></tr>
  *   <tr><td>response compression</td><td>off ({@link Builder#gzip(int)})</td></tr>
+ *   <tr><td>OpenAPI document at {@code /openapi.json}</td><td>on ({@link Builder#openapi(boolean)})</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -51,6 +52,10 @@ public final class Config {
     private final Duration stuckTaskThreshold;
     private final Duration shutdownGrace;
     private final int gzipMinimumSize;
+    private final boolean openapi;
+    private final String openapiTitle;
+    private final String openapiVersion;
+    private final java.util.List<String> openapiServers;
 
     private Config(Builder b) {
         this.host = b.host;
@@ -71,6 +76,10 @@ public final class Config {
         this.stuckTaskThreshold = b.stuckTaskThreshold;
         this.shutdownGrace = b.shutdownGrace;
         this.gzipMinimumSize = b.gzipMinimumSize;
+        this.openapi = b.openapi;
+        this.openapiTitle = b.openapiTitle;
+        this.openapiVersion = b.openapiVersion;
+        this.openapiServers = java.util.List.copyOf(b.openapiServers);
     }
 
     /** Returns a builder with every default. */
@@ -176,6 +185,26 @@ public final class Config {
         return gzipMinimumSize < 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(gzipMinimumSize);
     }
 
+    /** Returns true when the app serves its OpenAPI document at {@code /openapi.json}. */
+    public boolean openapi() {
+        return openapi;
+    }
+
+    /** Returns the title of the OpenAPI document ({@code info.title}). */
+    public String openapiTitle() {
+        return openapiTitle;
+    }
+
+    /** Returns the version of the OpenAPI document ({@code info.version}). */
+    public String openapiVersion() {
+        return openapiVersion;
+    }
+
+    /** Returns the server URLs listed in the OpenAPI document, possibly none. */
+    public java.util.List<String> openapiServers() {
+        return openapiServers;
+    }
+
     /** Collects settings; every setter checks its value at once and says what was wrong. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -196,6 +225,10 @@ public final class Config {
         private Duration stuckTaskThreshold = Duration.ofSeconds(60);
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private int gzipMinimumSize = -1;
+        private boolean openapi = true;
+        private String openapiTitle = "Starling";
+        private String openapiVersion = "0.1.0";
+        private final java.util.List<String> openapiServers = new java.util.ArrayList<>();
 
         private Builder() {
         }
@@ -334,6 +367,35 @@ public final class Config {
                         + minimumBytes + " was given.");
             }
             this.gzipMinimumSize = minimumBytes;
+            return this;
+        }
+
+        /** Serves the app's OpenAPI 3.1 document at {@code GET /openapi.json} (on by default) or not. */
+        public Builder openapi(boolean on) {
+            this.openapi = on;
+            return this;
+        }
+
+        /** Sets the title and version of the OpenAPI document (by default "Starling" and "0.1.0"). */
+        public Builder openapiInfo(String title, String version) {
+            if (title == null || title.isBlank() || version == null || version.isBlank()) {
+                throw new IllegalArgumentException("The OpenAPI title and version must not be empty, but '" + title
+                        + "' and '" + version + "' were given.");
+            }
+            this.openapiTitle = title;
+            this.openapiVersion = version;
+            return this;
+        }
+
+        /** Lists the URLs of the servers in the OpenAPI document, in order; none by default. */
+        public Builder openapiServers(String... urls) {
+            for (String url : urls) {
+                if (url == null || url.isBlank()) {
+                    throw new IllegalArgumentException("An OpenAPI server URL must not be empty.");
+                }
+            }
+            this.openapiServers.clear();
+            this.openapiServers.addAll(java.util.List.of(urls));
             return this;
         }
 

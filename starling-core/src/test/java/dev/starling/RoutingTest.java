@@ -336,4 +336,19 @@ class RoutingTest {
             assertText(http.get("/requests/5?q=a%20b"), "GET /requests/5 id=5 pathParam=5 q=a b");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aTemplateServesAMethodThatAStaticPathOfTheSameShapeDoesNot() {
+        try (Http http = Http.serve(app -> app
+                .get("/reports/latest", r -> "latest")
+                .post("/reports/{name}", r -> "posted " + r.pathParam("name").orElseThrow()))) {
+            assertThat(http.get("/reports/latest").body()).isEqualTo("latest");
+            var posted = http.send(java.net.http.HttpRequest.newBuilder(http.uri("/reports/latest"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(posted.body()).isEqualTo("posted latest");
+            var deleted = http.send(java.net.http.HttpRequest.newBuilder(http.uri("/reports/latest")).DELETE().build());
+            assertThat(deleted.statusCode()).isEqualTo(405);
+            assertThat(deleted.headers().firstValue("allow")).hasValue("GET, HEAD, POST");
+        }
+    }
 }

@@ -61,6 +61,8 @@ public final class App implements Starling, Server {
     private final Config config;
     private final JsonMapper json = JsonMapper.builder().build();
     private final Router<Route> router = new Router<>();
+    /** The routes added so far, in order, for the OpenAPI document (static mounts are not in it). */
+    private final List<Route> routes = new ArrayList<>();
     private Providers providers;
     private List<String> appDependencies = List.of();
     private final List<Object> middleware = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -314,7 +316,30 @@ public final class App implements Starling, Server {
             throw new IllegalArgumentException("The route " + route.name() + " cannot be added: " + e.getMessage()
                     + ".");
         }
+        routes.add(route);
         return this;
+    }
+
+    /**
+     * Builds the OpenAPI document from the routes, now fixed, and serves it from the loop at
+     * {@code GET /openapi.json}; a user route that answers that path wins, and the document is not served.
+     */
+    private void addOpenApi() {
+        if (!config.openapi()
+                || router.lookup("GET", dev.starling.internal.openapi.Documents.PATH).found()) {
+            return;
+        }
+        List<dev.starling.internal.openapi.Documents.Entry> entries = new ArrayList<>();
+        for (Route r : routes) {
+            entries.add(new dev.starling.internal.openapi.Documents.Entry(r.method(), r.template().text(),
+                    r.template().names(), r.binder().method(), r.tags()));
+        }
+        byte[] document = dev.starling.internal.openapi.Documents.encode(config, entries, json);
+        PathTemplate template = PathTemplate.parse(dev.starling.internal.openapi.Documents.PATH);
+        Route.Invoker invoker = (request, args) -> dev.starling.Response.ok(document)
+                .header("content-type", "application/json");
+        router.add("GET", template, new Route("GET", template, "GET /openapi.json (OpenAPI document)", null,
+                Binder.none(), Injection.NONE, invoker, List.of()));
     }
 
     @Override
@@ -773,6 +798,13 @@ public final class App implements Starling, Server {
             group = new MultiThreadIoEventLoopGroup(config.eventLoops(),
                     LoopThread.factory("starling-loop-", defaultPool, watchdog), io);
             channels = new DefaultChannelGroup("starling-connections", GlobalEventExecutor.INSTANCE);
+            try {
+                addOpenApi();
+            } catch (RuntimeException e) {
+                shutdownResources();
+                throw new IllegalStateException("The OpenAPI document could not be built, so the app does not start ("
+                        + e + ").", e);
+            }
             for (Object hook : startupHooks) {
                 try {
                     runHook(hook);

@@ -85,14 +85,16 @@ public final class Binder {
         }
     }
 
-    private static final Binder NONE = new Binder(new Param[0], false, null);
+    private static final Binder NONE = new Binder(null, new Param[0], false, null);
     private static final JsonMapper DEFAULT_JSON = JsonMapper.builder().build();
 
+    private final Method method;
     private final Param[] params;
     private final boolean form;
     private final BeanValidation.Checks checks;
 
-    private Binder(Param[] params, boolean form, BeanValidation.Checks checks) {
+    private Binder(Method method, Param[] params, boolean form, BeanValidation.Checks checks) {
+        this.method = method;
         this.params = params;
         this.form = form;
         this.checks = checks;
@@ -101,6 +103,11 @@ public final class Binder {
     /** Returns the binder of a method with no parameters. */
     public static Binder none() {
         return NONE;
+    }
+
+    /** Returns the handler method this binder reads the parameters of, or null for a route without one. */
+    public Method method() {
+        return method;
     }
 
     /** Binds the arguments, or throws {@link ValidationFailure} listing every value that failed. */
@@ -172,7 +179,7 @@ public final class Binder {
                 checks = null;
             }
         }
-        return new Binder(params, site.form, checks);
+        return new Binder(method, params, site.form, checks);
     }
 
     /**
@@ -403,7 +410,7 @@ public final class Binder {
     }
 
     /** Turns {@code userAgent} into {@code user-agent}, as FastAPI turns {@code user_agent} into a header name. */
-    static String kebab(String name) {
+    public static String kebab(String name) {
         StringBuilder out = new StringBuilder(name.length() + 4);
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);

@@ -117,8 +117,14 @@ public final class Router<R> {
     /** Finds the route for {@code method} and the raw (still percent-encoded) {@code path}. */
     public Match<R> lookup(String method, String rawPath) {
         Entry entry = statics.get(rawPath);
+        String staticAllow = null;
         if (entry != null && rawPath.indexOf('%') < 0) {
-            return pick(entry, method, null);
+            Match<R> match = pick(entry, method, null);
+            if (match.found() || templated.isEmpty()) {
+                return match;
+            }
+            // Another method of the same path may be served by a template (POST /{name} beside GET /openapi.json).
+            staticAllow = match.allow();
         }
         String[] segments = PathTemplate.split(rawPath);
         for (int i = 0; i < segments.length; i++) {
@@ -129,11 +135,15 @@ public final class Router<R> {
         if (entry == null && rawPath.indexOf('%') >= 0) {
             entry = statics.get("/" + String.join("/", segments));
             if (entry != null) {
-                return pick(entry, method, null);
+                Match<R> match = pick(entry, method, null);
+                if (match.found() || templated.isEmpty()) {
+                    return match;
+                }
+                staticAllow = match.allow();
             }
         }
         List<Entry> candidates = templated.get(segments.length);
-        String allow = null;
+        String allow = staticAllow;
         if (candidates != null) {
             for (Entry candidate : candidates) {
                 String[] values = new String[candidate.template.names().size()];
@@ -142,9 +152,7 @@ public final class Router<R> {
                     if (match.found()) {
                         return match;
                     }
-                    if (allow == null) {
-                        allow = match.allow();
-                    }
+                    allow = union(allow, match.allow());
                 }
             }
         }
@@ -152,6 +160,16 @@ public final class Router<R> {
             return mounted(method, rawPath);
         }
         return new Match<>(null, null, null, allow);
+    }
+
+    /** Joins two {@code Allow} values, each method once, sorted. */
+    private static String union(String a, String b) {
+        if (a == null) {
+            return b;
+        }
+        TreeSet<String> methods = new TreeSet<>(java.util.Arrays.asList(a.split(", ")));
+        methods.addAll(java.util.Arrays.asList(b.split(", ")));
+        return String.join(", ", methods);
     }
 
     private Match<R> pick(Entry entry, String method, String[] values) {

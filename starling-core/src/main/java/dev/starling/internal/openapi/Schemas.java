@@ -1,0 +1,265 @@
+package dev.starling.internal.openapi;
+
+import java.lang.annotation.Annotation;
+import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.lang.reflect.WildcardType;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Turns Java types into JSON Schema (as OpenAPI 3.1 uses it), collecting the schemas of records in
+ * {@code components/schemas} and referring to them with {@code $ref}.
+ */
+final class Schemas {
+
+    private final Map<String, Object> components = new TreeMap<>();
+    private final Map<Class<?>, String> names = new LinkedHashMap<>();
+
+    /** Returns the named schemas collected so far, sorted by name. */
+    Map<String, Object> components() {
+        return components;
+    }
+
+    /** Adds a schema under {@code name}, as the validation error schemas are added. */
+    void put(String name, Map<String, Object> schema) {
+        components.put(name, schema);
+    }
+
+    /** Returns the schema of {@code type}; a record is added to the components and referenced. */
+    Map<String, Object> of(Type type) {
+        if (type instanceof WildcardType w) {
+            return of(w.getUpperBounds()[0]);
+        }
+        if (type instanceof GenericArrayType g) {
+            return array(of(g.getGenericComponentType()));
+        }
+        if (type instanceof ParameterizedType p) {
+            Class<?> raw = (Class<?>) p.getRawType();
+            Type[] args = p.getActualTypeArguments();
+            if (raw == Optional.class) {
+                return of(args[0]);
+            }
+            if (Collection.class.isAssignableFrom(raw)) {
+                Map<String, Object> s = array(of(args[0]));
+                if (java.util.Set.class.isAssignableFrom(raw)) {
+                    s.put("uniqueItems", true);
+                }
+                return s;
+            }
+            if (Map.class.isAssignableFrom(raw)) {
+                Map<String, Object> s = object();
+                s.put("additionalProperties", of(args[1]));
+                return s;
+            }
+            return of(raw);
+        }
+        if (!(type instanceof Class<?> c)) {
+            return new LinkedHashMap<>();
+        }
+        Map<String, Object> simple = simple(c);
+        if (simple != null) {
+            return simple;
+        }
+        if (c == byte[].class) {
+            return typed("string", "byte");
+        }
+        if (c.isArray()) {
+            return array(of(c.getComponentType()));
+        }
+        if (Map.class.isAssignableFrom(c)) {
+            Map<String, Object> s = object();
+            s.put("additionalProperties", new LinkedHashMap<>());
+            return s;
+        }
+        if (Collection.class.isAssignableFrom(c)) {
+            return array(new LinkedHashMap<>());
+        }
+        if (c.isRecord()) {
+            return ref(c);
+        }
+        return new LinkedHashMap<>();
+    }
+
+    /** Returns the schema of a value read from a string (path, query, header, cookie, form), or null. */
+    static Map<String, Object> simple(Class<?> c) {
+        if (c == int.class || c == Integer.class || c == short.class || c == Short.class || c == byte.class
+                || c == Byte.class) {
+            return typed("integer", "int32");
+        }
+        if (c == long.class || c == Long.class) {
+            return typed("integer", "int64");
+        }
+        if (c == java.math.BigInteger.class) {
+            return typed("integer", null);
+        }
+        if (c == double.class || c == Double.class) {
+            return typed("number", "double");
+        }
+        if (c == float.class || c == Float.class) {
+            return typed("number", "float");
+        }
+        if (c == java.math.BigDecimal.class) {
+            return typed("number", null);
+        }
+        if (c == boolean.class || c == Boolean.class) {
+            return typed("boolean", null);
+        }
+        if (c == String.class || c == char.class || c == Character.class || CharSequence.class.isAssignableFrom(c)) {
+            return typed("string", null);
+        }
+        if (c == java.util.UUID.class) {
+            return typed("string", "uuid");
+        }
+        if (c == java.time.LocalDate.class) {
+            return typed("string", "date");
+        }
+        if (c == java.time.LocalTime.class || c == java.time.OffsetTime.class) {
+            return typed("string", "time");
+        }
+        if (c == java.time.Instant.class || c == java.time.LocalDateTime.class
+                || c == java.time.OffsetDateTime.class || c == java.time.ZonedDateTime.class) {
+            return typed("string", "date-time");
+        }
+        if (c == java.time.Duration.class) {
+            return typed("string", "duration");
+        }
+        if (c.isEnum()) {
+            Map<String, Object> s = typed("string", null);
+            List<String> values = new ArrayList<>();
+            for (Object constant : c.getEnumConstants()) {
+                values.add(((Enum<?>) constant).name());
+            }
+            s.put("enum", values);
+            return s;
+        }
+        return null;
+    }
+
+    private Map<String, Object> ref(Class<?> record) {
+        String name = names.get(record);
+        if (name == null) {
+            name = record.getSimpleName();
+            int n = 2;
+            while (names.containsValue(name)) {
+                name = record.getSimpleName() + n++;
+            }
+            names.put(record, name);
+            Map<String, Object> s = object();
+            s.put("title", record.getSimpleName());
+            Map<String, Object> properties = new LinkedHashMap<>();
+            List<String> required = new ArrayList<>();
+            s.put("properties", properties);
+            components.put(name, s);
+            for (RecordComponent rc : record.getRecordComponents()) {
+                Map<String, Object> property = new LinkedHashMap<>(of(rc.getGenericType()));
+                AnnotatedElement field;
+                try {
+                    field = record.getDeclaredField(rc.getName());
+                } catch (NoSuchFieldException e) {
+                    field = rc;
+                }
+                constrain(property, rc, field);
+                properties.put(rc.getName(), property);
+                if (rc.getType() != Optional.class && (rc.getType().isPrimitive() || !nullable(rc, field))) {
+                    required.add(rc.getName());
+                }
+            }
+            if (!required.isEmpty()) {
+                s.put("required", required);
+            }
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("$ref", "#/components/schemas/" + name);
+        return r;
+    }
+
+    private static boolean nullable(AnnotatedElement... elements) {
+        for (AnnotatedElement e : elements) {
+            for (Annotation a : e.getAnnotations()) {
+                if (a.annotationType().getSimpleName().equals("Nullable")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Adds the JSON Schema keywords of the Jakarta constraints on {@code elements} to {@code schema}; the
+     * annotations are read by name, so no validation API needs to be on the class path.
+     */
+    static void constrain(Map<String, Object> schema, AnnotatedElement... elements) {
+        for (AnnotatedElement e : elements) {
+            if (e == null) {
+                continue;
+            }
+            for (Annotation a : e.getAnnotations()) {
+                String type = a.annotationType().getName();
+                if (!type.startsWith("jakarta.validation.constraints.")) {
+                    continue;
+                }
+                boolean array = "array".equals(schema.get("type"));
+                switch (type.substring("jakarta.validation.constraints.".length())) {
+                    case "Min" -> schema.put("minimum", value(a, "value"));
+                    case "Max" -> schema.put("maximum", value(a, "value"));
+                    case "DecimalMin" -> schema.put("minimum", new java.math.BigDecimal((String) value(a, "value")));
+                    case "DecimalMax" -> schema.put("maximum", new java.math.BigDecimal((String) value(a, "value")));
+                    case "Positive" -> schema.put("exclusiveMinimum", 0);
+                    case "PositiveOrZero" -> schema.put("minimum", 0);
+                    case "Negative" -> schema.put("exclusiveMaximum", 0);
+                    case "NegativeOrZero" -> schema.put("maximum", 0);
+                    case "Pattern" -> schema.put("pattern", value(a, "regexp"));
+                    case "Email" -> schema.put("format", "email");
+                    case "NotBlank", "NotEmpty" -> schema.put(array ? "minItems" : "minLength", 1);
+                    case "Size" -> {
+                        int min = (Integer) value(a, "min");
+                        int max = (Integer) value(a, "max");
+                        if (min > 0) {
+                            schema.put(array ? "minItems" : "minLength", min);
+                        }
+                        if (max < Integer.MAX_VALUE) {
+                            schema.put(array ? "maxItems" : "maxLength", max);
+                        }
+                    }
+                    default -> { }
+                }
+            }
+        }
+    }
+
+    private static Object value(Annotation a, String name) {
+        try {
+            return a.annotationType().getMethod(name).invoke(a);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("The constraint " + a + " has no readable '" + name + "'.", e);
+        }
+    }
+
+    static Map<String, Object> typed(String type, String format) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("type", type);
+        if (format != null) {
+            s.put("format", format);
+        }
+        return s;
+    }
+
+    static Map<String, Object> array(Map<String, Object> items) {
+        Map<String, Object> s = typed("array", null);
+        s.put("items", items);
+        return s;
+    }
+
+    private static Map<String, Object> object() {
+        return typed("object", null);
+    }
+}

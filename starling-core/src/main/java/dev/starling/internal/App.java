@@ -340,6 +340,27 @@ public final class App implements Starling, Server {
                 .header("content-type", "application/json");
         router.add("GET", template, new Route("GET", template, "GET /openapi.json (OpenAPI document)", null,
                 Binder.none(), Injection.NONE, invoker, List.of()));
+        addDocs();
+    }
+
+    /** Serves Swagger UI at /docs when its webjar is on the class path and no route of the app has that path. */
+    private void addDocs() {
+        String docs = dev.starling.internal.openapi.SwaggerUi.PATH;
+        if (router.lookup("GET", docs).found() || router.lookup("GET", docs + "/swagger-ui.css").found()) {
+            return;
+        }
+        dev.starling.internal.openapi.SwaggerUi.load(config.openapiTitle()).ifPresent(ui -> {
+            PathTemplate page = PathTemplate.parse(docs);
+            router.add("GET", page, new Route("GET", page, "GET /docs (Swagger UI)", null, Binder.none(),
+                    Injection.NONE, (request, args) -> dev.starling.Response.ok(ui.page())
+                    .header("content-type", "text/html; charset=utf-8"), List.of()));
+            PathTemplate file = PathTemplate.parse(docs + "/{file}");
+            router.add("GET", file, new Route("GET", file, "GET /docs/{file} (Swagger UI)", null, Binder.none(),
+                    Injection.NONE, (request, args) -> ui.asset(request.pathParam("file").orElse(""))
+                    .map(a -> (Object) dev.starling.Response.ok(a.bytes()).header("content-type", a.contentType())
+                            .header("cache-control", "public, max-age=86400"))
+                    .orElseThrow(() -> new dev.starling.HttpException(404, "Not Found")), List.of()));
+        });
     }
 
     @Override

@@ -225,4 +225,35 @@ class OpenApiTest {
             assertThat(client.get("/openapi.json").text()).isEqualTo("mine");
         }
     }
+
+    static final class Described {
+        @Get("/described")
+        @Operation(summary = "Read the thing", description = "Returns the thing, *always*.", tags = "things")
+        public String read() {
+            return "thing";
+        }
+
+        @Get("/plain")
+        public String readPlainThing() {
+            return "plain";
+        }
+    }
+
+    @Test
+    void anOperationAnnotationGivesTheSummaryDescriptionAndTags() throws Exception {
+        Starling app = Starling.create(c -> c.port(0));
+        app.include(Router.create("").tags("group").include(new Described()));
+        String json;
+        try (dev.starling.testing.TestClient client = dev.starling.testing.TestClient.create(app)) {
+            json = client.get("/openapi.json").text();
+        }
+        var tree = tools.jackson.databind.json.JsonMapper.builder().build().readTree(json);
+        var described = tree.path("paths").path("/described").path("get");
+        assertThat(described.path("summary").asString()).isEqualTo("Read the thing");
+        assertThat(described.path("description").asString()).isEqualTo("Returns the thing, *always*.");
+        assertThat(described.path("tags").toString()).isEqualTo("[\"group\",\"things\"]");
+        var plain = tree.path("paths").path("/plain").path("get");
+        assertThat(plain.path("summary").asString()).isEqualTo("Read Plain Thing");
+        assertThat(plain.has("description")).isFalse();
+    }
 }

@@ -58,6 +58,20 @@ class OpenApiGoldenTest {
     }
 
     @Test
+    void theDemoDocumentPassesAnOpenApiValidator() throws Exception {
+        String document;
+        try (Starling app = DemoApp.create(0).start()) {
+            document = document(app);
+        }
+        io.swagger.v3.parser.core.models.ParseOptions options = new io.swagger.v3.parser.core.models.ParseOptions();
+        options.setResolve(true);
+        var result = new io.swagger.v3.parser.OpenAPIV3Parser().readContents(document, null, options);
+        assertThat(result.getMessages()).as(document).isEmpty();
+        assertThat(result.getOpenAPI().getOpenapi()).isEqualTo("3.1.0");
+        assertThat(result.getOpenAPI().getPaths()).containsKeys("/items", "/items/{id}", "/count");
+    }
+
+    @Test
     void theBenchAppServesItsDocumentToo() throws Exception {
         try (Starling app = BenchApp.create(0).start()) {
             assertThat(document(app)).contains("\"/hello/async\"", "\"/items/{id}\"");

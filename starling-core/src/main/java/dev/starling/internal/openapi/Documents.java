@@ -50,11 +50,25 @@ public final class Documents {
                 continue;
             }
             Map<String, Object> op = new LinkedHashMap<>();
-            if (!e.tags().isEmpty()) {
-                op.put("tags", e.tags());
+            dev.starling.Operation about = e.handler() == null ? null
+                    : e.handler().getAnnotation(dev.starling.Operation.class);
+            java.util.List<String> tags = new java.util.ArrayList<>(e.tags());
+            if (about != null) {
+                for (String tag : about.tags()) {
+                    if (!tags.contains(tag)) {
+                        tags.add(tag);
+                    }
+                }
+            }
+            if (!tags.isEmpty()) {
+                op.put("tags", tags);
             }
             if (e.handler() != null) {
-                op.put("summary", words(e.handler().getName()));
+                op.put("summary", about != null && !about.summary().isEmpty()
+                        ? about.summary() : words(e.handler().getName()));
+                if (about != null && !about.description().isEmpty()) {
+                    op.put("description", about.description());
+                }
             }
             op.put("operationId", unique(operationId(e), ids));
             if (e.handler() != null) {

@@ -3,6 +3,7 @@ package dev.starling.examples.demo;
 import dev.starling.BackgroundTasks;
 import dev.starling.Depends;
 import dev.starling.Get;
+import dev.starling.Operation;
 import dev.starling.HttpException;
 import dev.starling.Post;
 import dev.starling.Provides;
@@ -77,6 +78,8 @@ public final class DemoApp {
 
         /** A plain return type: offloaded to the default threadpool, as a database call would be. */
         @Get("/items/{id}")
+        @Operation(summary = "Read an item", description = "Answers 404 when there is no item with that id.",
+                tags = "items")
         public Item read(int id) {
             Item item = items.get(id);
             if (item == null) {

@@ -66,4 +66,27 @@ class BackgroundTasksTest {
             }
         }
     }
+
+    static final class Late {
+        final java.util.concurrent.CompletableFuture<BackgroundTasks> kept = new java.util.concurrent.CompletableFuture<>();
+
+        @Post("/later")
+        String later(BackgroundTasks tasks) {
+            kept.complete(tasks);
+            return "accepted";
+        }
+    }
+
+    @Test
+    void aTaskAddedAfterTheResponseStartsAtOnceRatherThanBeingLost() throws Exception {
+        Late late = new Late();
+        CountDownLatch ran = new CountDownLatch(1);
+        Starling app = Starling.create(c -> c.port(0));
+        app.include(late);
+        try (dev.starling.testing.TestClient client = dev.starling.testing.TestClient.create(app)) {
+            assertThat(client.post("/later").text()).isEqualTo("accepted");
+            late.kept.get(5, TimeUnit.SECONDS).add(ran::countDown);
+            assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
 }

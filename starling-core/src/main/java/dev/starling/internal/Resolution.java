@@ -35,7 +35,7 @@ final class Resolution implements BackgroundTasks {
     private final Map<Providers.Provider, CompletableFuture<Object>> cache = new HashMap<>();
     private final ArrayDeque<Resource.Closer> cleanups = new ArrayDeque<>();
     private final List<Object> tasks = new ArrayList<>(1);
-    private boolean over;
+    private volatile boolean over;
 
     Resolution(Exchange exchange, EventExecutor loop, WorkerPool pool, dev.starling.AppState state) {
         this.state = state;
@@ -196,13 +196,21 @@ final class Resolution implements BackgroundTasks {
 
     @Override
     public BackgroundTasks add(Task task) {
-        tasks.add(java.util.Objects.requireNonNull(task, "A background task must not be null."));
-        return this;
+        return addTask(java.util.Objects.requireNonNull(task, "A background task must not be null."));
     }
 
     @Override
     public BackgroundTasks addAsync(Supplier<? extends CompletionStage<?>> task) {
-        tasks.add(java.util.Objects.requireNonNull(task, "A background task must not be null."));
+        return addTask(java.util.Objects.requireNonNull(task, "A background task must not be null."));
+    }
+
+    /** Queues a task for after the response; one added once the response is out starts at once. */
+    private BackgroundTasks addTask(Object task) {
+        if (over) {
+            runTasks(List.of(task), 0);
+        } else {
+            tasks.add(task);
+        }
         return this;
     }
 

@@ -512,7 +512,7 @@ public final class App implements Starling, Server {
         } finally {
             Context.set(previous);
         }
-        stage.whenComplete((answer, error) -> onLoop(exchange, () -> {
+        stage.whenComplete((answer, error) -> exchange.onLoop(() -> {
             if (error != null) {
                 exchange.fail(error);
             } else if (answer != null && answer.isPresent()) {
@@ -534,7 +534,7 @@ public final class App implements Starling, Server {
                 Context previous = Context.set(Context.forScope(exchange));
                 try {
                     if (m instanceof dev.starling.AsyncMiddleware async) {
-                        return onLoopStage(exchange, async.after(exchange, view));
+                        return exchange.onLoop(async.after(exchange, view));
                     }
                     dev.starling.Middleware sync = (dev.starling.Middleware) m;
                     // The response is already made: its after-phase waits for a token rather than being refused.
@@ -550,27 +550,6 @@ public final class App implements Starling, Server {
             });
         }
         return chain;
-    }
-
-    private static void onLoop(Exchange exchange, Runnable r) {
-        if (exchange.loop().inEventLoop()) {
-            r.run();
-        } else {
-            exchange.loop().execute(r);
-        }
-    }
-
-    private static java.util.concurrent.CompletableFuture<Void> onLoopStage(Exchange exchange,
-                                                                          java.util.concurrent.CompletionStage<Void> s) {
-        java.util.concurrent.CompletableFuture<Void> here = new java.util.concurrent.CompletableFuture<>();
-        s.whenComplete((v, e) -> onLoop(exchange, () -> {
-            if (e != null) {
-                here.completeExceptionally(e);
-            } else {
-                here.complete(null);
-            }
-        }));
-        return here;
     }
 
     /** Routes and runs one request, after the middleware's before phase. */
@@ -597,7 +576,7 @@ public final class App implements Starling, Server {
             Object[] args = route.binder().bind(exchange);
             if (!route.injection().isEmpty()) {
                 // Dependencies first (some offloaded), then the handler, back on this loop.
-                new Resolution(exchange, exchange.loop(), defaultPool, appState).fill(route.injection(), args)
+                new Resolution(exchange, defaultPool, appState).fill(route.injection(), args)
                         .whenComplete((filled, error) -> {
                             if (error != null) {
                                 exchange.fail(error);

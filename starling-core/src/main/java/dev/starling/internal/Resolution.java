@@ -6,7 +6,6 @@ import dev.starling.internal.concurrent.Cleanup;
 import dev.starling.internal.concurrent.Context;
 import dev.starling.internal.concurrent.WorkerPool;
 import dev.starling.internal.netty.Exchange;
-import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,17 +29,15 @@ final class Resolution implements BackgroundTasks {
 
     private final Exchange exchange;
     private final dev.starling.AppState state;
-    private final EventExecutor loop;
     private final WorkerPool pool;
     private final Map<Providers.Provider, CompletableFuture<Object>> cache = new HashMap<>();
     private final ArrayDeque<Resource.Closer> cleanups = new ArrayDeque<>();
     private final List<Object> tasks = new ArrayList<>(1);
     private volatile boolean over;
 
-    Resolution(Exchange exchange, EventExecutor loop, WorkerPool pool, dev.starling.AppState state) {
+    Resolution(Exchange exchange, WorkerPool pool, dev.starling.AppState state) {
         this.state = state;
         this.exchange = exchange;
-        this.loop = loop;
         this.pool = pool;
         exchange.afterResponse(this::over);
     }
@@ -94,7 +91,7 @@ final class Resolution implements BackgroundTasks {
                 return CompletableFuture.failedFuture(new IllegalStateException(provider.name()
                         + " returned null instead of a CompletionStage."));
             }
-            return onLoop(stage);
+            return exchange.<Object>onLoop(stage);
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         } finally {
@@ -110,26 +107,6 @@ final class Resolution implements BackgroundTasks {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
-    }
-
-    /** Brings a stage's outcome back to the request's loop. */
-    private CompletionStage<Object> onLoop(CompletionStage<?> stage) {
-        CompletableFuture<Object> here = new CompletableFuture<>();
-        stage.whenComplete((value, error) -> {
-            Runnable complete = () -> {
-                if (error != null) {
-                    here.completeExceptionally(error);
-                } else {
-                    here.complete(value);
-                }
-            };
-            if (loop.inEventLoop()) {
-                complete.run();
-            } else {
-                loop.execute(complete);
-            }
-        });
-        return here;
     }
 
     /** Closes a provider's result that arrived after its request was cancelled; on a cleanup thread. */
@@ -238,7 +215,7 @@ final class Resolution implements BackgroundTasks {
         } finally {
             Context.set(previous);
         }
-        onLoop(done == null ? CompletableFuture.completedFuture(null) : done).whenComplete((v, e) -> {
+        exchange.<Object>onLoop(done == null ? CompletableFuture.completedFuture(null) : done).whenComplete((v, e) -> {
             if (e != null) {
                 LOG.error("A background task of {} failed.", exchange.routeName(), e);
             }

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
@@ -135,6 +136,28 @@ public final class Exchange implements Request, Scope, FormData.Source {
     /** Returns the middleware's view of a response head. */
     public static dev.starling.ResponseHead headOf(HttpResponse response) {
         return new NettyResponseHead(response);
+    }
+
+    /** Runs {@code r} on this exchange's loop: at once when already there, else posted to it. */
+    public void onLoop(Runnable r) {
+        if (ctx.executor().inEventLoop()) {
+            r.run();
+        } else {
+            ctx.executor().execute(r);
+        }
+    }
+
+    /** Returns a stage with {@code stage}'s outcome, completed on this exchange's loop. */
+    public <T> CompletableFuture<T> onLoop(CompletionStage<? extends T> stage) {
+        CompletableFuture<T> here = new CompletableFuture<>();
+        stage.whenComplete((value, error) -> onLoop(() -> {
+            if (error != null) {
+                here.completeExceptionally(error);
+            } else {
+                here.complete(value);
+            }
+        }));
+        return here;
     }
 
     /** Returns the event loop of this exchange's connection. */

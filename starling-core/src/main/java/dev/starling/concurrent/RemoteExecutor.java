@@ -1,0 +1,37 @@
+package dev.starling.concurrent;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * An executor whose tasks run in another JVM, so they travel serialized: a pool of worker processes or a
+ * cluster.
+ *
+ * <p>{@link Concurrency#runInExecutor(Executor, Callable)} hands such an executor the callable itself,
+ * wrapped with the serializable part of the caller's context (the SLF4J MDC and {@link ContextKey} values
+ * that are {@link java.io.Serializable}), never a {@code Runnable} around it; the result still comes back on
+ * the caller's event loop. Handlers cannot run on a remote executor: {@code @ExecuteOn} naming one fails
+ * start-up.
+ *
+ * <pre>{@code
+ * RemoteExecutor pool = ProcessPool.builder().maxWorkers(4).build();
+ * CompletionStage<Long> primes = Concurrency.runInExecutor(pool, () -> Primes.count(10_000_000));
+ * }</pre>
+ */
+public interface RemoteExecutor extends Executor {
+
+    /**
+     * Sends {@code task} to run elsewhere and returns a future of its result.
+     *
+     * <p>The future completes, on any thread, with the task's result or with its exception (type, message and
+     * remote stack trace kept). A task or result that cannot be serialized fails that future only, with a
+     * message naming the class. Cancelling the future with {@code mayInterruptIfRunning} stops a task that
+     * already runs when the executor can (a process pool kills the worker); either way the executor frees the
+     * capacity the task held.
+     */
+    <T> CompletableFuture<T> submit(SerializableCallable<T> task);
+
+    /** Returns a short name for log lines and error messages. */
+    String name();
+}

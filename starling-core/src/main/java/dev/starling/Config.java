@@ -1,5 +1,6 @@
 package dev.starling;
 
+import dev.starling.concurrent.CapacityLimiter;
 import dev.starling.concurrent.Threadpool;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -41,6 +42,7 @@ public final class Config {
     private final Threadpool virtualThreads;
     private final Map<String, Threadpool> pools;
     private final Map<String, Executor> executors;
+    private final Map<String, CapacityLimiter> executorLimiters;
     private final int maxRequestLineLength;
     private final int maxHeaderSize;
     private final int maxBodySize;
@@ -65,6 +67,7 @@ public final class Config {
         this.virtualThreads = b.virtualThreads;
         this.pools = Map.copyOf(b.pools);
         this.executors = Map.copyOf(b.executors);
+        this.executorLimiters = Map.copyOf(b.executorLimiters);
         this.maxRequestLineLength = b.maxRequestLineLength;
         this.maxHeaderSize = b.maxHeaderSize;
         this.maxBodySize = b.maxBodySize;
@@ -125,6 +128,11 @@ public final class Config {
     /** Returns the named executors that the user owns. */
     public Map<String, Executor> executors() {
         return executors;
+    }
+
+    /** Returns the limiter in front of each executor of {@link #executors()}, by name. */
+    public Map<String, CapacityLimiter> executorLimiters() {
+        return executorLimiters;
     }
 
     /** Returns the longest request line accepted. */
@@ -214,6 +222,7 @@ public final class Config {
         private Threadpool virtualThreads = Threadpool.virtual(1000);
         private final Map<String, Threadpool> pools = new LinkedHashMap<>();
         private final Map<String, Executor> executors = new LinkedHashMap<>();
+        private final Map<String, CapacityLimiter> executorLimiters = new LinkedHashMap<>();
         private int maxRequestLineLength = 8 * 1024;
         private int maxHeaderSize = 16 * 1024;
         private int maxBodySize = 1024 * 1024;
@@ -276,10 +285,25 @@ public final class Config {
             return this;
         }
 
-        /** Registers an executor the caller owns (Starling never shuts it down), for {@link ExecuteOn}. */
+        /**
+         * Registers an executor the caller owns (Starling never shuts it down), for {@link ExecuteOn} and
+         * {@code Concurrency.runInExecutor(name, task)}, behind a limiter of its own with
+         * {@link Threadpool#DEFAULT_TOKENS} tokens and ten waiters per token.
+         */
         public Builder executor(String name, Executor executor) {
+            return executor(name, executor, CapacityLimiter.create(Threadpool.DEFAULT_TOKENS));
+        }
+
+        /** Registers an executor the caller owns behind {@code limiter}, which bounds how many tasks it runs at once. */
+        public Builder executor(String name, Executor executor, CapacityLimiter limiter) {
             checkName(name);
+            Objects.requireNonNull(limiter, "The limiter must not be null; every named executor has one.");
+            if (!(limiter instanceof dev.starling.internal.concurrent.DefaultCapacityLimiter)) {
+                throw new IllegalArgumentException("The executor '" + name + "' needs a limiter made by"
+                        + " CapacityLimiter.create, not " + limiter.getClass().getName() + ".");
+            }
             executors.put(name, Objects.requireNonNull(executor, "The executor must not be null."));
+            executorLimiters.put(name, limiter);
             return this;
         }
 
@@ -287,7 +311,8 @@ public final class Config {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("An executor needs a non-blank name.");
             }
-            if (pools.containsKey(name) || executors.containsKey(name)) {
+            if (pools.containsKey(name) || executors.containsKey(name) || name.equals("default")
+                    || name.equals("virtual")) {
                 throw new IllegalArgumentException("An executor named '" + name + "' is already registered.");
             }
         }

@@ -166,6 +166,12 @@ public interface Starling extends AutoCloseable {
     /** Returns the capacity limiter of the default threadpool. */
     CapacityLimiter defaultLimiter();
 
+    /**
+     * Returns the capacity limiter of the executor called {@code executor}: {@code "default"}, {@code "virtual"}
+     * or a name registered on the config; its counters are the executor's statistics.
+     */
+    java.util.Optional<CapacityLimiter> limiter(String executor);
+
     /** Returns how many times the watchdog saw user code block an event loop. */
     long blockedLoopCount();
 

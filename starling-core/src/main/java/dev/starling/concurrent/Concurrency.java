@@ -56,6 +56,42 @@ public final class Concurrency {
         return WorkerPool.wrap(executor.getClass().getSimpleName(), executor, null).submit(fn);
     }
 
+    /**
+     * Runs {@code fn} in another JVM through {@code executor} (a process pool, a cluster) with no limiter; the
+     * serializable part of the caller's context travels with it and the stage completes on the caller's loop.
+     * Being the more specific overload, it makes a lambda argument serializable.
+     */
+    public static <T> CompletionStage<T> runInExecutor(RemoteExecutor executor, SerializableCallable<? extends T> fn) {
+        return runInExecutor((Executor) executor, (Callable<? extends T>) fn);
+    }
+
+    /** Runs {@code fn} in another JVM through {@code executor} once {@code limiter} grants a token. */
+    public static <T> CompletionStage<T> runInExecutor(RemoteExecutor executor, CapacityLimiter limiter,
+                                                       SerializableCallable<? extends T> fn) {
+        return runInExecutor((Executor) executor, limiter, (Callable<? extends T>) fn);
+    }
+
+    /**
+     * Runs {@code fn} on the app's executor called {@code name} ({@code "default"}, {@code "virtual"} or one
+     * registered with {@code Config.Builder.executor}), under that executor's limiter.
+     *
+     * @throws IllegalArgumentException when the app has no executor of that name, or when it runs tasks in
+     *                                  another JVM and {@code fn} is not serializable
+     */
+    public static <T> CompletionStage<T> runInExecutor(String name, Callable<? extends T> fn) {
+        Objects.requireNonNull(name, "runInExecutor needs the name of an executor, not null.");
+        WorkerPool home = Pools.currentDefault();
+        return home.named(name).submit(fn, home);
+    }
+
+    /**
+     * Same as {@link #runInExecutor(String, Callable)}; being the more specific overload, it makes a lambda
+     * argument serializable, so the named executor may run it in another JVM.
+     */
+    public static <T> CompletionStage<T> runInExecutor(String name, SerializableCallable<? extends T> fn) {
+        return runInExecutor(name, (Callable<? extends T>) fn);
+    }
+
     /** Runs {@code fn} on {@code executor} once {@code limiter} grants a token. */
     public static <T> CompletionStage<T> runInExecutor(Executor executor, CapacityLimiter limiter,
                                                        Callable<? extends T> fn) {

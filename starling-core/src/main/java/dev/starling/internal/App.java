@@ -98,7 +98,14 @@ public final class App implements Starling, Server {
                 spec.namePrefix().equals(Threadpool.platform(1).namePrefix())
                         || spec.namePrefix().equals(Threadpool.virtual(1).namePrefix())
                         ? spec.namePrefix("starling-" + name + "-") : spec, watchdog)));
-        config.executors().forEach((name, executor) -> named.put(name, WorkerPool.wrap(name, executor, null)));
+        config.executors().forEach((name, executor) -> named.put(name, WorkerPool.wrap(name, executor,
+                (dev.starling.internal.concurrent.DefaultCapacityLimiter) config.executorLimiters().get(name))));
+        Map<String, WorkerPool> registry = new LinkedHashMap<>();
+        registry.put("default", defaultPool);
+        registry.put("virtual", virtualPool);
+        registry.putAll(named);
+        Map<String, WorkerPool> all = java.util.Collections.unmodifiableMap(registry);
+        all.values().forEach(p -> p.registry(all));
     }
 
     // ---- routes ----
@@ -243,6 +250,12 @@ public final class App implements Starling, Server {
                             + "', but no executor has that name; register it with Config.Builder.executor(\""
                             + d.executor() + "\", ...)" + (named.isEmpty() ? "." : " (known: " + named.keySet()
                             + ")."));
+                }
+                if (p.isRemote()) {
+                    throw new IllegalArgumentException(d.name() + " runs on the executor '" + d.executor()
+                            + "', which runs tasks in another JVM; a handler runs in this one. Offload the heavy"
+                            + " part from the handler with Concurrency.runInExecutor(\"" + d.executor()
+                            + "\", task) instead.");
                 }
                 yield p;
             }
@@ -867,6 +880,13 @@ public final class App implements Starling, Server {
     @Override
     public CapacityLimiter defaultLimiter() {
         return defaultPool.limiter();
+    }
+
+    @Override
+    public java.util.Optional<CapacityLimiter> limiter(String executor) {
+        WorkerPool pool = "default".equals(executor) ? defaultPool : "virtual".equals(executor) ? virtualPool
+                : named.get(executor);
+        return java.util.Optional.ofNullable(pool == null ? null : pool.limiter());
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -106,7 +107,7 @@ class RunInThreadpoolTest {
 
     @Test
     void runInExecutorWithNullUsesTheDefaultThreadpool() throws Exception {
-        String name = Concurrency.runInExecutor(null, () -> Thread.currentThread().getName())
+        String name = Concurrency.runInExecutor((Executor) null, () -> Thread.currentThread().getName())
                 .toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertThat(name).startsWith("starling-worker-");
     }

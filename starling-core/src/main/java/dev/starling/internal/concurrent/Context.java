@@ -2,6 +2,7 @@ package dev.starling.internal.concurrent;
 
 import dev.starling.concurrent.ContextKey;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -9,10 +10,13 @@ import java.util.Map;
  * The immutable context of the code running on a thread: user context keys and the request scope.
  * Setting a key replaces the thread's context with a copy, so a snapshot taken for offloaded work never
  * changes afterwards, and changes on a worker never flow back (Python's contextvars semantics).
+ *
+ * <p>In another JVM (a process-pool worker, a cluster member) the keys are other objects, so values that
+ * travelled there are found by the key's name instead.
  */
 public final class Context {
 
-    public static final Context EMPTY = new Context(Map.of(), null);
+    public static final Context EMPTY = new Context(Map.of(), null, Map.of());
 
     private static final FastThreadLocal<Context> CURRENT = new FastThreadLocal<>() {
         @Override
@@ -23,10 +27,13 @@ public final class Context {
 
     private final Map<ContextKey<?>, Object> values;
     private final Scope scope;
+    /** Values that arrived from another JVM, by key name; empty in the JVM that set them. */
+    private final Map<String, Object> byName;
 
-    private Context(Map<ContextKey<?>, Object> values, Scope scope) {
+    private Context(Map<ContextKey<?>, Object> values, Scope scope, Map<String, Object> byName) {
         this.values = values;
         this.scope = scope;
+        this.byName = byName;
     }
 
     /** Returns the context of the current thread. */
@@ -43,11 +50,33 @@ public final class Context {
 
     /** Returns a context for a new request scope, with no user values. */
     public static Context forScope(Scope scope) {
-        return new Context(Map.of(), scope);
+        return new Context(Map.of(), scope, Map.of());
+    }
+
+    /** Returns a context, for work that arrived from another JVM, whose keys are matched by name. */
+    public static Context fromPortable(Map<String, ? extends Serializable> byName) {
+        return new Context(Map.of(), null, Map.copyOf(byName));
     }
 
     public Object value(ContextKey<?> key) {
-        return values.get(key);
+        Object value = values.get(key);
+        return value != null || byName.isEmpty() ? value : byName.get(key.name());
+    }
+
+    /** Returns the values that can travel to another JVM (the serializable ones), by key name. */
+    public HashMap<String, Serializable> portableValues() {
+        HashMap<String, Serializable> portable = new HashMap<>();
+        byName.forEach((name, value) -> {
+            if (value instanceof Serializable s) {
+                portable.put(name, s);
+            }
+        });
+        values.forEach((key, value) -> {
+            if (value instanceof Serializable s) {
+                portable.put(key.name(), s);
+            }
+        });
+        return portable;
     }
 
     /** Returns a copy with {@code key} set to {@code value}, or removed when {@code value} is null. */
@@ -58,7 +87,7 @@ public final class Context {
         } else {
             copy.put(key, value);
         }
-        return new Context(Map.copyOf(copy), scope);
+        return new Context(Map.copyOf(copy), scope, byName);
     }
 
     /** Returns the request scope this context belongs to, or null outside a request. */

@@ -1,6 +1,8 @@
 package dev.starling.internal.concurrent;
 
 import dev.starling.concurrent.CapacityExceededException;
+import dev.starling.concurrent.RemoteExecutor;
+import dev.starling.concurrent.SerializableCallable;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.lang.invoke.MethodHandles;
@@ -8,6 +10,7 @@ import java.lang.invoke.VarHandle;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import org.slf4j.MDC;
@@ -50,6 +53,8 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     private final OffloadedFrom callSite;
     private volatile int state;
     private volatile Thread runner;
+    /** The future of the task's run in another JVM, when the pool's executor is a {@link RemoteExecutor}. */
+    private volatile CompletableFuture<T> remote;
     /** Whether the waiting room's bound applies; off for work already promised to a client. */
     boolean bounded = true;
     /** Receives a result that a cancel made nobody's (set before start); it must release what the result holds. */
@@ -135,6 +140,9 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     }
 
     private OffloadTask<?> tryExecute() {
+        if (pool.executor() instanceof RemoteExecutor executor) {
+            return sendRemote(executor);
+        }
         try {
             pool.executor().execute(this);
             return null;
@@ -145,6 +153,45 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                         + "' shut down before the task could start; it was not run.", e));
             }
             return next;
+        }
+    }
+
+    /**
+     * Hands the callable itself, with the context that can travel, to an executor in another JVM; the token
+     * comes back when the remote run has ended (or been stopped), and the result is delivered as usual.
+     */
+    @SuppressWarnings("unchecked")
+    private OffloadTask<?> sendRemote(RemoteExecutor executor) {
+        if (!STATE.compareAndSet(this, NEW, RUNNING)) {
+            return releaseTokenToNext();
+        }
+        CompletableFuture<T> future;
+        try {
+            future = executor.submit(new RemoteCall<>((SerializableCallable<T>) fn, mdc, context));
+        } catch (Throwable t) {
+            future = CompletableFuture.failedFuture(t instanceof RejectedExecutionException
+                    ? new RejectedExecutionException("The executor '" + pool.name() + "' refused the task; it was"
+                            + " not run.", t)
+                    : t);
+        }
+        remote = future;
+        if (state == INTERRUPTING || state == INTERRUPTED) {
+            future.cancel(true);   // cancelled while it was being sent
+        }
+        future.whenComplete(this::remoteEnded);
+        return null;
+    }
+
+    private void remoteEnded(T value, Throwable failure) {
+        Throwable error = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        boolean won = STATE.compareAndSet(this, RUNNING, COMPLETING);
+        releaseToken(false);
+        if (won) {
+            deliver(value, error);
+        } else if (error == null && value != null && onAbandoned != null) {
+            java.util.function.Consumer<Object> action = onAbandoned;
+            Cleanup.run("Releasing the result of a cancelled task", () -> action.accept(value));
         }
     }
 
@@ -334,6 +381,10 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                             t.interrupt();
                         }
                         state = INTERRUPTED;
+                        CompletableFuture<T> elsewhere = remote;
+                        if (elsewhere != null) {
+                            elsewhere.cancel(true);
+                        }
                         untrack();
                         return true;
                     }

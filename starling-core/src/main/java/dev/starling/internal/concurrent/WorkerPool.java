@@ -1,5 +1,6 @@
 package dev.starling.internal.concurrent;
 
+import dev.starling.concurrent.RemoteExecutor;
 import dev.starling.concurrent.Threadpool;
 import java.time.Duration;
 import java.util.Objects;
@@ -23,6 +24,7 @@ public final class WorkerPool {
     private final boolean interruptOnCancel;
     private final ExecutorService owned;
     private final String label;
+    private volatile java.util.Map<String, WorkerPool> registry;
 
     private WorkerPool(String name, Executor executor, DefaultCapacityLimiter limiter, boolean interruptOnCancel,
                        ExecutorService owned) {
@@ -32,6 +34,7 @@ public final class WorkerPool {
         this.interruptOnCancel = interruptOnCancel;
         this.owned = owned;
         this.label = "work offloaded to '" + name + "'";
+        this.registry = java.util.Map.of(name, this);
     }
 
     /** Creates the threads and limiter that {@code spec} describes; the pool owns its threads. */
@@ -102,7 +105,33 @@ public final class WorkerPool {
 
     /** Creates the task without starting it; {@link OffloadTask#start()} starts it. */
     <T> OffloadTask<T> prepare(Callable<? extends T> fn, WorkerPool home, boolean callSite) {
-        return new OffloadTask<>(Objects.requireNonNull(fn, "The callable to offload must not be null."), this, home, Loops.current(), callSite);
+        Objects.requireNonNull(fn, "The callable to offload must not be null.");
+        if (executor instanceof RemoteExecutor remote && !(fn instanceof java.io.Serializable)) {
+            throw new IllegalArgumentException("The executor '" + name + "' (" + remote.name() + ") runs tasks in"
+                    + " another JVM, so a task must be serializable, but " + fn.getClass().getName() + " is not;"
+                    + " pass a SerializableCallable (a lambda whose target type is SerializableCallable is one).");
+        }
+        return new OffloadTask<>(fn, this, home, Loops.current(), callSite);
+    }
+
+    /** Returns true when tasks leave this JVM: they must be serializable, and handlers cannot run here. */
+    public boolean isRemote() {
+        return executor instanceof RemoteExecutor;
+    }
+
+    /** Makes the app's executors findable by name from work that runs on this pool. */
+    public void registry(java.util.Map<String, WorkerPool> registry) {
+        this.registry = registry;
+    }
+
+    /** Returns the executor called {@code name} in the app this pool belongs to. */
+    public WorkerPool named(String name) {
+        WorkerPool pool = registry.get(name);
+        if (pool == null) {
+            throw new IllegalArgumentException("No executor is named '" + name + "' here; the known ones are "
+                    + registry.keySet() + ". Register one with Config.Builder.executor(\"" + name + "\", ...).");
+        }
+        return pool;
     }
 
     public String name() {

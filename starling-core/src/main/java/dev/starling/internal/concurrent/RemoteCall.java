@@ -1,0 +1,60 @@
+package dev.starling.internal.concurrent;
+
+import dev.starling.concurrent.SerializableCallable;
+import java.io.Serial;
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.MDC;
+
+/**
+ * A task on its way to another JVM with the part of the caller's context that can travel: the SLF4J MDC and
+ * the serializable context-key values, which the remote side sees while the task runs.
+ */
+public final class RemoteCall<T> implements SerializableCallable<T> {
+
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    private final SerializableCallable<T> task;
+    private final HashMap<String, String> mdc;
+    private final HashMap<String, Serializable> values;
+
+    RemoteCall(SerializableCallable<T> task, Map<String, String> mdc, Context context) {
+        this.task = task;
+        this.mdc = mdc == null || mdc.isEmpty() ? null : new HashMap<>(mdc);
+        HashMap<String, Serializable> portable = context.portableValues();
+        this.values = portable.isEmpty() ? null : portable;
+    }
+
+    /** Returns the user's task inside, for messages that name its class. */
+    public SerializableCallable<T> task() {
+        return task;
+    }
+
+    @Override
+    public T call() throws Exception {
+        Context previous = Context.set(values == null ? Context.EMPTY : Context.fromPortable(values));
+        Map<String, String> previousMdc = MDC.getCopyOfContextMap();
+        if (mdc == null) {
+            MDC.clear();
+        } else {
+            MDC.setContextMap(mdc);
+        }
+        try {
+            return task.call();
+        } finally {
+            if (previousMdc == null) {
+                MDC.clear();
+            } else {
+                MDC.setContextMap(previousMdc);
+            }
+            Context.set(previous);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return task.getClass().getName();
+    }
+}

@@ -1,5 +1,6 @@
 package dev.starling.bench;
 
+import dev.starling.concurrent.CapacityLimiter;
 import dev.starling.concurrent.Concurrency;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -8,6 +9,8 @@ import io.netty.util.internal.ThreadExecutorMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +57,8 @@ public class OffloadHopBenchmark {
     private MultiThreadIoEventLoopGroup group;
     private EventLoop loop;
     private ThreadPoolExecutor pool;
+    private ExecutorService virtual;
+    private CapacityLimiter virtualLimiter;
 
     /** Starts the loop and the baseline's pool, and checks that each variant measures what its name says. */
     @Setup
@@ -73,8 +78,12 @@ public class OffloadHopBenchmark {
         pool = new ThreadPoolExecutor(40, 40, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 Thread.ofPlatform().name("bare-worker-", 1).daemon().factory());
         pool.prestartAllCoreThreads();
-        Supplier<CompletionStage<Object>> offload = params.getBenchmark().endsWith(".bare")
-                ? this::bareOffload
+        virtual = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("bare-virtual-", 1).factory());
+        virtualLimiter = CapacityLimiter.create(40);
+        String name = params.getBenchmark();
+        Supplier<CompletionStage<Object>> offload = name.endsWith(".bare") ? () -> bareOffload(pool)
+                : name.endsWith(".bareVirtual") ? () -> bareOffload(virtual)
+                : name.endsWith(".starlingVirtual") ? () -> Concurrency.runInExecutor(virtual, virtualLimiter, NO_OP)
                 : () -> Concurrency.runInThreadpool(NO_OP);
         // thenApply runs where the stage completes, which must be the loop.
         if (hop(() -> offload.get().thenApply(v -> ThreadExecutorMap.currentExecutor())) != loop) {
@@ -87,6 +96,7 @@ public class OffloadHopBenchmark {
     public void tearDown() {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         pool.shutdownNow();
+        virtual.shutdownNow();
     }
 
     /** Starling: {@code runInThreadpool} from the loop; its stage completes back on the loop. */
@@ -105,7 +115,22 @@ public class OffloadHopBenchmark {
     /** The baseline: a plain {@link ThreadPoolExecutor} and {@code loop.execute} to come back. */
     @Benchmark
     public Object bare() {
-        return hop(this::bareOffload);
+        return hop(() -> bareOffload(pool));
+    }
+
+    /**
+     * Starling on virtual threads: a virtual thread per task under a 40-token limiter, as
+     * {@code Threadpool.virtual(40)} runs it.
+     */
+    @Benchmark
+    public Object starlingVirtual() {
+        return hop(() -> Concurrency.runInExecutor(virtual, virtualLimiter, NO_OP));
+    }
+
+    /** The virtual-thread baseline: a new virtual thread per task and {@code loop.execute} to come back. */
+    @Benchmark
+    public Object bareVirtual() {
+        return hop(() -> bareOffload(virtual));
     }
 
     /** Runs {@code offload} on the loop and waits until the stage it returns completes. */
@@ -128,10 +153,10 @@ public class OffloadHopBenchmark {
     }
 
     /** What a hand-written offload from a Netty handler looks like; runs on the loop. */
-    private CompletableFuture<Object> bareOffload() {
+    private CompletableFuture<Object> bareOffload(java.util.concurrent.Executor threads) {
         EventLoop home = loop;
         CompletableFuture<Object> result = new CompletableFuture<>();
-        pool.execute(() -> {
+        threads.execute(() -> {
             try {
                 Object value = NO_OP.call();
                 home.execute(() -> result.complete(value));

@@ -46,8 +46,12 @@ public final class Concurrency {
     }
 
     /**
-     * Runs {@code fn} on {@code executor} with no limiter; {@code null} means the default threadpool, as
-     * asyncio's {@code run_in_executor(None, fn)}.
+     * Runs {@code fn} on {@code executor} with no limiter; {@code (Executor) null} means the default threadpool,
+     * as asyncio's {@code run_in_executor(None, fn)}. A {@link RemoteExecutor} gets the callable itself, which
+     * must then be serializable.
+     *
+     * @throws IllegalArgumentException when {@code executor} runs tasks in another JVM and {@code fn} is not
+     *                                  serializable
      */
     public static <T> CompletionStage<T> runInExecutor(Executor executor, Callable<? extends T> fn) {
         if (executor == null) {

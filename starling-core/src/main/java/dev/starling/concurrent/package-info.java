@@ -4,7 +4,7 @@
  *
  * <pre>{@code
  * CompletionStage<Report> report = Concurrency.runInThreadpool(() -> reports.build(id));
- * CompletionStage<Row> row = Concurrency.runInExecutor(myExecutor, () -> db.load(id));
+ * CompletionStage<Row> row = Concurrency.runInExecutor("legacy-db", () -> db.load(id));   // a named executor
  * Flow.Publisher<Line> lines = Concurrency.iterateInThreadpool(file.lines().iterator());
  * Concurrency.defaultLimiter().totalTokens(80);     // resize while running
  * }</pre>

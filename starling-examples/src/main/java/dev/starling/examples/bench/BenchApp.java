@@ -3,6 +3,7 @@ package dev.starling.examples.bench;
 import dev.starling.Get;
 import dev.starling.Starling;
 import dev.starling.concurrent.Concurrency;
+import dev.starling.concurrent.Threadpool;
 import dev.starling.params.Query;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -92,14 +93,25 @@ public final class BenchApp {
 
     /** Returns the bench app with its routes, not yet started. */
     public static Starling create(int port) {
-        Starling app = Starling.create(c -> c.port(port));
+        return create(port, Threadpool.create());
+    }
+
+    /** Returns the bench app with {@code pool} as its default threadpool, not yet started. */
+    public static Starling create(int port, Threadpool pool) {
+        Starling app = Starling.create(c -> c.port(port).threadpool(pool));
         app.include(new Endpoints());
         return app;
     }
 
-    /** Serves the workload on {@code PORT} (default 8080) until the process is stopped. */
+    /**
+     * Serves the workload on {@code PORT} (default 8080) until the process is stopped; {@code POOL=virtual}
+     * makes the default threadpool a virtual thread per task, with {@code TOKENS} tokens (default 40 for
+     * platform threads, 1000 for virtual ones).
+     */
     public static void main(String[] args) {
         String port = System.getenv().getOrDefault("PORT", "8080");
-        create(Integer.parseInt(port)).run();
+        boolean virtual = "virtual".equals(System.getenv().getOrDefault("POOL", "platform"));
+        int tokens = Integer.parseInt(System.getenv().getOrDefault("TOKENS", virtual ? "1000" : "40"));
+        create(Integer.parseInt(port), virtual ? Threadpool.virtual(tokens) : Threadpool.platform(tokens)).run();
     }
 }

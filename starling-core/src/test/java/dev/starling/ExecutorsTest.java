@@ -146,7 +146,9 @@ class ExecutorsTest {
 
     @Test
     void starlingsOwnCodeHasNoSynchronizedSoItNeverPinsAVirtualThreadOnJava21() throws Exception {
-        java.nio.file.Path sources = java.nio.file.Path.of("src/main/java");
+        // target/test-classes -> the module's src/main/java, wherever the tests are started from.
+        java.nio.file.Path sources = java.nio.file.Path.of(ExecutorsTest.class.getProtectionDomain().getCodeSource()
+                .getLocation().toURI()).resolve("../../src/main/java").normalize();
         assertThat(sources).isDirectory();
         java.util.List<String> offenders;
         try (var files = java.nio.file.Files.walk(sources)) {

@@ -155,6 +155,38 @@ class RemoteExecutorTest {
         assertThat(condition.getAsBoolean()).as(what).isTrue();
     }
 
+    @Test
+    void aRemoteExecutorThatRefusesEverythingFailsEachWaiterWithoutRecursion() throws Exception {
+        started = new CountDownLatch(1);
+        release = new CountDownLatch(1);
+        CapacityLimiter limiter = CapacityLimiter.create(1, 5_000);
+        CompletableFuture<String> holder = loop.on(() -> Concurrency.runInExecutor(elsewhere, limiter, () -> {
+            started.countDown();
+            release.await();
+            return "held";
+        }));
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<String>> waiters = new java.util.ArrayList<>();
+        CompletableFuture<Void> queued = new CompletableFuture<>();
+        loop.loop.execute(() -> {
+            for (int i = 0; i < 5_000; i++) {
+                waiters.add(Concurrency.runInExecutor(elsewhere, limiter, () -> "never").toCompletableFuture());
+            }
+            queued.complete(null);
+        });
+        queued.get(10, TimeUnit.SECONDS);
+        elsewhere.refuse = true;
+
+        release.countDown();
+
+        assertThat(holder.get(10, TimeUnit.SECONDS)).isEqualTo("held");
+        CompletableFuture.allOf(waiters.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get(30, TimeUnit.SECONDS);
+        assertThat(waiters).allSatisfy(w -> assertThatThrownBy(w::join)
+                .cause().isInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+                .hasMessage("The executor 'Elsewhere' refused the task; it was not run."));
+        assertThat(limiter.borrowedTokens()).isZero();
+    }
+
     /**
      * A stand-in for a process pool: the task is serialized, deserialized and run on another thread, and the
      * result goes back the same way, so anything not serializable fails as it would between JVMs.
@@ -164,9 +196,13 @@ class RemoteExecutorTest {
         final List<Object> sent = new CopyOnWriteArrayList<>();
         final List<Boolean> cancelled = new CopyOnWriteArrayList<>();
         final CountDownLatch stopped = new CountDownLatch(1);
+        volatile boolean refuse;
 
         @Override
         public <T> CompletableFuture<T> submit(SerializableCallable<T> task) {
+            if (refuse) {
+                throw new java.util.concurrent.RejectedExecutionException("Elsewhere is shut down.");
+            }
             byte[] bytes;
             try {
                 bytes = serialize(task);

@@ -178,21 +178,43 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         if (state == INTERRUPTING || state == INTERRUPTED) {
             future.cancel(true);   // cancelled while it was being sent
         }
-        future.whenComplete(this::remoteEnded);
+        if (future.isDone()) {
+            // Refused at once (a shut-down executor, say): hand the token on in the caller's loop, not by
+            // recursion, however many waiters are refused in a row.
+            Throwable failure = failureOf(future);
+            return remoteEnded(failure == null ? future.join() : null, failure);
+        }
+        future.whenComplete((value, failure) -> {
+            OffloadTask<?> next = remoteEnded(value, failure);
+            if (next != null) {
+                next.execute();
+            }
+        });
         return null;
     }
 
-    private void remoteEnded(T value, Throwable failure) {
+    private static Throwable failureOf(CompletableFuture<?> done) {
+        try {
+            done.join();
+            return null;
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    /** Delivers the remote run's outcome and returns the waiter that now holds the token, not yet started. */
+    private OffloadTask<?> remoteEnded(T value, Throwable failure) {
         Throwable error = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         boolean won = STATE.compareAndSet(this, RUNNING, COMPLETING);
-        releaseToken(false);
+        OffloadTask<?> next = releaseTokenToNext();
         if (won) {
             deliver(value, error);
         } else if (error == null && value != null && onAbandoned != null) {
             java.util.function.Consumer<Object> action = onAbandoned;
             Cleanup.run("Releasing the result of a cancelled task", () -> action.accept(value));
         }
+        return next;
     }
 
     /** The pool shut down while this task waited for a token. */

@@ -1,0 +1,159 @@
+package dev.starling.hazelcast;
+
+import com.hazelcast.cluster.MemberSelector;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
+import com.hazelcast.core.IExecutorService;
+import com.hazelcast.core.MemberLeftException;
+import com.hazelcast.nio.serialization.HazelcastSerializationException;
+import com.hazelcast.spi.exception.TargetDisconnectedException;
+import com.hazelcast.spi.exception.TargetNotMemberException;
+import dev.starling.concurrent.SerializableCallable;
+import java.io.NotSerializableException;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One task sent to the cluster, and the future of its outcome: submits, resubmits after a member left when
+ * retries remain, and cancels the task on its member when cancelled.
+ */
+final class Submission<T> extends CompletableFuture<T> {
+
+    private static final int MAX_CAUSES = 16;
+
+    private final IExecutorService service;
+    private final Optional<MemberSelector> members;
+    private final int retries;
+    private final SerializableCallable<T> task;
+    /** Hazelcast's future of the attempt under way, to cancel it. */
+    private final AtomicReference<Future<T>> attempt = new AtomicReference<>();
+    private int attempts;
+
+    Submission(IExecutorService service, Optional<MemberSelector> members, int retries,
+            SerializableCallable<T> task) {
+        this.service = service;
+        this.members = members;
+        this.retries = retries;
+        this.task = task;
+    }
+
+    /** Sends the task once more; runs on the caller's thread first, then on the thread that saw the member leave. */
+    void start() {
+        attempts++;
+        Future<T> future;
+        try {
+            future = members.isPresent() ? service.submit(task, members.get()) : service.submit(task);
+        } catch (HazelcastSerializationException e) {
+            completeExceptionally(notSerializable(e));
+            return;
+        } catch (RuntimeException e) {
+            fail(e);
+            return;
+        }
+        attempt.set(future);
+        // A cancel that ran before the attempt was recorded found nothing to cancel on the member.
+        if (isCancelled()) {
+            future.cancel(true);
+            return;
+        }
+        if (!(future instanceof CompletionStage<?> stage)) {
+            future.cancel(true);
+            completeExceptionally(new IllegalStateException("The executor service " + service.getName()
+                    + " returned a " + future.getClass().getName() + ", which is not a CompletionStage, so the"
+                    + " outcome of task " + task.getClass().getName() + " cannot be awaited without blocking."));
+            return;
+        }
+        stage.whenComplete(this::attemptDone);
+    }
+
+    @SuppressWarnings("unchecked") // Hazelcast's future of the task's own result
+    private void attemptDone(Object value, Throwable error) {
+        if (error == null) {
+            complete((T) value);
+        } else {
+            fail(unwrap(error));
+        }
+    }
+
+    private void fail(Throwable error) {
+        if (isDone()) {
+            return;
+        }
+        if (error instanceof CancellationException) {
+            completeExceptionally(error);
+            return;
+        }
+        Optional<Throwable> gone = cause(error, MemberLeftException.class, TargetNotMemberException.class,
+                TargetDisconnectedException.class);
+        if (gone.isPresent() && attempts <= retries) {
+            start();
+        } else if (gone.isPresent()) {
+            completeExceptionally(new TaskLostException("The member running task " + task.getClass().getName()
+                    + " left the cluster before the task's outcome came back (attempt " + attempts + " of "
+                    + (retries + 1) + "): " + gone.get().getMessage(), error));
+        } else if (cause(error, HazelcastInstanceNotActiveException.class).isPresent()) {
+            completeExceptionally(new TaskLostException("The Hazelcast instance of executor service "
+                    + service.getName() + " stopped before the outcome of task " + task.getClass().getName()
+                    + " came back.", error));
+        } else if (error instanceof HazelcastSerializationException e) {
+            completeExceptionally(new IllegalArgumentException("The outcome of task " + task.getClass().getName()
+                    + " could not travel back from its member: " + e.getMessage(), e));
+        } else {
+            completeExceptionally(error);
+        }
+    }
+
+    private IllegalArgumentException notSerializable(HazelcastSerializationException e) {
+        // NotSerializableException names the offending class, which may be something the task captured.
+        String culprit = cause(e, NotSerializableException.class)
+                .map(n -> "; " + n.getMessage() + " is not Serializable")
+                .orElse(": " + e.getMessage());
+        return new IllegalArgumentException("Task " + task.getClass().getName() + " cannot be serialized to run on"
+                + " executor service " + service.getName() + culprit + ". Everything a task captures must be"
+                + " Serializable.", e);
+    }
+
+    /** Cancels the task on its member too; {@code mayInterruptIfRunning} interrupts it there. */
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        Future<T> current = attempt.get();
+        if (cancelled && current != null) {
+            current.cancel(mayInterruptIfRunning);
+        }
+        return cancelled;
+    }
+
+    @Override
+    public String toString() {
+        return "Submission[" + task.getClass().getName() + ", attempt " + attempts + ", " + super.toString() + "]";
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        // MemberLeftException extends ExecutionException, so only the wrappers themselves are peeled.
+        while ((e.getClass() == CompletionException.class || e.getClass() == ExecutionException.class)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    @SafeVarargs
+    private static Optional<Throwable> cause(Throwable error, Class<? extends Throwable>... types) {
+        Throwable e = error;
+        for (int i = 0; e != null && i < MAX_CAUSES; i++, e = e.getCause()) {
+            for (Class<? extends Throwable> type : types) {
+                if (type.isInstance(e)) {
+                    return Optional.of(e);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

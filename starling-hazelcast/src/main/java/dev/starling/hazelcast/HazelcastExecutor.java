@@ -8,6 +8,8 @@ import java.io.Serializable;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -33,12 +35,14 @@ public final class HazelcastExecutor implements RemoteExecutor {
     private final Optional<MemberSelector> members;
     private final int retries;
     private final String name;
+    private final Executor completions;
 
     private HazelcastExecutor(Builder builder) {
         this.service = builder.service;
         this.members = builder.members;
         this.retries = builder.retries;
         this.name = builder.name.orElseGet(() -> "hazelcast:" + builder.service.getName());
+        this.completions = builder.completions;
     }
 
     /**
@@ -64,9 +68,9 @@ public final class HazelcastExecutor implements RemoteExecutor {
     /**
      * Sends {@code task} to a member of the cluster and returns a future of its result.
      *
-     * <p>The future completes on a Hazelcast thread, so dependent stages that block should use an
-     * {@code *Async} method with their own executor; {@code Concurrency.runInExecutor} already brings the result
-     * back to the caller's event loop. A task that cannot be serialized fails the future with an
+     * <p>The future completes on the {@link ForkJoinPool#commonPool() common pool}, or on the executor given to
+     * {@link Builder#completeOn(Executor)}; {@code Concurrency.runInExecutor} then brings the result back to
+     * the caller's event loop. A task that cannot be serialized fails the future with an
      * {@link IllegalArgumentException} naming the class that could not be serialized; nothing is thrown at the
      * caller. Cancelling the future cancels the task on its member, interrupting it when
      * {@code mayInterruptIfRunning} is {@code true}.
@@ -74,7 +78,7 @@ public final class HazelcastExecutor implements RemoteExecutor {
     @Override
     public <T> CompletableFuture<T> submit(SerializableCallable<T> task) {
         Objects.requireNonNull(task, "task");
-        Submission<T> submission = new Submission<>(service, members, retries, task);
+        Submission<T> submission = new Submission<>(service, members, retries, task, completions);
         submission.start();
         return submission;
     }
@@ -129,6 +133,7 @@ public final class HazelcastExecutor implements RemoteExecutor {
         private Optional<MemberSelector> members = Optional.empty();
         private int retries;
         private Optional<String> name = Optional.empty();
+        private Executor completions = ForkJoinPool.commonPool();
 
         private Builder(IExecutorService service) {
             this.service = Objects.requireNonNull(service, "service");
@@ -175,6 +180,24 @@ public final class HazelcastExecutor implements RemoteExecutor {
          */
         public Builder name(String name) {
             this.name = Optional.of(Objects.requireNonNull(name, "name"));
+            return this;
+        }
+
+        /**
+         * Completes the futures that {@link #submit(SerializableCallable)} returns on {@code executor}, so that
+         * their dependent stages run there.
+         *
+         * <p>By default they complete on the {@link ForkJoinPool#commonPool() common pool}. {@code Runnable::run}
+         * completes them on the Hazelcast thread that receives the outcome, which saves a thread hop when
+         * dependents only hand the result on (as {@code Concurrency.runInExecutor} does); dependents there must
+         * neither block, which holds up Hazelcast's other responses, nor call Hazelcast, which such threads
+         * refuse with an {@code IllegalThreadStateException}.
+         *
+         * @param executor where returned futures complete
+         * @return this builder
+         */
+        public Builder completeOn(Executor executor) {
+            this.completions = Objects.requireNonNull(executor, "executor");
             return this;
         }
 

@@ -15,7 +15,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -25,25 +28,32 @@ import java.util.concurrent.atomic.AtomicReference;
 final class Submission<T> extends CompletableFuture<T> {
 
     private static final int MAX_CAUSES = 16;
+    /** Gives the cluster time to drop the member that left before the task goes out again. */
+    private static final long RETRY_PAUSE_MILLIS = 100;
 
     private final IExecutorService service;
     private final Optional<MemberSelector> members;
     private final int retries;
     private final SerializableCallable<T> task;
+    private final Executor completions;
     /** Hazelcast's future of the attempt under way, to cancel it. */
     private final AtomicReference<Future<T>> attempt = new AtomicReference<>();
     private int attempts;
 
     Submission(IExecutorService service, Optional<MemberSelector> members, int retries,
-            SerializableCallable<T> task) {
+            SerializableCallable<T> task, Executor completions) {
         this.service = service;
+        this.completions = completions;
         this.members = members;
         this.retries = retries;
         this.task = task;
     }
 
-    /** Sends the task once more; runs on the caller's thread first, then on the thread that saw the member leave. */
+    /** Sends the task; runs on the caller's thread first, and on a pool thread for a retry. */
     void start() {
+        if (isDone()) {
+            return;
+        }
         attempts++;
         Future<T> future;
         try {
@@ -68,7 +78,9 @@ final class Submission<T> extends CompletableFuture<T> {
                     + " outcome of task " + task.getClass().getName() + " cannot be awaited without blocking."));
             return;
         }
-        stage.whenComplete(this::attemptDone);
+        // Hazelcast runs plain whenComplete callbacks on its default async executor, which on a machine with
+        // one or two CPUs starts a thread per callback.
+        stage.whenCompleteAsync(this::attemptDone, completions);
     }
 
     @SuppressWarnings("unchecked") // Hazelcast's future of the task's own result
@@ -91,7 +103,9 @@ final class Submission<T> extends CompletableFuture<T> {
         Optional<Throwable> gone = cause(error, MemberLeftException.class, TargetNotMemberException.class,
                 TargetDisconnectedException.class);
         if (gone.isPresent() && attempts <= retries) {
-            start();
+            // Hazelcast reports a member gone on threads that must not invoke operations, so resubmit elsewhere.
+            CompletableFuture.delayedExecutor(RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS, ForkJoinPool.commonPool())
+                    .execute(this::start);
         } else if (gone.isPresent()) {
             completeExceptionally(new TaskLostException("The member running task " + task.getClass().getName()
                     + " left the cluster before the task's outcome came back (attempt " + attempts + " of "

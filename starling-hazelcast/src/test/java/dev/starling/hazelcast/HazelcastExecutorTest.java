@@ -27,6 +27,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -259,6 +261,24 @@ class HazelcastExecutorTest {
         } finally {
             doomed.getLifecycleService().terminate();
             release.countDown();
+        }
+    }
+
+    @Test
+    void futuresCompleteOnTheGivenExecutor() throws Exception {
+        ExecutorService completions = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("completions").factory());
+        try {
+            HazelcastExecutor executor = HazelcastExecutor.builder(service())
+                    .onMembers(MemberSelectors.NON_LOCAL_MEMBER_SELECTOR)
+                    .completeOn(completions)
+                    .build();
+
+            assertThat(executor.submit(() -> "done")
+                    .thenApply(value -> Thread.currentThread().getName())
+                    .orTimeout(HANG_SECONDS, TimeUnit.SECONDS)
+                    .get()).isEqualTo("completions");
+        } finally {
+            completions.shutdownNow();
         }
     }
 

@@ -72,14 +72,16 @@ public final class HazelcastExecutor implements RemoteExecutor {
      * {@link Builder#completeOn(Executor)}; {@code Concurrency.runInExecutor} then brings the result back to
      * the caller's event loop. A task that cannot be serialized fails the future with an
      * {@link IllegalArgumentException} naming the class that could not be serialized; nothing is thrown at the
-     * caller. Cancelling the future cancels the task on its member, interrupting it when
-     * {@code mayInterruptIfRunning} is {@code true}.
+     * caller. Cancelling the future, or completing it in any other way before the task's outcome arrives (as
+     * {@code orTimeout} does), cancels the task on its member, interrupting it unless the future was cancelled
+     * with {@code mayInterruptIfRunning} false; that cancel runs on a virtual thread, as Hazelcast's waits for
+     * the member's answer.
      */
     @Override
     public <T> CompletableFuture<T> submit(SerializableCallable<T> task) {
         Objects.requireNonNull(task, "task");
         Submission<T> submission = new Submission<>(service, members, retries, task, completions);
-        submission.start();
+        submission.send();
         return submission;
     }
 

@@ -39,6 +39,8 @@ final class Submission<T> extends CompletableFuture<T> {
     /** Hazelcast's future of the attempt under way, to cancel it. */
     private final AtomicReference<Future<T>> attempt = new AtomicReference<>();
     private int attempts;
+    /** Whether stopping the task on its member interrupts it: false only after {@code cancel(false)}. */
+    private volatile boolean interrupt = true;
 
     Submission(IExecutorService service, Optional<MemberSelector> members, int retries,
             SerializableCallable<T> task, Executor completions) {
@@ -49,8 +51,15 @@ final class Submission<T> extends CompletableFuture<T> {
         this.task = task;
     }
 
+    /** Sends the task for the first time; called once. */
+    void send() {
+        // Completing this future from outside (cancel, orTimeout, complete) stops the task on its member too.
+        whenComplete((value, error) -> stopAttempt());
+        start();
+    }
+
     /** Sends the task; runs on the caller's thread first, and on a pool thread for a retry. */
-    void start() {
+    private void start() {
         if (isDone()) {
             return;
         }
@@ -66,9 +75,9 @@ final class Submission<T> extends CompletableFuture<T> {
             return;
         }
         attempt.set(future);
-        // A cancel that ran before the attempt was recorded found nothing to cancel on the member.
-        if (isCancelled()) {
-            future.cancel(true);
+        // Completed from outside before the attempt was recorded, so nothing stopped it yet.
+        if (isDone()) {
+            stopAttempt();
             return;
         }
         if (!(future instanceof CompletionStage<?> stage)) {
@@ -132,15 +141,24 @@ final class Submission<T> extends CompletableFuture<T> {
                 + " Serializable.", e);
     }
 
-    /** Cancels the task on its member too; {@code mayInterruptIfRunning} interrupts it there. */
+    /**
+     * Cancels this future and then the task on its member, interrupting it there if
+     * {@code mayInterruptIfRunning}.
+     */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        interrupt = mayInterruptIfRunning;
+        return super.cancel(mayInterruptIfRunning);
+    }
+
+    /** Cancels the attempt under way, if any, once this future completed from outside. */
+    private void stopAttempt() {
         Future<T> current = attempt.get();
-        if (cancelled && current != null) {
-            current.cancel(mayInterruptIfRunning);
+        if (current != null && !current.isDone()) {
+            boolean mayInterrupt = interrupt;
+            // Hazelcast's cancel waits for the member's answer, and the caller may be an event loop.
+            Thread.ofVirtual().name("starling-hazelcast-cancel").start(() -> current.cancel(mayInterrupt));
         }
-        return cancelled;
     }
 
     @Override

@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -213,6 +214,20 @@ class HazelcastExecutorTest {
     }
 
     @Test
+    void aTimeoutStopsTheRunningTask() throws Exception {
+        HazelcastExecutor executor = HazelcastExecutor.builder(service())
+                .onMembers(MemberSelectors.NON_LOCAL_MEMBER_SELECTOR)
+                .build();
+
+        CompletableFuture<String> result = executor.submit(new Blocking());
+        assertThat(started.await(HANG_SECONDS, TimeUnit.SECONDS)).isTrue();
+        result.completeExceptionally(new TimeoutException("The caller gave up."));
+
+        assertThat(interrupted.await(HANG_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(result::join).cause().isInstanceOf(TimeoutException.class);
+    }
+
+    @Test
     void aMemberThatLeavesMidRunFailsTheTask() throws Exception {
         HazelcastInstance doomed = member("doomed");
         try {
@@ -323,7 +338,7 @@ class HazelcastExecutorTest {
 
     private static boolean free(int port) {
         try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
+            return socket.isBound();
         } catch (IOException e) {
             return false;
         }

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One task sent to the cluster, and the future of its outcome: submits, resubmits after a member left when
- * retries remain, and cancels the task on its member when cancelled.
+ * retries remain, and stops the task on its member when completed from outside (cancelled, timed out).
  */
 final class Submission<T> extends CompletableFuture<T> {
 

@@ -20,4 +20,12 @@ import java.util.concurrent.Callable;
  */
 @FunctionalInterface
 public interface SerializableCallable<T> extends Callable<T>, Serializable {
+
+    /**
+     * Returns the name that error messages give this task: its class name, or for a task Starling wrapped on
+     * its way to another JVM, the wrapped task's.
+     */
+    default String describe() {
+        return getClass().getName();
+    }
 }

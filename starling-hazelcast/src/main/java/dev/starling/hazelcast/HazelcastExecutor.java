@@ -115,6 +115,16 @@ public final class HazelcastExecutor implements RemoteExecutor {
         }
     }
 
+    /**
+     * Returns the Hazelcast member that runs the current task, when called from a task sent by a
+     * {@code HazelcastExecutor}: the way to reach the member's maps and services from a task that
+     * {@code Concurrency.runInExecutor} wrapped (a wrapped task's own {@code HazelcastInstanceAware} is not
+     * called; this is).
+     */
+    public static Optional<com.hazelcast.core.HazelcastInstance> member() {
+        return Optional.ofNullable(MemberCall.MEMBER.get());
+    }
+
     /** Returns the name given to the builder, or {@code hazelcast:} and the executor service's name. */
     @Override
     public String name() {

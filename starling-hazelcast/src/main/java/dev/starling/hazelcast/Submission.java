@@ -66,7 +66,8 @@ final class Submission<T> extends CompletableFuture<T> {
         attempts++;
         Future<T> future;
         try {
-            future = members.isPresent() ? service.submit(task, members.get()) : service.submit(task);
+            future = members.isPresent() ? service.submit(new MemberCall<>(task), members.get())
+                    : service.submit(new MemberCall<>(task));
         } catch (HazelcastSerializationException e) {
             completeExceptionally(notSerializable(e));
             return;
@@ -84,7 +85,7 @@ final class Submission<T> extends CompletableFuture<T> {
             future.cancel(true);
             completeExceptionally(new IllegalStateException("The executor service " + service.getName()
                     + " returned a " + future.getClass().getName() + ", which is not a CompletionStage, so the"
-                    + " outcome of task " + task.getClass().getName() + " cannot be awaited without blocking."));
+                    + " outcome of task " + task.describe() + " cannot be awaited without blocking."));
             return;
         }
         // Hazelcast runs plain whenComplete callbacks on its default async executor, which on a machine with
@@ -116,15 +117,15 @@ final class Submission<T> extends CompletableFuture<T> {
             CompletableFuture.delayedExecutor(RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS, ForkJoinPool.commonPool())
                     .execute(this::start);
         } else if (gone.isPresent()) {
-            completeExceptionally(new TaskLostException("The member running task " + task.getClass().getName()
+            completeExceptionally(new TaskLostException("The member running task " + task.describe()
                     + " left the cluster before the task's outcome came back (attempt " + attempts + " of "
                     + (retries + 1) + "): " + gone.get().getMessage(), error));
         } else if (cause(error, HazelcastInstanceNotActiveException.class).isPresent()) {
             completeExceptionally(new TaskLostException("The Hazelcast instance of executor service "
-                    + service.getName() + " stopped before the outcome of task " + task.getClass().getName()
+                    + service.getName() + " stopped before the outcome of task " + task.describe()
                     + " came back.", error));
         } else if (error instanceof HazelcastSerializationException e) {
-            completeExceptionally(new IllegalArgumentException("The outcome of task " + task.getClass().getName()
+            completeExceptionally(new IllegalArgumentException("The outcome of task " + task.describe()
                     + " could not travel back from its member: " + e.getMessage(), e));
         } else {
             completeExceptionally(error);
@@ -136,7 +137,7 @@ final class Submission<T> extends CompletableFuture<T> {
         String culprit = cause(e, NotSerializableException.class)
                 .map(n -> "; " + n.getMessage() + " is not Serializable")
                 .orElse(": " + e.getMessage());
-        return new IllegalArgumentException("Task " + task.getClass().getName() + " cannot be serialized to run on"
+        return new IllegalArgumentException("Task " + task.describe() + " cannot be serialized to run on"
                 + " executor service " + service.getName() + culprit + ". Everything a task captures must be"
                 + " Serializable.", e);
     }
@@ -163,7 +164,7 @@ final class Submission<T> extends CompletableFuture<T> {
 
     @Override
     public String toString() {
-        return "Submission[" + task.getClass().getName() + ", attempt " + attempts + ", " + super.toString() + "]";
+        return "Submission[" + task.describe() + ", attempt " + attempts + ", " + super.toString() + "]";
     }
 
     private static Throwable unwrap(Throwable error) {

@@ -129,6 +129,37 @@ class HazelcastExecutorTest {
                 .isEqualTo("ran for " + requestId + " on " + other.getName());
     }
 
+    static final dev.starling.concurrent.ContextKey<String> TENANT = dev.starling.concurrent.ContextKey.create("tenant");
+
+    @Test
+    void anEndpointSendsWorkToTheClusterWithItsContextAndAnswersFromItsLoop() {
+        HazelcastExecutor cluster = HazelcastExecutor.builder(service())
+                .onMembers(MemberSelectors.NON_LOCAL_MEMBER_SELECTOR)
+                .build();
+        dev.starling.Starling app = dev.starling.Starling.create(c -> c.port(0).executor("cluster", cluster));
+        app.getAsync("/where", request -> {
+            org.slf4j.MDC.put("requestId", "r-17");
+            TENANT.set("acme");
+            try {
+                return dev.starling.concurrent.Concurrency.runInExecutor("cluster", () ->
+                                HazelcastExecutor.member().map(HazelcastInstance::getName).orElse("no member")
+                                        + " " + org.slf4j.MDC.get("requestId") + " " + TENANT.get().orElse("none"))
+                        .thenApply(answer -> answer + " " + Thread.currentThread().getName().startsWith("starling-loop-"));
+            } finally {
+                org.slf4j.MDC.remove("requestId");
+                TENANT.remove();
+            }
+        });
+        try (dev.starling.testing.TestClient client = dev.starling.testing.TestClient.create(app)) {
+            dev.starling.testing.TestResponse response = client.get("/where");
+
+            assertThat(response.status()).as(response.text()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo(other.getName() + " r-17 acme true");
+        } finally {
+            app.close();
+        }
+    }
+
     @Test
     void resultsAndExceptionsComeBack() throws Exception {
         HazelcastExecutor executor = HazelcastExecutor.builder(service())

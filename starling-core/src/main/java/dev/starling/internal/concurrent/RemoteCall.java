@@ -54,7 +54,12 @@ public final class RemoteCall<T> implements SerializableCallable<T> {
     }
 
     @Override
+    public String describe() {
+        return task.describe();
+    }
+
+    @Override
     public String toString() {
-        return task.getClass().getName();
+        return "RemoteCall[" + task.describe() + "]";
     }
 }

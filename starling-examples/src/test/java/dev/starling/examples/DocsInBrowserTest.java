@@ -26,7 +26,7 @@ class DocsInBrowserTest {
         assertThat(Files.isExecutable(CHROMIUM))
                 .as("this test needs Debian's chromium at %s (apt-get install chromium; .ci/run installs it)", CHROMIUM)
                 .isTrue();
-        try (Starling app = DemoApp.create(0).start()) {
+        try (Starling app = DemoApp.create(0, TestCluster.NAME).start()) {
             String dom = dumpDom("http://127.0.0.1:" + app.port() + "/docs", profile);
             assertThat(dom).contains("id=\"swagger-ui\"");
             for (String path : List.of("/items/{id}", "/items/{id}/slow", "/count", "/hello")) {

@@ -45,7 +45,7 @@ class ExamplesSmokeTest {
 
     @Test
     void theDemoAppAnswersItsRoutes() throws Exception {
-        try (Starling app = DemoApp.create(0).start()) {
+        try (Starling app = DemoApp.create(0, TestCluster.NAME).start()) {
             assertThat(get(app, "/").body()).startsWith("Starling demo");
             assertThat(get(app, "/items/1").body()).isEqualTo("{\"id\":1,\"name\":\"starling\",\"tags\":[\"bird\",\"loud\"]}");
             assertThat(get(app, "/items/99").statusCode()).isEqualTo(404);
@@ -62,6 +62,23 @@ class ExamplesSmokeTest {
             assertThat(created.statusCode()).isEqualTo(201);
             assertThat(created.headers().firstValue("location")).hasValue("/items/3");
             assertThat(created.body()).isEqualTo("{\"id\":3,\"name\":\"robin\",\"tags\":[\"bird\"]}");
+        }
+    }
+
+    @Test
+    void theDemoCountsPrimesOnEveryExecutorAndSaysWhere() throws Exception {
+        try (Starling app = DemoApp.create(0, TestCluster.NAME).start()) {
+            HttpResponse<String> threadpool = get(app, "/reports/primes?below=100000&on=threadpool");
+            HttpResponse<String> cluster = get(app, "/reports/primes?below=100000&on=cluster");
+            HttpResponse<String> tooBig = get(app, "/reports/primes?below=1000000000");
+            HttpResponse<String> nowhere = get(app, "/reports/primes?on=moon");
+
+            assertThat(threadpool.body()).startsWith("{\"below\":100000,\"primes\":9592,\"ranOn\":\"pid ")
+                    .contains(", thread starling-worker-");
+            assertThat(cluster.body()).startsWith("{\"below\":100000,\"primes\":9592,\"ranOn\":\"cluster member starling-demo-app-");
+            assertThat(tooBig.statusCode()).isEqualTo(422);
+            assertThat(tooBig.body()).contains("below must be between 2 and 100000000, not 1000000000.");
+            assertThat(nowhere.statusCode()).isEqualTo(422);
         }
     }
 }

@@ -45,7 +45,7 @@ class OpenApiGoldenTest {
     @Test
     void theDemoDocumentMatchesTheGoldenFile() throws Exception {
         String actual;
-        try (Starling app = DemoApp.create(0).start()) {
+        try (Starling app = DemoApp.create(0, TestCluster.NAME).start()) {
             actual = document(app);
         }
         if (Boolean.getBoolean("starling.updateGolden")) {
@@ -60,7 +60,7 @@ class OpenApiGoldenTest {
     @Test
     void theDemoDocumentPassesAnOpenApiValidator() throws Exception {
         String document;
-        try (Starling app = DemoApp.create(0).start()) {
+        try (Starling app = DemoApp.create(0, TestCluster.NAME).start()) {
             document = document(app);
         }
         io.swagger.v3.parser.core.models.ParseOptions options = new io.swagger.v3.parser.core.models.ParseOptions();

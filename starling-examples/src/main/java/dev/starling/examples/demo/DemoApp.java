@@ -10,8 +10,11 @@ import dev.starling.Provides;
 import dev.starling.Resource;
 import dev.starling.Response;
 import dev.starling.Starling;
+import com.hazelcast.core.HazelcastInstance;
 import dev.starling.concurrent.Concurrency;
+import dev.starling.hazelcast.HazelcastExecutor;
 import dev.starling.params.Body;
+import dev.starling.params.Default;
 import dev.starling.params.Header;
 import dev.starling.params.Query;
 import org.slf4j.Logger;
@@ -129,14 +132,49 @@ public final class DemoApp {
         }
     }
 
+    /** Where a report may run: the same task, sent to each kind of executor. */
+    public enum Where {
+        /** The default threadpool of this JVM. */
+        threadpool,
+        /** A member of the Hazelcast cluster (this JVM is one; {@code starling-examples/run member} adds more). */
+        cluster
+    }
+
+    /** The reports API: one CPU-heavy task, offloaded to the executor the client names. */
+    public static final class ReportsApi {
+        /** Counts the primes below {@code below} on the threadpool or the cluster, and says where it ran. */
+        @Get("/reports/primes")
+        @Operation(summary = "Count primes where you choose", tags = "reports",
+                description = "The same CPU-heavy task sent to the threadpool or the Hazelcast cluster.")
+        public CompletionStage<Reports.PrimeReport> primes(@Query @Default("1000000") int below,
+                                                           @Query @Default("cluster") Where on) {
+            if (below < 2 || below > 100_000_000) {
+                throw new HttpException(422, "below must be between 2 and 100000000, not " + below + ".");
+            }
+            return Concurrency.runInExecutor(on == Where.threadpool ? "default" : "cluster",
+                    () -> Reports.primes(below));
+        }
+    }
+
     private DemoApp() {
     }
 
-    /** Returns the demo app, not yet started. */
+    /** Returns the demo app, not yet started; it joins (or forms) the demo cluster on 127.0.0.1 first. */
     public static Starling create(int port) {
-        Starling app = Starling.create(c -> c.port(port));
+        return create(port, DemoCluster.NAME);
+    }
+
+    /** Returns the demo app as a member of the cluster called {@code cluster}: tests keep to their own. */
+    public static Starling create(int port, String cluster) {
+        HazelcastInstance member = DemoCluster.join(cluster, "starling-demo-app-" + ProcessHandle.current().pid()
+                + "-" + java.util.UUID.randomUUID());
+        Starling app = Starling.create(c -> c.port(port)
+                .executor("cluster", HazelcastExecutor.create(member.getExecutorService(DemoCluster.EXECUTOR))));
+        app.onShutdown(() -> member.getLifecycleService().shutdown());
         app.include(new ItemsApi());
+        app.include(new ReportsApi());
         app.get("/", request -> "Starling demo: try /items, /items/1, /items/1/slow, /count?to=5, /hello?name=you,"
+                + " /reports/primes?below=5000000&on=cluster (or on=threadpool),"
                 + " and POST /items with {\"name\":\"robin\",\"tags\":[\"bird\"]}\n");
         app.get("/hello", request -> Map.of("message", "Hello, " + request.query("name").orElse("World") + "!"));
         return app;

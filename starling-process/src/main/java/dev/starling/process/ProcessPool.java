@@ -78,7 +78,9 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessPool.class);
     private static final AtomicInteger POOLS = new AtomicInteger();
-    private static final List<String> DEFAULT_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC",
+    // The VM's own messages and unified logging go to stderr: stdout carries the protocol.
+    private static final List<String> DEFAULT_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError",
+            "-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:+UseSerialGC",
             "-Xshare:auto");
     private static final List<String> DEFAULT_ALLOWED = List.of("java.**", "javax.**", "dev.starling.**");
 
@@ -1067,7 +1069,9 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
      *
      * <p>Defaults: one worker per available processor, {@code 64 × maxWorkers} queued tasks, workers never
      * retired, no task timeout, no initializer, 64 MiB messages, and the JVM options
-     * {@code -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC -Xshare:auto}.
+     * {@code -XX:+ExitOnOutOfMemoryError -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning:stderr
+     * -XX:+UseSerialGC -Xshare:auto}. Options that make the VM write to stdout (such as {@code -Xlog} with
+     * {@code :stdout}) corrupt the protocol: the worker is then killed and replaced.
      */
     public static final class Builder {
 

@@ -1108,16 +1108,16 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
             return this;
         }
 
-        /** Sets how many tasks may wait for a worker; past it submissions throw; default 64 × maxWorkers. */
+        /**
+         * Sets how many tasks may wait for a worker, at least one; past it {@code submit} throws
+         * {@link RejectedExecutionException}; default 64 × maxWorkers.
+         */
         public Builder maxQueued(int maxQueued) {
-            if (maxQueued < 0) {
-                throw new IllegalArgumentException("maxQueued must be zero or more, not " + maxQueued + ".");
+            if (maxQueued < 1) {
+                throw new IllegalArgumentException("maxQueued must be at least one, not " + maxQueued
+                        + "; a process pool's queue is always bounded.");
             }
-            this.maxQueued = maxQueued == 0 ? Integer.MAX_VALUE : maxQueued;
-            if (maxQueued == 0) {
-                throw new IllegalArgumentException("maxQueued must be at least one; a pool's queue is always"
-                        + " bounded.");
-            }
+            this.maxQueued = maxQueued;
             return this;
         }
 

@@ -276,14 +276,14 @@ class ProcessPoolTest {
     void timeoutKillsTheWorkerAndTheNextTaskRuns() {
         String never = dir("never");
         try (ProcessPool pool = ProcessPool.builder().name("slow").maxWorkers(1)
-                .taskTimeout(Duration.ofMillis(1500)).build()) {
+                .taskTimeout(Duration.ofSeconds(3)).build()) {
             long before = pool.submit(Sync::pid).join();
             Throwable timeout = failure(pool.submit(() -> {
                 Sync.awaitFile(never);
                 return 0;
             }));
             assertThat(timeout).isInstanceOf(TaskTimeoutException.class)
-                    .hasMessageContaining("pid " + before).hasMessageContaining("PT1.5S")
+                    .hasMessageContaining("pid " + before).hasMessageContaining("PT3S")
                     .hasMessageContaining(ProcessPoolTest.class.getName());
             assertThat(ProcessHandle.of(before).orElseThrow().onExit().join().isAlive()).isFalse();
             assertThat(pool.submit(Sync::pid).join()).isNotEqualTo(before);

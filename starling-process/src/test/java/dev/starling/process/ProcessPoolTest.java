@@ -421,4 +421,49 @@ class ProcessPoolTest {
             assertThat(first.join() + second.join()).isEqualTo(3);
         }
     }
+
+    @Test
+    void shutdownNowKillsWorkersAndReturnsTasksThatNeverStarted() throws Exception {
+        String running = dir("running");
+        ProcessPool pool = ProcessPool.builder().name("now").maxWorkers(1).build();
+        CompletableFuture<Long> blocked = pool.submit(() -> {
+            Sync.touch(running + "/" + Sync.pid());
+            Sync.awaitFile(running + "/never");
+            return 0L;
+        });
+        CompletableFuture<Long> queued = pool.submit(() -> 7L);
+        Sync.awaitEntries(running, 1);
+        long pid = Long.parseLong(tmp.resolve("running").toFile().list()[0]);
+        List<Runnable> never = pool.shutdownNow();
+        assertThat(blocked).isCancelled();
+        assertThat(never).hasSize(1);
+        assertThat(queued).isNotDone();
+        never.get(0).run();
+        assertThat(queued.join()).isEqualTo(7L);
+        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
+
+    @Test
+    void builderRefusesSettingsThatMakeNoSense() {
+        assertThatThrownBy(() -> ProcessPool.builder().maxWorkers(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one worker");
+        assertThatThrownBy(() -> ProcessPool.builder().maxQueued(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ProcessPool.builder().taskTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ProcessPool.builder().allowClasses("a;b")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void workersThatCannotStartBreakThePoolWithTheirStderr() {
+        ProcessPool pool = ProcessPool.builder().name("badjvm").maxWorkers(1).jvmOptions("-XX:+NoSuchOption").build();
+        Throwable first = catchThrowable(() -> pool.submit(() -> 1).join());
+        Throwable rejected = first instanceof CompletionException ? first.getCause() : first;
+        assertThat(rejected).isInstanceOf(RejectedExecutionException.class)
+                .hasMessageContaining("before it was ready").hasMessageContaining("NoSuchOption");
+        assertThatThrownBy(() -> pool.submit(() -> 2)).isInstanceOf(RejectedExecutionException.class)
+                .hasMessageContaining("is broken");
+        pool.close();
+        assertThat(pool.isTerminated()).isTrue();
+    }
 }

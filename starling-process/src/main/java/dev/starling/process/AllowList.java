@@ -44,11 +44,12 @@ final class AllowList {
     static UncheckedIOException failure(Check check, Exception error, String what, String pool) {
         if (check.refusedClass != null) {
             String name = check.refusedClass;
-            int dot = name.lastIndexOf('.');
-            String pattern = dot < 0 ? name : name.substring(0, dot) + ".*";
+            int hidden = name.indexOf("$$Lambda");
+            String allow = hidden < 0 ? name : name.substring(0, hidden) + "*";
+            String pattern = Frames.patternFor(name);
             return new UncheckedIOException("Class " + name + " was refused by the deserialization filter of"
                     + " process pool '" + pool + "' while reading " + what + "; allow it with"
-                    + " ProcessPool.builder().allowClasses(\"" + name + "\") or a pattern such as \"" + pattern
+                    + " ProcessPool.builder().allowClasses(\"" + allow + "\") or a pattern such as \"" + pattern
                     + "\".", new InvalidClassException(name, "refused by the pool's allow-list"));
         }
         if (check.overLimit) {

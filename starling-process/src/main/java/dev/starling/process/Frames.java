@@ -8,7 +8,10 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.OutputStream;
 import java.io.StreamCorruptedException;
+import java.lang.invoke.SerializedLambda;
+import java.util.Set;
 
 /**
  * The wire format between the pool and its workers: length-prefixed frames over the worker's stdin and
@@ -85,6 +88,53 @@ final class Frames {
             out.writeObject(value);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * Serializes {@code value} and adds to {@code patterns} an allow-list pattern for the package of every
+     * class in it, including the class that defines a serialized lambda.
+     */
+    static byte[] serialize(Object value, Set<String> patterns) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (Recording out = new Recording(bytes, patterns)) {
+            out.writeObject(value);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Returns the allow-list pattern that covers {@code className} and the lambdas it defines. */
+    static String patternFor(String className) {
+        int hidden = className.indexOf("$$Lambda");
+        String name = hidden < 0 ? className : className.substring(0, hidden);
+        int dot = name.lastIndexOf('.');
+        // A class in the unnamed package: a prefix also covers its lambdas' hidden classes (Name$$Lambda/0x...).
+        return dot < 0 ? name + "*" : name.substring(0, dot) + ".*";
+    }
+
+    private static final class Recording extends ObjectOutputStream {
+
+        private final Set<String> patterns;
+
+        Recording(OutputStream out, Set<String> patterns) throws IOException {
+            super(out);
+            this.patterns = patterns;
+            enableReplaceObject(true);
+        }
+
+        @Override
+        protected Object replaceObject(Object obj) {
+            if (obj instanceof SerializedLambda lambda) {
+                patterns.add(patternFor(lambda.getCapturingClass().replace('/', '.')));
+            }
+            Class<?> type = obj.getClass();
+            while (type.isArray()) {
+                type = type.getComponentType();
+            }
+            if (!type.isPrimitive()) {
+                patterns.add(patternFor(type.getName()));
+            }
+            return obj;
+        }
     }
 
     static Object deserialize(byte[] bytes, AllowList.Check filter) throws IOException, ClassNotFoundException {

@@ -132,13 +132,14 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         this.command = command(builder.jvmOptions, name, maxMessageBytes);
         if (builder.initializer != null) {
             this.initializerClass = builder.initializer.getClass().getName();
+            Set<String> packages = new LinkedHashSet<>();
             try {
-                this.initializer = Frames.serialize(builder.initializer);
+                this.initializer = Frames.serialize(builder.initializer, packages);
             } catch (IOException e) {
                 throw new IllegalArgumentException("The initializer " + initializerClass + " of process pool '"
                         + name + "' cannot be sent to workers: " + e.getMessage() + " is not serializable.", e);
             }
-            allowPackage(builder.initializer.getClass());
+            allowPackages(packages);
         } else {
             this.initializer = Frames.EMPTY;
             this.initializerClass = null;
@@ -552,8 +553,9 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         rejectIfClosed(taskClass);
         TaskFuture<T> future = new TaskFuture<>(this);
         byte[] payload;
+        Set<String> packages = new LinkedHashSet<>();
         try {
-            payload = Frames.serialize(task);
+            payload = Frames.serialize(task, packages);
         } catch (NotSerializableException e) {
             String hint = task instanceof Runnable && !(task instanceof Serializable)
                     ? " A lambda becomes serializable when its target is SerializableCallable, e.g."
@@ -579,7 +581,7 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         lock.lock();
         try {
             rejectIfClosed(taskClass);
-            allowPackage(task.getClass());
+            allowPackages(packages);
             job = new Job(nextId++, taskClass, task, payload, future, fixed, fixedResult);
             future.job = job;
             worker = idle.pollFirst();
@@ -617,18 +619,9 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         }
     }
 
-    /** Lock held: allows the package of a submitted class in both directions from now on. */
-    private void allowPackage(Class<?> type) {
-        String pkg = type.getPackageName();
-        String pattern;
-        if (pkg.isEmpty()) {
-            String className = type.getName();
-            int hidden = className.indexOf("$$Lambda");
-            pattern = hidden < 0 ? className : className.substring(0, hidden);
-        } else {
-            pattern = pkg + ".*";
-        }
-        if (allowed.add(pattern)) {
+    /** Lock held: allows, in both directions from now on, the packages of the classes a task was made of. */
+    private void allowPackages(Set<String> patterns) {
+        if (allowed.addAll(patterns)) {
             updateFilter();
         }
     }

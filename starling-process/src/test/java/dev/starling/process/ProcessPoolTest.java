@@ -285,7 +285,9 @@ class ProcessPoolTest {
             assertThat(timeout).isInstanceOf(TaskTimeoutException.class)
                     .hasMessageContaining("pid " + before).hasMessageContaining("PT3S")
                     .hasMessageContaining(ProcessPoolTest.class.getName());
-            assertThat(ProcessHandle.of(before).orElseThrow().onExit().join().isAlive()).isFalse();
+            // Reaped already (empty) or exiting: either way it must end up dead.
+            assertThat(ProcessHandle.of(before).map(handle -> handle.onExit().join().isAlive()).orElse(false))
+                    .isFalse();
             assertThat(pool.submit(Sync::pid).join()).isNotEqualTo(before);
         }
     }
@@ -349,13 +351,11 @@ class ProcessPoolTest {
         try (ProcessPool pool = ProcessPool.builder().name("allowed").maxWorkers(1)
                 .allowClasses("com.example.outside.*").build()) {
             assertThat(pool.submit(() -> new Payload("hi")).join()).isEqualTo(new Payload("hi"));
-            // A task capturing the class is refused by the worker of a pool that does not allow it.
-            Payload captured = new Payload("there");
-            assertThat(failure(shared.submit(() -> captured.text()))).isInstanceOf(UncheckedIOException.class)
-                    .hasMessageContaining("Class com.example.outside.Payload was refused")
-                    .hasMessageContaining("worker pid");
-            assertThat(pool.submit(() -> captured.text()).join()).isEqualTo("there");
         }
+        // Sending an instance of the class allows its package: the parent made that data itself.
+        Payload captured = new Payload("there");
+        assertThat(shared.submit(() -> captured.text()).join()).isEqualTo("there");
+        assertThat(shared.submit(() -> new Payload("back")).join()).isEqualTo(new Payload("back"));
     }
 
     @Test

@@ -1153,8 +1153,8 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         /**
          * Allows more classes to be deserialized, on both sides, with patterns in
          * {@link ObjectInputFilter.Config#createFilter} syntax ({@code com.acme.*}, {@code com.acme.**},
-         * {@code !com.acme.Bad}); {@code java.**}, {@code javax.**}, {@code dev.starling.**} and the package of
-         * every submitted task are always allowed, and these patterns are checked first.
+         * {@code !com.acme.Bad}); {@code java.**}, {@code javax.**}, {@code dev.starling.**} and the packages of
+         * the classes every submitted task is made of are always allowed, and these patterns are checked first.
          */
         public Builder allowClasses(String... patterns) {
             for (String pattern : patterns) {

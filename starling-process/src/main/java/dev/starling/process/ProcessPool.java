@@ -153,7 +153,7 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         }
         shutdownHook = Thread.ofPlatform().name("starling-process-" + name + "-shutdown").unstarted(() -> {
             for (Process process : processes) {
-                process.destroyForcibly();
+                process.toHandle().destroyForcibly();
             }
         });
         Runtime.getRuntime().addShutdownHook(shutdownHook);

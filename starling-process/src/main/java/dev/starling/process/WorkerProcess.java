@@ -54,18 +54,11 @@ final class WorkerProcess {
                     new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = lines.readLine()) != null; ) {
                     parentErr.println(line);
-                    tailLock.lock();
-                    try {
-                        if (tail.size() == TAIL_LINES) {
-                            tail.removeFirst();
-                        }
-                        tail.addLast(line);
-                    } finally {
-                        tailLock.unlock();
-                    }
+                    addToTail(line);
                 }
-            } catch (IOException ignored) {
-                // The process is gone; the reader thread reports that.
+            } catch (IOException e) {
+                // The process is gone; the reader thread reports that, with this note in the tail.
+                addToTail("(its stderr could not be read further: " + e + ")");
             }
         });
         Thread.ofPlatform().daemon().name("starling-process-" + poolName + "-reader-" + pid).start(() -> {
@@ -76,14 +69,26 @@ final class WorkerProcess {
                 }
             } catch (IOException e) {
                 // A corrupt stream cannot be resynchronized; the worker is replaced like one that died.
-                process.destroyForcibly();
+                kill();
             } catch (RuntimeException | Error e) {
-                process.destroyForcibly();
+                kill();
                 pool.log().error("The reader of worker pid {} of process pool '{}' failed; the worker is killed.",
                         pid, poolName, e);
             }
             pool.exited(this, exitCode());
         });
+    }
+
+    private void addToTail(String line) {
+        tailLock.lock();
+        try {
+            if (tail.size() == TAIL_LINES) {
+                tail.removeFirst();
+            }
+            tail.addLast(line);
+        } finally {
+            tailLock.unlock();
+        }
     }
 
     private int exitCode() {
@@ -110,7 +115,7 @@ final class WorkerProcess {
             Frames.write(out, frame);
             return true;
         } catch (IOException e) {
-            process.destroyForcibly();
+            kill();
             return false;
         } finally {
             writeLock.unlock();
@@ -129,8 +134,12 @@ final class WorkerProcess {
         }
     }
 
+    /**
+     * Kills the worker with SIGKILL. Through its handle, not {@code Process.destroyForcibly}, which also
+     * closes the pipes and so loses the last lines of stderr the failure message quotes.
+     */
     void kill() {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
     }
 
     /** Returns the last lines the worker wrote to stderr, waiting briefly for them after it exited. */

@@ -466,4 +466,24 @@ class ProcessPoolTest {
         pool.close();
         assertThat(pool.isTerminated()).isTrue();
     }
+
+    @Test
+    void workersDieWithAParentThatIsKilled() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process parent = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                OrphanParent.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(parent.getInputStream()))
+                    .readLine();
+            assertThat(line).as("the parent's output").isNotNull();
+            ProcessHandle worker = ProcessHandle.of(Long.parseLong(line.strip())).orElseThrow();
+            assertThat(worker.parent().map(ProcessHandle::pid)).contains(parent.pid());
+            // SIGKILL: no shutdown hook runs, so only the worker's own watch on stdin and its parent can end it.
+            parent.toHandle().destroyForcibly();
+            worker.onExit().get(30, TimeUnit.SECONDS);
+            assertThat(worker.isAlive()).isFalse();
+        } finally {
+            parent.destroyForcibly();
+        }
+    }
 }

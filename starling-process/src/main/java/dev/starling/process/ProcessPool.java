@@ -514,7 +514,7 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         }
     }
 
-    /** Returns how many tasks waiting for a worker. */
+    /** Returns how many tasks wait for a worker. */
     public int queued() {
         lock.lock();
         try {
@@ -539,6 +539,7 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         return replaced.get();
     }
 
+    /** Returns the pool's name, worker count and queue length, for logs. */
     @Override
     public String toString() {
         return "ProcessPool[" + name + ", " + workers() + " workers, " + queued() + " queued]";

@@ -42,6 +42,7 @@ final class Worker {
         this.out = out;
     }
 
+    /** Runs the worker until its stdin ends; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
         String pool = args.length > 0 ? args[0] : "unnamed";
         long maxBytes = args.length > 1 ? Long.parseLong(args[1]) : 64L << 20;

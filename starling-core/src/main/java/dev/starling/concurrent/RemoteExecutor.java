@@ -26,9 +26,9 @@ public interface RemoteExecutor extends Executor {
      *
      * <p>The future completes, on any thread, with the task's result or with its exception (type, message and
      * remote stack trace kept). A task or result that cannot be serialized fails that future only, with a
-     * message naming the class. Cancelling the future with {@code mayInterruptIfRunning} stops a task that
-     * already runs when the executor can (a process pool kills the worker); either way the executor frees the
-     * capacity the task held.
+     * message naming the class. Cancelling a task that has not started means it never runs. Cancelling a
+     * running one with {@code mayInterruptIfRunning} stops it when the executor can (a process pool kills the
+     * worker); without it the task runs to its end and only its result is dropped.
      */
     <T> CompletableFuture<T> submit(SerializableCallable<T> task);
 

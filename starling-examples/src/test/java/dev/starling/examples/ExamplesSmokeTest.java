@@ -70,11 +70,14 @@ class ExamplesSmokeTest {
         try (Starling app = DemoApp.create(0, TestCluster.NAME).start()) {
             HttpResponse<String> threadpool = get(app, "/reports/primes?below=100000&on=threadpool");
             HttpResponse<String> cluster = get(app, "/reports/primes?below=100000&on=cluster");
+            HttpResponse<String> processes = get(app, "/reports/primes?below=100000&on=processes");
             HttpResponse<String> tooBig = get(app, "/reports/primes?below=1000000000");
             HttpResponse<String> nowhere = get(app, "/reports/primes?on=moon");
 
             assertThat(threadpool.body()).startsWith("{\"below\":100000,\"primes\":9592,\"ranOn\":\"pid ")
                     .contains(", thread starling-worker-");
+            assertThat(processes.body()).startsWith("{\"below\":100000,\"primes\":9592,\"ranOn\":\"pid ")
+                    .doesNotContain("pid " + ProcessHandle.current().pid() + ",");
             assertThat(cluster.body()).startsWith("{\"below\":100000,\"primes\":9592,\"ranOn\":\"cluster member starling-demo-app-");
             assertThat(tooBig.statusCode()).isEqualTo(422);
             assertThat(tooBig.body()).contains("below must be between 2 and 100000000, not 1000000000.");

@@ -547,10 +547,15 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
 
     // ---- Submission ----------------------------------------------------------------------------------------
 
+    /** Names a task in messages: the user's class, also when Starling wrapped it with its context. */
+    static String describe(Object task) {
+        return task instanceof SerializableCallable<?> callable ? callable.describe() : task.getClass().getName();
+    }
+
     @SuppressWarnings("unchecked")
     private <T> TaskFuture<T> enqueue(Object task, boolean fixed, Object fixedResult) {
         Objects.requireNonNull(task, "A process pool runs tasks, not null.");
-        String taskClass = task.getClass().getName();
+        String taskClass = describe(task);
         rejectIfClosed(taskClass);
         TaskFuture<T> future = new TaskFuture<>(this);
         byte[] payload;

@@ -140,18 +140,18 @@ final class Worker {
         try {
             bytes = Frames.serialize(result);
         } catch (NotSerializableException e) {
-            sendFailure(Frames.FAILURE, frame.id(), new UncheckedIOException("Task " + task.getClass().getName()
+            sendFailure(Frames.FAILURE, frame.id(), new UncheckedIOException("Task " + ProcessPool.describe(task)
                     + " returned a " + result.getClass().getName() + ", which cannot be sent back from worker pid "
                     + pid + ": class " + e.getMessage() + " is not serializable.", e));
             return;
         } catch (IOException | RuntimeException e) {
-            sendFailure(Frames.FAILURE, frame.id(), new UncheckedIOException("Task " + task.getClass().getName()
+            sendFailure(Frames.FAILURE, frame.id(), new UncheckedIOException("Task " + ProcessPool.describe(task)
                     + " returned a " + result.getClass().getName() + ", which could not be serialized in worker"
                     + " pid " + pid + ": " + e, e instanceof IOException io ? io : new IOException(e)));
             return;
         }
         if (bytes.length > maxBytes) {
-            sendFailure(Frames.FAILURE, frame.id(), new UncheckedIOException("Task " + task.getClass().getName()
+            sendFailure(Frames.FAILURE, frame.id(), new UncheckedIOException("Task " + ProcessPool.describe(task)
                     + " returned a " + result.getClass().getName() + " of " + bytes.length + " serialized bytes,"
                     + " more than the " + maxBytes + " bytes process pool '" + pool + "' allows (maxMessageBytes).",
                     new IOException("message too large")));

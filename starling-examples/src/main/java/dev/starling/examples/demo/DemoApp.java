@@ -13,12 +13,14 @@ import dev.starling.Starling;
 import com.hazelcast.core.HazelcastInstance;
 import dev.starling.concurrent.Concurrency;
 import dev.starling.hazelcast.HazelcastExecutor;
+import dev.starling.process.ProcessPool;
 import dev.starling.params.Body;
 import dev.starling.params.Default;
 import dev.starling.params.Header;
 import dev.starling.params.Query;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -136,23 +138,30 @@ public final class DemoApp {
     public enum Where {
         /** The default threadpool of this JVM. */
         threadpool,
+        /** A worker JVM of the demo's process pool. */
+        processes,
         /** A member of the Hazelcast cluster (this JVM is one; {@code starling-examples/run member} adds more). */
         cluster
     }
 
     /** The reports API: one CPU-heavy task, offloaded to the executor the client names. */
     public static final class ReportsApi {
-        /** Counts the primes below {@code below} on the threadpool or the cluster, and says where it ran. */
+        /** Counts the primes below {@code below} on the threadpool, a worker JVM or the cluster, and says where it ran. */
         @Get("/reports/primes")
         @Operation(summary = "Count primes where you choose", tags = "reports",
-                description = "The same CPU-heavy task sent to the threadpool or the Hazelcast cluster.")
+                description = "The same CPU-heavy task sent to the threadpool, a worker JVM of the process pool, or"
+                        + " the Hazelcast cluster.")
         public CompletionStage<Reports.PrimeReport> primes(@Query @Default("1000000") int below,
                                                            @Query @Default("cluster") Where on) {
             if (below < 2 || below > 100_000_000) {
                 throw new HttpException(422, "below must be between 2 and 100000000, not " + below + ".");
             }
-            return Concurrency.runInExecutor(on == Where.threadpool ? "default" : "cluster",
-                    () -> Reports.primes(below));
+            String executor = switch (on) {
+                case threadpool -> "default";
+                case processes -> "processes";
+                case cluster -> "cluster";
+            };
+            return Concurrency.runInExecutor(executor, () -> Reports.primes(below));
         }
     }
 
@@ -168,13 +177,20 @@ public final class DemoApp {
     public static Starling create(int port, String cluster) {
         HazelcastInstance member = DemoCluster.join(cluster, "starling-demo-app-" + ProcessHandle.current().pid()
                 + "-" + java.util.UUID.randomUUID());
+        // Two worker JVMs; a report that runs longer than 30 s has its worker killed and answers 500.
+        ProcessPool processes = ProcessPool.builder().name("demo-reports").maxWorkers(2)
+                .taskTimeout(Duration.ofSeconds(30)).build();
         Starling app = Starling.create(c -> c.port(port)
+                .executor("processes", processes)
                 .executor("cluster", HazelcastExecutor.create(member.getExecutorService(DemoCluster.EXECUTOR))));
-        app.onShutdown(() -> member.getLifecycleService().shutdown());
+        app.onShutdown(() -> {
+            processes.close();
+            member.getLifecycleService().shutdown();
+        });
         app.include(new ItemsApi());
         app.include(new ReportsApi());
         app.get("/", request -> "Starling demo: try /items, /items/1, /items/1/slow, /count?to=5, /hello?name=you,"
-                + " /reports/primes?below=5000000&on=cluster (or on=threadpool),"
+                + " /reports/primes?below=5000000&on=cluster (or threadpool, processes),"
                 + " and POST /items with {\"name\":\"robin\",\"tags\":[\"bird\"]}\n");
         app.get("/hello", request -> Map.of("message", "Hello, " + request.query("name").orElse("World") + "!"));
         return app;

@@ -6,6 +6,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import dev.starling.concurrent.Concurrency;
 import dev.starling.concurrent.SerializableCallable;
 import dev.starling.hazelcast.HazelcastExecutor;
 import java.io.IOException;
@@ -58,6 +59,7 @@ public class ClusterHopBenchmark {
     private HazelcastExecutor toOther;
     private HazelcastExecutor toOtherInline;
     private HazelcastExecutor toLocal;
+    private LoopHop loop;
 
     /** Starts the two members and checks that each executor reaches the member it is named after. */
     @Setup
@@ -75,6 +77,7 @@ public class ClusterHopBenchmark {
         toOtherInline = HazelcastExecutor.builder(service).onMembers(MemberSelectors.NON_LOCAL_MEMBER_SELECTOR)
                 .completeOn(Runnable::run).build();
         toLocal = HazelcastExecutor.builder(service).onMembers(MemberSelectors.LOCAL_MEMBER_SELECTOR).build();
+        loop = new LoopHop();
     }
 
     /** Stops both members. */
@@ -82,6 +85,13 @@ public class ClusterHopBenchmark {
     public void tearDown() {
         other.getLifecycleService().terminate();
         caller.getLifecycleService().terminate();
+        loop.close();
+    }
+
+    /** To the other member through Starling: {@code runInExecutor} from an event loop, back on that loop. */
+    @Benchmark
+    public Object otherMemberViaStarling() {
+        return loop.hop(() -> Concurrency.runInExecutor(toOther, NO_OP));
     }
 
     /** To the other member; the future completes on the common pool (the default). */

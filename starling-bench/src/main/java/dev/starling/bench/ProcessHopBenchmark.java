@@ -1,5 +1,6 @@
 package dev.starling.bench;
 
+import dev.starling.concurrent.Concurrency;
 import dev.starling.concurrent.SerializableCallable;
 import dev.starling.process.ProcessPool;
 import java.util.concurrent.TimeUnit;
@@ -37,23 +38,32 @@ public class ProcessHopBenchmark {
     private static final SerializableCallable<Object> NO_OP = () -> null;
 
     private ProcessPool pool;
+    private LoopHop loop;
 
     /** Starts the pool and waits until its worker has run one task. */
     @Setup
     public void setUp() {
         pool = ProcessPool.builder().name("bench").maxWorkers(1).build();
         pool.submit(NO_OP).join();
+        loop = new LoopHop();
     }
 
     /** Stops the worker. */
     @TearDown
     public void tearDown() {
         pool.close();
+        loop.close();
     }
 
     /** A no-op task to the worker and its null result back. */
     @Benchmark
     public Object roundTrip() {
         return pool.submit(NO_OP).join();
+    }
+
+    /** The same through Starling: {@code runInExecutor} from an event loop, the result back on that loop. */
+    @Benchmark
+    public Object starling() {
+        return loop.hop(() -> Concurrency.runInExecutor(pool, NO_OP));
     }
 }

@@ -2,6 +2,7 @@ package dev.starling.concurrent;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
@@ -31,6 +32,19 @@ public interface RemoteExecutor extends Executor {
      * worker); without it the task runs to its end and only its result is dropped.
      */
     <T> CompletableFuture<T> submit(SerializableCallable<T> task);
+
+    /**
+     * Returns a stage that completes once the task behind {@code submitted} (a future this executor's
+     * {@link #submit} returned) no longer runs anywhere: when its outcome arrived, or after a cancel, once the
+     * executor knows the run has stopped (a killed worker has exited, a member has answered the cancel).
+     *
+     * <p>Capacity limiters in front of the executor give a task's token back only then, so a cancelled task
+     * that is still being stopped is still counted. The default, for executors that cannot tell, is the future
+     * itself.
+     */
+    default CompletionStage<?> whenEnded(CompletableFuture<?> submitted) {
+        return submitted;
+    }
 
     /** Returns a short name for log lines and error messages. */
     String name();

@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
@@ -147,6 +149,168 @@ class RemoteExecutorTest {
         assertThat(elsewhere.sent).hasSize(2);
     }
 
+    /**
+     * prepare() only checks {@code fn instanceof Serializable}, but sendRemote casts to SerializableCallable:
+     * a serializable Callable that is not a SerializableCallable passes the check and then fails with a
+     * ClassCastException instead of running.
+     */
+    @Test
+    void aSerializableCallableOfAnotherTypeRunsRemotelyToo() throws Exception {
+        Elsewhere elsewhere = new Elsewhere();
+        try {
+            Callable<String> task = (Callable<String> & Serializable) () -> "ran";
+            CompletionStage<String> stage = Concurrency.runInExecutor((Executor) elsewhere, task);
+
+            assertThat(stage.toCompletableFuture().handle((v, e) -> v != null ? v : e.toString())
+                    .get(5, TimeUnit.SECONDS)).isEqualTo("ran");
+        } finally {
+            elsewhere.threads.shutdownNow();
+        }
+    }
+
+    /**
+     * DESIGN §4: a cancelled running task's token is released only when the work actually returns. On the
+     * remote path the token comes back as soon as the remote future is cancelled, which CompletableFuture does
+     * at once, while the remote run (a member that does not answer interrupts) goes on: a limiter of one then
+     * lets a second task run next to it.
+     */
+    @Test
+    void aCancelledRemoteTaskKeepsItsTokenUntilTheExecutorSaysTheRunEnded() throws Exception {
+        Stubborn remote = new Stubborn();
+        try {
+            CapacityLimiter limiter = CapacityLimiter.create(1);
+            CompletionStage<String> first = Concurrency.runInExecutor(remote, limiter, () -> "first");
+            assertThat(remote.started.await(5, TimeUnit.SECONDS)).isTrue();
+
+            first.toCompletableFuture().cancel(true);
+
+            assertThat(remote.ended.getCount()).as("the remote run is still going").isEqualTo(1);
+            Concurrency.runInExecutor(remote, limiter, () -> "second");
+            assertThat(remote.submitted.get()).as("tasks sent while the first still runs").isEqualTo(1);
+            assertThat(limiter.waiting()).as("the second task waits for the token").isEqualTo(1);
+        } finally {
+            remote.release.countDown();
+            remote.threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void theTokenOfACancelledRemoteTaskComesBackWhenTheExecutorSaysTheRunEnded() throws Exception {
+        Stubborn remote = new Stubborn();
+        try {
+            CapacityLimiter limiter = CapacityLimiter.create(1);
+            CompletionStage<String> first = Concurrency.runInExecutor(remote, limiter, () -> "first");
+            assertThat(remote.started.await(5, TimeUnit.SECONDS)).isTrue();
+            first.toCompletableFuture().cancel(true);
+            CompletionStage<String> second = Concurrency.runInExecutor(remote, limiter, () -> "second");
+
+            remote.release.countDown();
+
+            assertThat(second.toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo("second");
+            assertThat(remote.submitted.get()).isEqualTo(2);
+        } finally {
+            remote.release.countDown();
+            remote.threads.shutdownNow();
+        }
+    }
+
+    static final ContextKey<String> REMOTE_TENANT = ContextKey.create("remote-tenant");
+
+    /**
+     * On the remote side a travelled value lives in Context.byName, and Context.with(key, null) only removes
+     * from the key map: ContextKey.remove() in a remote task leaves the caller's value visible.
+     */
+    @Test
+    void removingATravelledContextValueOnTheRemoteSideRemovesIt() throws Exception {
+        Elsewhere elsewhere = new Elsewhere();
+        REMOTE_TENANT.set("acme");
+        try {
+            CompletionStage<String> stage = Concurrency.runInExecutor(elsewhere, () -> {
+                String before = REMOTE_TENANT.get().orElse("none");
+                REMOTE_TENANT.remove();
+                return before + " then " + REMOTE_TENANT.get().orElse("none");
+            });
+
+            assertThat(stage.toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo("acme then none");
+        } finally {
+            REMOTE_TENANT.remove();
+            elsewhere.threads.shutdownNow();
+        }
+    }
+
+    static final ContextKey<java.util.ArrayList<Object>> CART = ContextKey.create("remote-cart");
+
+    /**
+     * portableValues() sends every value whose class says Serializable, whether or not it serializes: an
+     * ArrayList holding a plain object, set by some unrelated code, fails every remote task of the request,
+     * which never asked for it (docs: "Other values stay home").
+     */
+    @Test
+    void aContextValueThatDoesNotSerializeStaysHomeInsteadOfFailingTheTask() throws Exception {
+        Elsewhere elsewhere = new Elsewhere();
+        CART.set(new java.util.ArrayList<>(java.util.List.of(new Object())));
+        try {
+            CompletionStage<String> stage = Concurrency.runInExecutor(elsewhere, () -> "ok");
+
+            assertThat(stage.toCompletableFuture().handle((v, e) -> v != null ? v : e.toString())
+                    .get(5, TimeUnit.SECONDS)).isEqualTo("ok");
+        } finally {
+            CART.remove();
+            elsewhere.threads.shutdownNow();
+        }
+    }
+
+    /** A member that runs its task to the end whatever happens to the future (CPU-bound code ignores interrupts). */
+    static final class Stubborn implements RemoteExecutor {
+        final ExecutorService threads = Executors.newCachedThreadPool();
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch ended = new CountDownLatch(1);
+        final AtomicInteger submitted = new AtomicInteger();
+        final CompletableFuture<Void> runEnded = new CompletableFuture<>();
+
+        @Override
+        public CompletionStage<?> whenEnded(CompletableFuture<?> submitted) {
+            return runEnded;
+        }
+
+        @Override
+        public <T> CompletableFuture<T> submit(SerializableCallable<T> task) {
+            submitted.incrementAndGet();
+            CompletableFuture<T> result = new CompletableFuture<>();
+            threads.execute(() -> {
+                started.countDown();
+                boolean done = false;
+                while (!done) {
+                    try {
+                        release.await();
+                        done = true;
+                    } catch (InterruptedException ignored) {
+                        // keeps running, like a tight loop would
+                    }
+                }
+                ended.countDown();
+                runEnded.complete(null);
+                try {
+                    result.complete(task.call());
+                } catch (Exception e) {
+                    result.completeExceptionally(e);
+                }
+            });
+            return result;
+        }
+
+        @Override
+        public String name() {
+            return "stubborn";
+        }
+
+        @Override
+        public void execute(Runnable command) {
+            throw new UnsupportedOperationException("Only serializable callables.");
+        }
+    }
+
     private static void until(String what, java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
@@ -156,7 +320,7 @@ class RemoteExecutorTest {
     }
 
     @Test
-    void aRemoteExecutorThatRefusesEverythingFailsEachWaiterWithoutRecursion() throws Exception {
+    void aRemoteExecutorThatRefusesEverythingFailsEachWaiterWith503sCauseAndWithoutRecursion() throws Exception {
         started = new CountDownLatch(1);
         release = new CountDownLatch(1);
         CapacityLimiter limiter = CapacityLimiter.create(1, 5_000);
@@ -182,8 +346,8 @@ class RemoteExecutorTest {
         assertThat(holder.get(10, TimeUnit.SECONDS)).isEqualTo("held");
         CompletableFuture.allOf(waiters.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get(30, TimeUnit.SECONDS);
         assertThat(waiters).allSatisfy(w -> assertThatThrownBy(w::join)
-                .cause().isInstanceOf(java.util.concurrent.RejectedExecutionException.class)
-                .hasMessage("The executor 'Elsewhere' refused the task; it was not run."));
+                .cause().isInstanceOf(CapacityExceededException.class)
+                .hasMessage("The executor 'Elsewhere' refused the task, which was not run: Elsewhere is shut down."));
         assertThat(limiter.borrowedTokens()).isZero();
     }
 

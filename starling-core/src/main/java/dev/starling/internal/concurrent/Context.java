@@ -63,20 +63,40 @@ public final class Context {
         return value != null || byName.isEmpty() ? value : byName.get(key.name());
     }
 
-    /** Returns the values that can travel to another JVM (the serializable ones), by key name. */
+    /**
+     * Returns the values that can travel to another JVM, by key name: those that serialize. A value whose
+     * class says {@code Serializable} but holds something that is not stays home rather than failing the task.
+     */
     public HashMap<String, Serializable> portableValues() {
         HashMap<String, Serializable> portable = new HashMap<>();
         byName.forEach((name, value) -> {
-            if (value instanceof Serializable s) {
-                portable.put(name, s);
+            if (travels(value)) {
+                portable.put(name, (Serializable) value);
             }
         });
         values.forEach((key, value) -> {
-            if (value instanceof Serializable s) {
-                portable.put(key.name(), s);
+            if (travels(value)) {
+                portable.put(key.name(), (Serializable) value);
             }
         });
         return portable;
+    }
+
+    private static boolean travels(Object value) {
+        if (value instanceof String || value instanceof Number || value instanceof Boolean
+                || value instanceof Character || value instanceof Enum<?> || value instanceof java.util.UUID
+                || value instanceof java.time.temporal.TemporalAccessor) {
+            return true;   // the common cases, known to serialize, without trying
+        }
+        if (!(value instanceof Serializable)) {
+            return false;
+        }
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(java.io.OutputStream.nullOutputStream())) {
+            out.writeObject(value);
+            return true;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Returns a copy with {@code key} set to {@code value}, or removed when {@code value} is null. */
@@ -87,7 +107,14 @@ public final class Context {
         } else {
             copy.put(key, value);
         }
-        return new Context(Map.copyOf(copy), scope, byName);
+        Map<String, Object> remote = byName;
+        if (byName.containsKey(key.name())) {
+            // A value that travelled here is the key's value until it is set or removed here.
+            HashMap<String, Object> rest = new HashMap<>(byName);
+            rest.remove(key.name());
+            remote = Map.copyOf(rest);
+        }
+        return new Context(Map.copyOf(copy), scope, remote);
     }
 
     /** Returns the request scope this context belongs to, or null outside a request. */

@@ -2,7 +2,6 @@ package dev.starling.internal.concurrent;
 
 import dev.starling.concurrent.CapacityExceededException;
 import dev.starling.concurrent.RemoteExecutor;
-import dev.starling.concurrent.SerializableCallable;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.lang.invoke.MethodHandles;
@@ -11,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import org.slf4j.MDC;
@@ -160,32 +160,35 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
      * Hands the callable itself, with the context that can travel, to an executor in another JVM; the token
      * comes back when the remote run has ended (or been stopped), and the result is delivered as usual.
      */
-    @SuppressWarnings("unchecked")
     private OffloadTask<?> sendRemote(RemoteExecutor executor) {
         if (!STATE.compareAndSet(this, NEW, RUNNING)) {
             return releaseTokenToNext();
         }
         CompletableFuture<T> future;
         try {
-            future = executor.submit(new RemoteCall<>((SerializableCallable<T>) fn, mdc, context));
+            future = executor.submit(new RemoteCall<T>(fn, mdc, context));
+        } catch (RejectedExecutionException e) {
+            // A full or closed executor is a service that cannot take more now: 503 with Retry-After.
+            CapacityExceededException refused = new CapacityExceededException("The executor '" + pool.name()
+                    + "' refused the task, which was not run: " + e.getMessage());
+            refused.initCause(e);
+            future = CompletableFuture.failedFuture(refused);
         } catch (Throwable t) {
-            future = CompletableFuture.failedFuture(t instanceof RejectedExecutionException
-                    ? new RejectedExecutionException("The executor '" + pool.name() + "' refused the task; it was"
-                            + " not run.", t)
-                    : t);
+            future = CompletableFuture.failedFuture(t);
         }
         remote = future;
         if (state == INTERRUPTING || state == INTERRUPTED) {
             future.cancel(true);   // cancelled while it was being sent
         }
-        if (future.isDone()) {
+        if (future.isDone() && state == RUNNING) {
             // Refused at once (a shut-down executor, say): hand the token on in the caller's loop, not by
             // recursion, however many waiters are refused in a row.
             Throwable failure = failureOf(future);
-            return remoteEnded(failure == null ? future.join() : null, failure);
+            return remoteEnded(executor, future, failure == null ? future.join() : null, failure);
         }
+        CompletableFuture<T> sent = future;
         future.whenComplete((value, failure) -> {
-            OffloadTask<?> next = remoteEnded(value, failure);
+            OffloadTask<?> next = remoteEnded(executor, sent, value, failure);
             if (next != null) {
                 next.execute();
             }
@@ -202,19 +205,36 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         }
     }
 
-    /** Delivers the remote run's outcome and returns the waiter that now holds the token, not yet started. */
-    private OffloadTask<?> remoteEnded(T value, Throwable failure) {
+    /**
+     * Delivers the remote run's outcome and returns the waiter that now holds the token, not yet started. A
+     * task stopped from outside keeps its token until the executor says the run has really ended.
+     */
+    private OffloadTask<?> remoteEnded(RemoteExecutor executor, CompletableFuture<T> future, T value,
+                                      Throwable failure) {
         Throwable error = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        boolean won = STATE.compareAndSet(this, RUNNING, COMPLETING);
-        OffloadTask<?> next = releaseTokenToNext();
-        if (won) {
+        if (STATE.compareAndSet(this, RUNNING, COMPLETING)) {
+            OffloadTask<?> next = releaseTokenToNext();
             deliver(value, error);
-        } else if (error == null && value != null && onAbandoned != null) {
+            return next;
+        }
+        if (error == null && value != null && onAbandoned != null) {
             java.util.function.Consumer<Object> action = onAbandoned;
             Cleanup.run("Releasing the result of a cancelled task", () -> action.accept(value));
         }
-        return next;
+        CompletionStage<?> ended;
+        try {
+            ended = executor.whenEnded(future);
+        } catch (Throwable t) {
+            ended = future;   // an executor that cannot say: the future's end is all there is
+        }
+        ended.whenComplete((ignored, alsoIgnored) -> {
+            OffloadTask<?> next = releaseTokenToNext();
+            if (next != null) {
+                next.execute();
+            }
+        });
+        return null;
     }
 
     /** The pool shut down while this task waited for a token. */

@@ -5,6 +5,7 @@ import java.io.Serial;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.slf4j.MDC;
 
 /**
@@ -16,21 +17,18 @@ public final class RemoteCall<T> implements SerializableCallable<T> {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    private final SerializableCallable<T> task;
+    /** The user's task; a serializable {@code Callable} that need not be a {@code SerializableCallable}. */
+    private final Callable<? extends T> task;
     private final HashMap<String, String> mdc;
     private final HashMap<String, Serializable> values;
 
-    RemoteCall(SerializableCallable<T> task, Map<String, String> mdc, Context context) {
+    RemoteCall(Callable<? extends T> task, Map<String, String> mdc, Context context) {
         this.task = task;
         this.mdc = mdc == null || mdc.isEmpty() ? null : new HashMap<>(mdc);
         HashMap<String, Serializable> portable = context.portableValues();
         this.values = portable.isEmpty() ? null : portable;
     }
 
-    /** Returns the user's task inside, for messages that name its class. */
-    public SerializableCallable<T> task() {
-        return task;
-    }
 
     @Override
     public T call() throws Exception {
@@ -55,11 +53,11 @@ public final class RemoteCall<T> implements SerializableCallable<T> {
 
     @Override
     public String describe() {
-        return task.describe();
+        return task instanceof SerializableCallable<?> callable ? callable.describe() : task.getClass().getName();
     }
 
     @Override
     public String toString() {
-        return "RemoteCall[" + task.describe() + "]";
+        return "RemoteCall[" + describe() + "]";
     }
 }

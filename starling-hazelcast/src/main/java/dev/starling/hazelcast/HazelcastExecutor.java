@@ -86,6 +86,16 @@ public final class HazelcastExecutor implements RemoteExecutor {
     }
 
     /**
+     * Returns a stage that completes when the task behind {@code submitted} no longer runs as far as Hazelcast
+     * can tell: with its outcome, or after a cancel once its member has answered the cancel and interrupted the
+     * task. A task that ignores the interrupt may run on; Hazelcast does not report when it stops.
+     */
+    @Override
+    public java.util.concurrent.CompletionStage<?> whenEnded(CompletableFuture<?> submitted) {
+        return submitted instanceof Submission<?> submission ? submission.ended() : submitted;
+    }
+
+    /**
      * Runs {@code command} on a member of the cluster, which requires it to be {@link Serializable}.
      *
      * <p>Nothing reports the outcome back: Hazelcast logs an exception the command throws on its member. Prefer

@@ -38,6 +38,7 @@ final class Submission<T> extends CompletableFuture<T> {
     private final Executor completions;
     /** Hazelcast's future of the attempt under way, to cancel it. */
     private final AtomicReference<Future<T>> attempt = new AtomicReference<>();
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private int attempts;
     /** Whether stopping the task on its member interrupts it: false only after {@code cancel(false)}. */
     private volatile boolean interrupt = true;
@@ -152,13 +153,30 @@ final class Submission<T> extends CompletableFuture<T> {
         return super.cancel(mayInterruptIfRunning);
     }
 
+    /**
+     * Completes once the task no longer runs as far as this member can know: with its outcome, or, after a
+     * cancel, once the member running it has answered the cancel (and interrupted the task, unless
+     * {@code cancel(false)}). Hazelcast reports no more: a task that ignores the interrupt may still run.
+     */
+    CompletableFuture<Void> ended() {
+        return ended;
+    }
+
     /** Cancels the attempt under way, if any, once this future completed from outside. */
     private void stopAttempt() {
         Future<T> current = attempt.get();
         if (current != null && !current.isDone()) {
             boolean mayInterrupt = interrupt;
             // Hazelcast's cancel waits for the member's answer, and the caller may be an event loop.
-            Thread.ofVirtual().name("starling-hazelcast-cancel").start(() -> current.cancel(mayInterrupt));
+            Thread.ofVirtual().name("starling-hazelcast-cancel").start(() -> {
+                try {
+                    current.cancel(mayInterrupt);
+                } finally {
+                    ended.complete(null);
+                }
+            });
+        } else {
+            ended.complete(null);
         }
     }
 

@@ -464,4 +464,23 @@ class HazelcastExecutorTest {
             return "done@" + instance.getName();
         }
     }
+
+    @Test
+    void aCancelledTaskGivesItsTokenToTheNextOnceItsMemberHasInterruptedIt() throws Exception {
+        HazelcastExecutor cluster = HazelcastExecutor.builder(service())
+                .onMembers(MemberSelectors.NON_LOCAL_MEMBER_SELECTOR).build();
+        dev.starling.concurrent.CapacityLimiter limiter = dev.starling.concurrent.CapacityLimiter.create(1);
+        java.util.concurrent.CompletionStage<String> first =
+                dev.starling.concurrent.Concurrency.runInExecutor(cluster, limiter, new Blocking());
+        assertThat(started.await(HANG_SECONDS, TimeUnit.SECONDS)).isTrue();
+
+        first.toCompletableFuture().cancel(true);
+        CompletableFuture<String> second = dev.starling.concurrent.Concurrency
+                .runInExecutor(cluster, limiter, () -> "second").toCompletableFuture();
+
+        // The member interrupts the task when it answers the cancel; only then does the token move on.
+        assertThat(interrupted.await(HANG_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(second.orTimeout(HANG_SECONDS, TimeUnit.SECONDS).get()).isEqualTo("second");
+        assertThat(limiter.borrowedTokens()).isZero();
+    }
 }

@@ -41,7 +41,7 @@ final class AllowList {
      * Turns a failed read into the exception the task fails with: a sentence saying how to allow a refused
      * class, or the read error itself.
      */
-    static UncheckedIOException failure(Check check, Exception error, String what, String pool) {
+    static UncheckedIOException failure(Check check, Throwable error, String what, String pool) {
         if (check.refusedClass != null) {
             String name = check.refusedClass;
             int hidden = name.indexOf("$$Lambda");
@@ -54,11 +54,11 @@ final class AllowList {
         }
         if (check.overLimit) {
             return new UncheckedIOException("Reading " + what + " in process pool '" + pool + "' went past the"
-                    + " deserialization limits (" + MAX_DEPTH + " levels deep, maxMessageBytes bytes).",
-                    new InvalidClassException("limits"));
+                    + " deserialization limits (" + MAX_DEPTH + " levels deep, maxMessageBytes bytes, and no array"
+                    + " longer than its message could hold).", new InvalidClassException("limits"));
         }
-        return new UncheckedIOException("Could not read " + what + " in process pool '" + pool + "': " + error,
-                error instanceof java.io.IOException io ? io : new java.io.IOException(error));
+        return new UncheckedIOException("Could not read " + what + " in process pool '" + pool + "' (" + error
+                + ").", error instanceof java.io.IOException io ? io : new java.io.IOException(error));
     }
 
     /** One stream's filter; not thread-safe, as a stream is read by one thread. */
@@ -66,12 +66,21 @@ final class AllowList {
 
         private final ObjectInputFilter patterns;
         private final long maxBytes;
+        /** The size of the message being read, which bounds every array in it; maxBytes until known. */
+        private long messageBytes;
         String refusedClass;
         boolean overLimit;
 
         private Check(ObjectInputFilter patterns, long maxBytes) {
             this.patterns = patterns;
             this.maxBytes = maxBytes;
+            this.messageBytes = maxBytes;
+        }
+
+        /** Sets the size of the message this check reads. */
+        Check reading(long bytes) {
+            this.messageBytes = Math.min(bytes, maxBytes);
+            return this;
         }
 
         @Override
@@ -82,6 +91,14 @@ final class AllowList {
                 return Status.REJECTED;
             }
             Class<?> type = info.serialClass();
+            // The array is allocated before its elements are read: a few bytes declaring a huge length must not
+            // make this JVM allocate it. Every element takes at least its own size (a reference at least a
+            // byte), so an array whose elements could not fit in the whole message is refused.
+            if (info.arrayLength() >= 0 && type != null && type.isArray()
+                    && info.arrayLength() > messageBytes / elementBytes(type.getComponentType())) {
+                overLimit = true;
+                return Status.REJECTED;
+            }
             if (type == null) {
                 return Status.UNDECIDED;
             }
@@ -101,6 +118,19 @@ final class AllowList {
                 refusedClass = element.getName();
             }
             return status;
+        }
+
+        private static long elementBytes(Class<?> component) {
+            if (component == long.class || component == double.class) {
+                return 8;
+            }
+            if (component == int.class || component == float.class) {
+                return 4;
+            }
+            if (component == short.class || component == char.class) {
+                return 2;
+            }
+            return 1;
         }
     }
 }

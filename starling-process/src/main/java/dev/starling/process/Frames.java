@@ -139,7 +139,7 @@ final class Frames {
 
     static Object deserialize(byte[] bytes, AllowList.Check filter) throws IOException, ClassNotFoundException {
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-            in.setObjectInputFilter(filter);
+            in.setObjectInputFilter(filter.reading(bytes.length));
             return in.readObject();
         }
     }

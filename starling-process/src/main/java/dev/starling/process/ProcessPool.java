@@ -22,6 +22,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -50,12 +51,22 @@ import org.slf4j.LoggerFactory;
  * the reason.
  *
  * <p>Submitting throws {@link RejectedExecutionException} after shutdown, when the pool is broken, or when
- * {@link Builder#maxQueued(int) maxQueued} tasks already wait; serialization problems fail the returned
- * future instead, with an {@link UncheckedIOException} whose message names the class. Futures complete on
- * the pool's reader threads, so keep code chained on them short.
+ * {@link Builder#maxQueued(int) maxQueued} tasks already wait (the message names the pool and the bound);
+ * serialization problems fail the returned future instead, with an {@link UncheckedIOException} whose
+ * message names the class, and so does any failure to read a result back, an {@link Error} included. Futures
+ * complete on the pool's own threads (a worker's reader, watcher or the timeout timer), so keep code chained
+ * on them short; {@link #close()} and {@link #shutdown(boolean, boolean)} called there do not wait.
  *
  * <p>{@code future.cancel(true)} removes a queued task, and kills the worker of a running one (the pool
  * replaces it); {@code cancel(false)} of a running task lets it finish and drops the result.
+ * {@link #whenEnded} tells when a task no longer runs anywhere.
+ *
+ * <p>A worker's death is its process's exit, not the end of its stdout: a task that started a child process
+ * sharing the worker's stdout still fails with {@link WorkerDiedException} when the worker dies, and the
+ * worker is replaced. That worker's reader thread then lingers, a daemon blocked on the pipe, until the child
+ * closes it; it holds up neither {@link #close()} nor {@link #awaitTermination}. A task handed to an idle
+ * worker found dead before it could read the task never started: it goes back to the head of the queue, at
+ * most three times.
  *
  * <pre>{@code
  * try (ProcessPool pool = ProcessPool.builder().maxWorkers(2).taskTimeout(Duration.ofMinutes(1)).build()) {
@@ -83,6 +94,8 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
             "-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:+UseSerialGC",
             "-Xshare:auto");
     private static final List<String> DEFAULT_ALLOWED = List.of("java.**", "javax.**", "dev.starling.**");
+    /** How often a task is handed to a worker found dead before it could take it, before the task fails. */
+    static final int MAX_DELIVERIES = 3;
 
     private enum RunState { RUNNING, SHUTDOWN, STOP, BROKEN }
 
@@ -98,6 +111,10 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
     private final ScheduledThreadPoolExecutor timer;
     private final Thread shutdownHook;
     private final Set<Process> processes = ConcurrentHashMap.newKeySet();
+    /** The pool's own threads (readers, watchers, stderr forwarders, timer), on which close() must not wait. */
+    private final Set<Thread> ownThreads = ConcurrentHashMap.newKeySet();
+    /** Tests only: runs on a watcher thread after its worker exited, before the exit is reported. */
+    volatile java.util.function.LongConsumer exitHookForTests;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition terminatedCondition = lock.newCondition();
@@ -146,7 +163,7 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         }
         if (taskTimeout != null) {
             timer = new ScheduledThreadPoolExecutor(1,
-                    Thread.ofPlatform().daemon().name("starling-process-" + name + "-timer").factory());
+                    runnable -> newThread("starling-process-" + name + "-timer", runnable));
             timer.setRemoveOnCancelPolicy(true);
         } else {
             timer = null;
@@ -176,6 +193,37 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
     /** Returns a pool with every default: one worker per available processor. */
     public static ProcessPool create() {
         return builder().build();
+    }
+
+    /** Returns an unstarted daemon thread of this pool, counted as one of its own while it runs. */
+    Thread newThread(String threadName, Runnable body) {
+        return Thread.ofPlatform().daemon().name(threadName).unstarted(() -> {
+            ownThreads.add(Thread.currentThread());
+            try {
+                body.run();
+            } finally {
+                ownThreads.remove(Thread.currentThread());
+            }
+        });
+    }
+
+    /** Starts a daemon thread of this pool; see {@link #newThread}. */
+    Thread startThread(String threadName, Runnable body) {
+        Thread thread = newThread(threadName, body);
+        thread.start();
+        return thread;
+    }
+
+    /** Returns whether the calling thread is one of this pool's own, which report workers' results and exits. */
+    private boolean onOwnThread() {
+        return ownThreads.contains(Thread.currentThread());
+    }
+
+    void beforeExitReported(long pid) {
+        java.util.function.LongConsumer hook = exitHookForTests;
+        if (hook != null) {
+            hook.accept(pid);
+        }
     }
 
     private static List<String> command(List<String> jvmOptions, String name, long maxMessageBytes) {
@@ -212,6 +260,26 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
     @Override
     public <T> CompletableFuture<T> submit(SerializableCallable<T> task) {
         return enqueue(task, false, null);
+    }
+
+    /**
+     * Returns a stage that completes once the task behind {@code submitted} no longer runs in any worker: at
+     * once for a task that completed (with its result or a failure read from its worker) or that was cancelled
+     * or failed before it reached a worker; after {@code cancel(true)} of a running task, a timeout, or
+     * {@link #shutdownNow()}, only once the killed worker process has exited; after {@code cancel(false)} of
+     * a running task, when its run finishes in the worker (its result is dropped) or the worker exits. A
+     * future this pool did not return is its own stage, as in the default.
+     */
+    @Override
+    public CompletionStage<?> whenEnded(CompletableFuture<?> submitted) {
+        if (submitted instanceof TaskFuture<?> future && future.pool == this) {
+            Job job = future.job;
+            if (job != null) {
+                return job.ended.minimalCompletionStage();
+            }
+            // Never queued: it failed at submission (serialization, size), so it never ran.
+        }
+        return submitted;
     }
 
     /** Like {@link #submit(SerializableCallable)}; the future fails at once when {@code task} is not serializable. */
@@ -388,11 +456,17 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         }
         for (Job job : cancelled) {
             job.future.cancelQuietly();
+            job.ended.complete(null);
         }
         for (WorkerProcess worker : closing) {
             worker.close();
         }
-        if (wait) {
+        if (wait && onOwnThread()) {
+            // Code chained on a future runs here, and this thread may be the one that must report a worker's
+            // exit: waiting would wait for itself.
+            LOG.debug("Process pool '{}' was closed from its own thread {}; it shuts down without waiting there.",
+                    name, Thread.currentThread().getName());
+        } else if (wait) {
             try {
                 awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
@@ -402,12 +476,15 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
     }
 
     /**
-     * Kills every worker, cancels the running tasks and returns the queued ones, which never started:
-     * running a returned runnable runs its task in the calling thread and completes its future.
+     * Kills every worker and cancels every task: the futures of running and of queued tasks complete with
+     * {@link CancellationException}. Returns the queued tasks, which never started, as the
+     * {@code ExecutorService} contract asks: running a returned runnable runs its task in the calling thread,
+     * but its future stays cancelled, so its result is dropped.
      */
     @Override
     public List<Runnable> shutdownNow() {
         List<Job> queued;
+        List<Job> running = new ArrayList<>();
         List<WorkerProcess> killed;
         lock.lock();
         try {
@@ -417,36 +494,50 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
             queued = new ArrayList<>(queue);
             queue.clear();
             idle.clear();
-            killed = takeAllWorkers();
+            killed = takeAllWorkers(running);
             checkTerminated();
         } finally {
             lock.unlock();
         }
         for (WorkerProcess worker : killed) {
-            Job job = worker.current;
-            worker.current = null;
-            if (job != null) {
-                job.future.cancelQuietly();
-            }
             worker.kill();
+        }
+        for (Job job : running) {
+            job.future.cancelQuietly();
         }
         List<Runnable> never = new ArrayList<>(queued.size());
         for (Job job : queued) {
+            job.future.cancelQuietly();
+            job.ended.complete(null);
             never.add(job::runHere);
         }
         return never;
     }
 
-    /** Lock held: marks every worker killed and returns them, with their jobs still attached. */
-    private List<WorkerProcess> takeAllWorkers() {
+    /**
+     * Lock held: marks every worker killed and returns them, moving the jobs whose outcome they owe to
+     * {@code running}; their runs end (see {@link #whenEnded}) when the workers exit.
+     */
+    private List<WorkerProcess> takeAllWorkers(List<Job> running) {
         List<WorkerProcess> all = new ArrayList<>(workers);
         for (WorkerProcess worker : all) {
             worker.state = WorkerProcess.State.KILLED;
+            Job job = worker.current;
+            worker.current = null;
+            if (job != null) {
+                if (job.timeout != null) {
+                    job.timeout.cancel(false);
+                }
+                running.add(job);
+            }
         }
         return all;
     }
 
-    /** Shuts down and waits until every worker has exited, like {@code shutdown(true, false)}. */
+    /**
+     * Shuts down and waits until every worker has exited, like {@code shutdown(true, false)}; called on one of
+     * the pool's own threads (code chained on a task's future), it shuts down without waiting.
+     */
     @Override
     public void close() {
         shutdown(true, false);
@@ -588,15 +679,21 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         try {
             rejectIfClosed(taskClass);
             allowPackages(packages);
+            if (idle.isEmpty() && queue.size() >= maxQueued) {
+                throw new RejectedExecutionException("Process pool '" + name + "' refused task " + taskClass
+                        + " because its queue is full: " + queue.size() + " tasks already wait for its "
+                        + workers.size() + " busy workers, and its maxQueued is " + maxQueued + ".");
+            }
             job = new Job(nextId++, taskClass, task, payload, future, fixed, fixedResult);
             future.job = job;
+            if (future.isDone()) {
+                // Cancelled while it was being serialized: it never runs.
+                job.ended.complete(null);
+                return future;
+            }
             worker = idle.pollFirst();
             if (worker != null) {
                 assign(worker, job);
-            } else if (queue.size() >= maxQueued) {
-                throw new RejectedExecutionException("Process pool '" + name + "' refused task " + taskClass
-                        + ": its " + workers.size() + " workers are busy and " + queue.size() + " tasks already"
-                        + " wait, which is its maxQueued.");
             } else {
                 queue.addLast(job);
             }
@@ -644,22 +741,91 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
     private void assign(WorkerProcess worker, Job job) {
         worker.state = WorkerProcess.State.BUSY;
         worker.current = job;
+        worker.occupant = job;
         job.worker = worker;
+        job.deliveries++;
         if (timer != null) {
             job.timeout = timer.schedule(() -> timedOut(worker, job), taskTimeout.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
-    /** Outside the lock: writes the task to its worker; a worker whose stdin is gone is reported by its reader. */
+    /**
+     * Outside the lock: writes the task to its worker. A worker whose stdin is gone died before it could read
+     * the task (it had died idle and was not reaped yet): the task, which never started, goes back to the head
+     * of the queue, at most {@link #MAX_DELIVERIES} times.
+     */
     private void send(WorkerProcess worker, Job job) {
-        worker.send(new Frames.Frame(Frames.TASK, job.id, filterSpecBytes, job.payload));
+        while (worker != null && job != null && !worker.send(new Frames.Frame(Frames.TASK, job.id, filterSpecBytes,
+                job.payload))) {
+            boolean fail = false;
+            WorkerProcess closing = null;
+            List<Job> ended = new ArrayList<>(1);
+            WorkerProcess dead = worker;
+            worker = null;
+            Job undelivered = job;
+            job = null;
+            lock.lock();
+            try {
+                if (dead.current != undelivered || dead.state != WorkerProcess.State.BUSY) {
+                    // Cancelled or timed out meanwhile: its future is settled; the run never began.
+                    if (dead.occupant == undelivered) {
+                        dead.occupant = null;
+                        ended.add(undelivered);
+                    }
+                } else {
+                    dead.current = null;
+                    dead.occupant = null;
+                    dead.state = WorkerProcess.State.KILLED;
+                    undelivered.worker = null;
+                    if (undelivered.timeout != null) {
+                        undelivered.timeout.cancel(false);
+                        undelivered.timeout = null;
+                    }
+                    if (undelivered.deliveries >= MAX_DELIVERIES || runState == RunState.STOP
+                            || runState == RunState.BROKEN) {
+                        fail = true;
+                        ended.add(undelivered);
+                    } else {
+                        queue.addFirst(undelivered);
+                        worker = idle.pollFirst();
+                        if (worker != null) {
+                            job = nextFor(worker, ended);
+                            if (job == null && worker.state == WorkerProcess.State.CLOSING) {
+                                closing = worker;
+                            }
+                        }
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            LOG.warn("Worker pid {} of process pool '{}' was gone before it could take task {}; {}", dead.pid, name,
+                    undelivered.taskClass, fail ? "the task fails." : "the task goes back to the head of the queue.");
+            if (fail) {
+                failed.incrementAndGet();
+                undelivered.future.completeExceptionally(new WorkerDiedException("Task " + undelivered.taskClass
+                        + " never started in process pool '" + name + "': the " + undelivered.deliveries
+                        + " workers it was handed to, the last one pid " + dead.pid + ", had died before they could"
+                        + " take it.", dead.pid, -1));
+            }
+            if (closing != null) {
+                closing.close();
+            }
+            end(ended);
+        }
+    }
+
+    private static void end(List<Job> jobs) {
+        for (Job job : jobs) {
+            job.ended.complete(null);
+        }
     }
 
     /**
      * Lock held: hands {@code worker}, which just became free, the next queued task, or parks it, or decides
      * it should exit; returns the job to send, if any.
      */
-    private Job nextFor(WorkerProcess worker) {
+    private Job nextFor(WorkerProcess worker, List<Job> ended) {
         if (maxTasksPerChild > 0 && worker.tasksDone >= maxTasksPerChild) {
             worker.state = WorkerProcess.State.CLOSING;
             return null;
@@ -670,6 +836,8 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
                 assign(worker, job);
                 return job;
             }
+            // Completed while queued (cancelled, or completed by its holder): it never runs.
+            ended.add(job);
         }
         if (runState == RunState.RUNNING) {
             worker.state = WorkerProcess.State.IDLE;
@@ -737,16 +905,18 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
     private void ready(WorkerProcess worker) {
         Job job = null;
         boolean close = false;
+        List<Job> ended = new ArrayList<>(0);
         lock.lock();
         try {
             if (worker.state != WorkerProcess.State.STARTING) {
                 return;
             }
-            job = nextFor(worker);
+            job = nextFor(worker, ended);
             close = worker.state == WorkerProcess.State.CLOSING;
         } finally {
             lock.unlock();
         }
+        end(ended);
         if (job != null) {
             send(worker, job);
         } else if (close) {
@@ -758,19 +928,23 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         Job job;
         Job next = null;
         boolean close = false;
+        List<Job> ended = new ArrayList<>(1);
         lock.lock();
         try {
             job = worker.current;
             if (worker.state != WorkerProcess.State.BUSY || job == null || job.id != frame.id()) {
-                // Killed for a timeout or cancel: the task's future is already settled.
+                // Killed for a timeout or cancel: the task's future is already settled, and its run ends when
+                // the worker has exited.
                 return;
             }
             worker.current = null;
+            worker.occupant = null;
             worker.tasksDone++;
+            ended.add(job);
             if (job.timeout != null) {
                 job.timeout.cancel(false);
             }
-            next = nextFor(worker);
+            next = nextFor(worker, ended);
             close = worker.state == WorkerProcess.State.CLOSING;
         } finally {
             lock.unlock();
@@ -780,36 +954,55 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         } else if (close) {
             worker.close();
         }
+        try {
+            complete(worker, job, frame);
+        } finally {
+            end(ended);
+        }
+    }
+
+    /**
+     * Completes {@code job}'s future from its RESULT or FAILURE frame; any failure to read the frame, an
+     * {@link Error} included, fails that future with a sentence instead of reaching the reader thread.
+     */
+    private void complete(WorkerProcess worker, Job job, Frames.Frame frame) {
         if (frame.kind() == Frames.RESULT) {
             Object value;
             AllowList.Check check = AllowList.check(filterSpec, maxMessageBytes);
             try {
                 value = job.fixed ? job.fixedResult : Frames.deserialize(frame.first(), check);
-            } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            } catch (Throwable e) {
                 failed.incrementAndGet();
                 job.future.completeExceptionally(AllowList.failure(check, e,
-                        "the result of task " + job.taskClass, name));
+                        "the result of task " + job.taskClass + " from worker pid " + worker.pid, name));
                 return;
             }
             completed.incrementAndGet();
             job.future.completeValue(value);
         } else {
             failed.incrementAndGet();
-            Throwable error = decodeFailure(worker, frame, "the exception of task " + job.taskClass);
-            error.addSuppressed(new RemoteOrigin("This exception was thrown in worker pid " + worker.pid
-                    + " of process pool '" + name + "' while it ran task " + job.taskClass + "."));
+            Throwable error;
+            try {
+                error = decodeFailure(worker, frame, "the exception of task " + job.taskClass);
+                error.addSuppressed(new RemoteOrigin("This exception was thrown in worker pid " + worker.pid
+                        + " of process pool '" + name + "' while it ran task " + job.taskClass + "."));
+            } catch (Throwable e) {
+                error = new RemoteTaskException("unknown", "Task " + job.taskClass + " failed in worker pid "
+                        + worker.pid + " of process pool '" + name + "', and its exception could not be read ("
+                        + e + ").", new StackTraceElement[0], null);
+            }
             job.future.completeExceptionally(error);
         }
     }
 
     /** Reads the exception of a FAILURE or INIT_FAILED frame, falling back to its {@link RemoteTaskException}. */
     private Throwable decodeFailure(WorkerProcess worker, Frames.Frame frame, String what) {
-        Exception problem = null;
+        Throwable problem = null;
         if (frame.first().length > 0) {
             AllowList.Check check = AllowList.check(filterSpec, maxMessageBytes);
             try {
                 return (Throwable) Frames.deserialize(frame.first(), check);
-            } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            } catch (Throwable e) {
                 problem = AllowList.failure(check, e, what, name);
             }
         }
@@ -817,9 +1010,9 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         try {
             fallback = (Throwable) Frames.deserialize(frame.second(), AllowList.check("java.**;dev.starling.**",
                     maxMessageBytes));
-        } catch (IOException | ClassNotFoundException | RuntimeException e) {
-            fallback = new RemoteTaskException("unknown", "Worker pid " + worker.pid + " sent an exception that"
-                    + " could not be read: " + e, new StackTraceElement[0], null);
+        } catch (Throwable e) {
+            fallback = new RemoteTaskException("unknown", "Worker pid " + worker.pid + " of process pool '" + name
+                    + "' sent " + what + ", which could not be read (" + e + ").", new StackTraceElement[0], null);
         }
         if (problem != null) {
             fallback.addSuppressed(problem);
@@ -827,10 +1020,11 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         return fallback;
     }
 
-    /** Called by a worker's reader thread once the worker has exited. */
+    /** Called once, by a worker's watcher thread, when the worker's process has exited. */
     void exited(WorkerProcess worker, int exitCode) {
         processes.remove(worker.process);
         Job job;
+        Job ran;
         WorkerProcess.State state;
         boolean replace;
         lock.lock();
@@ -840,6 +1034,8 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
             state = worker.state;
             job = worker.current;
             worker.current = null;
+            ran = worker.occupant;
+            worker.occupant = null;
             worker.state = WorkerProcess.State.KILLED;
             if (job != null && job.timeout != null) {
                 job.timeout.cancel(false);
@@ -854,10 +1050,22 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         } finally {
             lock.unlock();
         }
+        try {
+            reportExit(worker, exitCode, job, state, replace);
+        } finally {
+            if (ran != null) {
+                ran.ended.complete(null);
+            }
+        }
+    }
+
+    private void reportExit(WorkerProcess worker, int exitCode, Job job, WorkerProcess.State state,
+                            boolean replace) {
         if (state == WorkerProcess.State.STARTING) {
             String tail = worker.stderrTail();
             breakPool("worker pid " + worker.pid + " exited with code " + exitCode + " before it was ready"
-                    + (tail.isEmpty() ? "." : "; its last output on stderr:\n" + tail), null);
+                    + (tail.isEmpty() ? "." : "; its last output on stderr was:\n" + tail + "\n(end of output)."),
+                    null);
             return;
         }
         if (job != null && state == WorkerProcess.State.BUSY) {
@@ -867,7 +1075,8 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
             String lastLine = newline < 0 ? tail : tail.substring(newline + 1);
             job.future.completeExceptionally(new WorkerDiedException("Worker pid " + worker.pid + " of process pool '"
                     + name + "' died with exit code " + describe(exitCode) + " while it ran task " + job.taskClass
-                    + (lastLine.isEmpty() ? "." : "; its last line on stderr: " + lastLine), worker.pid, exitCode));
+                    + (lastLine.isEmpty() ? "." : "; its last line on stderr was \"" + lastLine + "\"."), worker.pid,
+                    exitCode));
         }
         if (state == WorkerProcess.State.BUSY || state == WorkerProcess.State.IDLE) {
             LOG.warn("Worker pid {} of process pool '{}' exited with code {}{}.", worker.pid, name,
@@ -904,12 +1113,14 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
     /** Called when a task's future was cancelled. */
     void cancelled(Job job, boolean mayInterruptIfRunning) {
         WorkerProcess kill = null;
+        boolean ended = false;
         lock.lock();
         try {
             WorkerProcess worker = job.worker;
             if (worker == null) {
                 queue.remove(job);
                 checkTerminated();
+                ended = true;
             } else if (mayInterruptIfRunning && worker.current == job && worker.state == WorkerProcess.State.BUSY) {
                 worker.current = null;
                 worker.state = WorkerProcess.State.KILLED;
@@ -924,11 +1135,15 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         if (kill != null) {
             kill.kill();
         }
+        if (ended) {
+            job.ended.complete(null);
+        }
     }
 
     /** Marks the pool broken, fails what waits and kills every worker. */
     private void breakPool(String reason, Throwable cause) {
         List<Job> queued;
+        List<Job> running = new ArrayList<>();
         List<WorkerProcess> killed;
         lock.lock();
         try {
@@ -941,20 +1156,18 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
             queued = new ArrayList<>(queue);
             queue.clear();
             idle.clear();
-            killed = takeAllWorkers();
+            killed = takeAllWorkers(running);
             checkTerminated();
         } finally {
             lock.unlock();
         }
         LOG.error("Process pool '{}' is broken: {}", name, reason, cause);
-        List<Job> failing = new ArrayList<>(queued);
         for (WorkerProcess worker : killed) {
-            if (worker.current != null) {
-                failing.add(worker.current);
-                worker.current = null;
-            }
             worker.kill();
         }
+        end(queued);
+        List<Job> failing = new ArrayList<>(queued);
+        failing.addAll(running);
         for (Job job : failing) {
             failed.incrementAndGet();
             job.future.completeExceptionally(new RejectedExecutionException("Process pool '" + name
@@ -997,6 +1210,10 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         final Object fixedResult;
         WorkerProcess worker;
         ScheduledFuture<?> timeout;
+        /** Pool lock: how many workers this job was handed to. */
+        int deliveries;
+        /** Completes once the task no longer runs in any worker; see {@link ProcessPool#whenEnded}. */
+        final CompletableFuture<Void> ended = new CompletableFuture<>();
 
         Job(long id, String taskClass, Object task, byte[] payload, TaskFuture<?> future, boolean fixed,
             Object fixedResult) {
@@ -1029,7 +1246,7 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
     /** A task's future: cancelling it removes the task from the queue or kills the worker running it. */
     static final class TaskFuture<T> extends CompletableFuture<T> {
 
-        private final ProcessPool pool;
+        final ProcessPool pool;
         volatile Job job;
 
         TaskFuture(ProcessPool pool) {

@@ -147,7 +147,7 @@ final class Worker {
         } catch (IOException | RuntimeException e) {
             sendFailure(Frames.FAILURE, frame.id(), new UncheckedIOException("Task " + ProcessPool.describe(task)
                     + " returned a " + result.getClass().getName() + ", which could not be serialized in worker"
-                    + " pid " + pid + ": " + e, e instanceof IOException io ? io : new IOException(e)));
+                    + " pid " + pid + " (" + e + ").", e instanceof IOException io ? io : new IOException(e)));
             return;
         }
         if (bytes.length > maxBytes) {
@@ -165,7 +165,7 @@ final class Worker {
         AllowList.Check check = AllowList.check(spec, maxBytes);
         try {
             return Frames.deserialize(frame.second(), check);
-        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+        } catch (Throwable e) {
             throw AllowList.failure(check, e, what + " in worker pid " + pid, pool);
         }
     }

@@ -26,7 +26,10 @@ public final class WorkerDiedException extends RuntimeException {
         return pid;
     }
 
-    /** Returns the worker's exit code; 128 + n when signal n killed it, as the shell reports it. */
+    /**
+     * Returns the worker's exit code; 128 + n when signal n killed it, as the shell reports it; -1 when the
+     * task never started because every worker it was handed to had already died.
+     */
     public int exitCode() {
         return exitCode;
     }

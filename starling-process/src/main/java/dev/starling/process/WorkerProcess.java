@@ -2,7 +2,6 @@ package dev.starling.process;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,15 +13,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The pool's side of one worker process: its pipes, a reader thread for its stdout and one that forwards
- * its stderr to the parent's, keeping the last lines for error messages. Fields marked "pool lock" are
- * guarded by the pool's lock.
+ * The pool's side of one worker process: its pipes, a reader thread for its stdout, one that forwards its
+ * stderr to the parent's (cutting long lines, keeping the last ones for error messages) and a watcher that
+ * reports the process's exit, the only death signal. Fields marked "pool lock" are guarded by the pool's lock.
  */
 final class WorkerProcess {
 
     enum State { STARTING, IDLE, BUSY, CLOSING, KILLED }
 
     private static final int TAIL_LINES = 20;
+    /** The longest stderr line kept and forwarded; the rest of a longer one is dropped. */
+    static final int MAX_LINE = 8192;
+    /** How long the watcher lets the reader drain the pipe after the worker exited. */
+    private static final long READER_GRACE_MILLIS = 2000;
 
     final Process process;
     final long pid;
@@ -32,11 +35,17 @@ final class WorkerProcess {
     private final ReentrantLock tailLock = new ReentrantLock();
     private final ArrayDeque<String> tail = new ArrayDeque<>();
     private Thread stderr;
+    private Thread reader;
 
     /** Pool lock. */
     State state = State.STARTING;
-    /** Pool lock: the job this worker runs, null when it runs none. */
+    /** Pool lock: the job whose outcome this worker owes, null when it owes none. */
     ProcessPool.Job current;
+    /**
+     * Pool lock: the job whose run this worker's process may still be in, even when its outcome is no longer
+     * wanted (cancelled or timed out, and the worker killed); null once the worker answered it or exited.
+     */
+    ProcessPool.Job occupant;
     /** Pool lock: tasks finished by this worker. */
     int tasksDone;
 
@@ -49,19 +58,15 @@ final class WorkerProcess {
 
     void startThreads(String poolName, long maxFrameBytes) {
         PrintStream parentErr = System.err;
-        stderr = Thread.ofPlatform().daemon().name("starling-process-" + poolName + "-stderr-" + pid).start(() -> {
-            try (BufferedReader lines = new BufferedReader(
-                    new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = lines.readLine()) != null; ) {
-                    parentErr.println(line);
-                    addToTail(line);
-                }
+        stderr = pool.startThread("starling-process-" + poolName + "-stderr-" + pid, () -> {
+            try (InputStreamReader chars = new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)) {
+                forwardLines(chars, parentErr);
             } catch (IOException e) {
-                // The process is gone; the reader thread reports that, with this note in the tail.
-                addToTail("(its stderr could not be read further: " + e + ")");
+                // The process is gone; its exit is reported by the watcher, with this note in the tail.
+                addToTail("Its stderr could not be read further (" + e + ").");
             }
         });
-        Thread.ofPlatform().daemon().name("starling-process-" + poolName + "-reader-" + pid).start(() -> {
+        reader = pool.startThread("starling-process-" + poolName + "-reader-" + pid, () -> {
             DataInputStream in = new DataInputStream(new BufferedInputStream(process.getInputStream(), 1 << 16));
             try {
                 for (Frames.Frame frame; (frame = Frames.read(in, maxFrameBytes)) != null; ) {
@@ -69,14 +74,60 @@ final class WorkerProcess {
                 }
             } catch (IOException e) {
                 // A corrupt stream cannot be resynchronized; the worker is replaced like one that died.
-                kill();
             } catch (RuntimeException | Error e) {
-                kill();
                 pool.log().error("The reader of worker pid {} of process pool '{}' failed; the worker is killed.",
                         pid, poolName, e);
             }
-            pool.exited(this, exitCode());
+            // Without its stdout a worker can never report again: whether it ended or broke the stream, it
+            // is killed (a no-op once it has exited) and its watcher reports the exit.
+            kill();
         });
+        // The exit of the process, not the end of its stdout, is the death signal: a child the task started
+        // may hold the pipe open long after the worker is gone. Only this thread reports the exit, once.
+        pool.startThread("starling-process-" + poolName + "-watcher-" + pid, () -> {
+            int exitCode = exitCode();
+            try {
+                // Frames the worker wrote before it exited are still in the pipe: let the reader take them,
+                // within a bound, as a grandchild holding the pipe open keeps the reader from ever ending.
+                reader.join(READER_GRACE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            pool.beforeExitReported(pid);
+            pool.exited(this, exitCode);
+        });
+    }
+
+    /** Copies lines to {@code parentErr} and the tail, cutting lines longer than {@link #MAX_LINE} characters. */
+    private void forwardLines(InputStreamReader chars, PrintStream parentErr) throws IOException {
+        char[] buffer = new char[4096];
+        StringBuilder line = new StringBuilder();
+        boolean cut = false;
+        for (int n; (n = chars.read(buffer)) > 0; ) {
+            for (int i = 0; i < n; i++) {
+                char c = buffer[i];
+                if (c == '\n') {
+                    emit(line, cut, parentErr);
+                    cut = false;
+                } else if (c != '\r') {
+                    if (line.length() < MAX_LINE) {
+                        line.append(c);
+                    } else {
+                        cut = true;
+                    }
+                }
+            }
+        }
+        if (!line.isEmpty() || cut) {
+            emit(line, cut, parentErr);
+        }
+    }
+
+    private void emit(StringBuilder line, boolean cut, PrintStream parentErr) {
+        String text = cut ? line + " [line cut at " + MAX_LINE + " characters]" : line.toString();
+        line.setLength(0);
+        parentErr.println(text);
+        addToTail(text);
     }
 
     private void addToTail(String line) {

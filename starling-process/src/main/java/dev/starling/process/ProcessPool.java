@@ -954,11 +954,10 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         } else if (close) {
             worker.close();
         }
-        try {
-            complete(worker, job, frame);
-        } finally {
-            end(ended);
-        }
+        // The run is over once its outcome arrived: whenEnded completes before the future, so whoever sees the
+        // result also sees the run ended.
+        end(ended);
+        complete(worker, job, frame);
     }
 
     /**

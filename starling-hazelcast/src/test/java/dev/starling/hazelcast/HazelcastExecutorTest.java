@@ -319,10 +319,13 @@ class HazelcastExecutorTest {
                     .completeOn(completions)
                     .build();
 
-            assertThat(executor.submit(() -> "done")
-                    .thenApply(value -> Thread.currentThread().getName())
-                    .orTimeout(HANG_SECONDS, TimeUnit.SECONDS)
-                    .get()).isEqualTo("completions");
+            // The task waits until the dependent stage is attached, so it cannot complete before and run it here.
+            CompletableFuture<String> thread = executor.submit(new Blocking())
+                    .thenApply(value -> Thread.currentThread().getName());
+            assertThat(started.await(HANG_SECONDS, TimeUnit.SECONDS)).isTrue();
+            release.countDown();
+
+            assertThat(thread.orTimeout(HANG_SECONDS, TimeUnit.SECONDS).get()).isEqualTo("completions");
         } finally {
             completions.shutdownNow();
         }

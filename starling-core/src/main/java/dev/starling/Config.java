@@ -43,6 +43,7 @@ public final class Config {
     private final Map<String, Threadpool> pools;
     private final Map<String, Executor> executors;
     private final Map<String, CapacityLimiter> executorLimiters;
+    private final java.util.List<Observer> observers;
     private final int maxRequestLineLength;
     private final int maxHeaderSize;
     private final int maxBodySize;
@@ -68,6 +69,7 @@ public final class Config {
         this.pools = Map.copyOf(b.pools);
         this.executors = Map.copyOf(b.executors);
         this.executorLimiters = Map.copyOf(b.executorLimiters);
+        this.observers = java.util.List.copyOf(b.observers);
         this.maxRequestLineLength = b.maxRequestLineLength;
         this.maxHeaderSize = b.maxHeaderSize;
         this.maxBodySize = b.maxBodySize;
@@ -128,6 +130,11 @@ public final class Config {
     /** Returns the named executors that the user owns. */
     public Map<String, Executor> executors() {
         return executors;
+    }
+
+    /** Returns the observers that receive the app's events, in the order they were added. */
+    public java.util.List<Observer> observers() {
+        return observers;
     }
 
     /** Returns the limiter in front of each executor of {@link #executors()}, by name. */
@@ -223,6 +230,7 @@ public final class Config {
         private final Map<String, Threadpool> pools = new LinkedHashMap<>();
         private final Map<String, Executor> executors = new LinkedHashMap<>();
         private final Map<String, CapacityLimiter> executorLimiters = new LinkedHashMap<>();
+        private final java.util.List<Observer> observers = new java.util.ArrayList<>();
         private int maxRequestLineLength = 8 * 1024;
         private int maxHeaderSize = 16 * 1024;
         private int maxBodySize = 1024 * 1024;
@@ -304,6 +312,12 @@ public final class Config {
             }
             executors.put(name, Objects.requireNonNull(executor, "The executor must not be null."));
             executorLimiters.put(name, limiter);
+            return this;
+        }
+
+        /** Adds an observer of requests, offloaded tasks, refusals and event loops (metrics, tracing). */
+        public Builder observer(Observer observer) {
+            observers.add(Objects.requireNonNull(observer, "The observer must not be null."));
             return this;
         }
 

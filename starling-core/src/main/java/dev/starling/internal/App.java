@@ -883,6 +883,19 @@ public final class App implements Starling, Server {
     }
 
     @Override
+    public Map<String, CapacityLimiter> limiters() {
+        Map<String, CapacityLimiter> all = new LinkedHashMap<>();
+        all.put("default", defaultPool.limiter());
+        all.put("virtual", virtualPool.limiter());
+        named.forEach((name, pool) -> {
+            if (pool.limiter() != null) {
+                all.put(name, pool.limiter());
+            }
+        });
+        return java.util.Collections.unmodifiableMap(all);
+    }
+
+    @Override
     public java.util.Optional<CapacityLimiter> limiter(String executor) {
         WorkerPool pool = "default".equals(executor) ? defaultPool : "virtual".equals(executor) ? virtualPool
                 : named.get(executor);

@@ -292,4 +292,46 @@ class StarlingMetricsTest {
             Thread.sleep(5);
         }
     }
+
+    @Test
+    void aRealAppFeedsTheMetersThroughItsObserver() {
+        Starling app = Starling.create(c -> c.port(0).observer(metrics));
+        app.get("/items/{id}", r -> "item")
+                .get("/boom", r -> {
+                    throw new IllegalStateException("boom");
+                });
+        metrics.bindTo(app);
+        try (TestClient client = TestClient.create(app, false)) {
+            client.get("/items/1");
+            client.get("/items/2");
+            client.get("/boom");
+            client.get("/nowhere");
+
+            awaitTrue(() -> registry.find("http.server.requests").timers().stream().mapToLong(Timer::count).sum() == 4);
+            assertThat(registry.get("http.server.requests").tags("method", "GET", "uri", "/items/{id}", "status", "200")
+                    .timer().count()).isEqualTo(2);
+            assertThat(registry.get("http.server.requests").tags("uri", "/boom", "status", "500").timer().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("http.server.requests").tags("uri", "unmatched", "status", "404").timer().count())
+                    .isEqualTo(1);
+            awaitTrue(() -> registry.get("starling.executor.tasks").tags("executor", "default", "outcome", "completed")
+                    .counter().count() == 2);
+            assertThat(registry.get("starling.executor.tasks").tags("executor", "default", "outcome", "failed")
+                    .counter().count()).isEqualTo(1);
+            assertThat(registry.get("starling.executor.run").tags("executor", "default").timer().count())
+                    .isEqualTo(3);
+            awaitTrue(() -> !registry.find("starling.loop.lag").timers().isEmpty());
+        } finally {
+            app.close();
+            metrics.close();
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+        assertThat(condition.getAsBoolean()).isTrue();
+    }
 }

@@ -328,7 +328,7 @@ public final class Config {
         /**
          * Sets how long a request may go unanswered: past it the client gets 504 and the request's offloaded
          * work is cancelled; {@link Timeout} on a handler overrides it. {@code Duration.ZERO} (the default)
-         * sets no limit. The limit ends when the response starts.
+         * sets no limit. The limit ends when the handler has returned its result (a stream is not cut).
          */
         public Builder requestTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "The request timeout must not be null; Duration.ZERO means none.");

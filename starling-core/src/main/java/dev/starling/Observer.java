@@ -36,7 +36,9 @@ public interface Observer {
 
     /**
      * A response has been sent: the request's method, the route template that matched ({@code "unmatched"}
-     * when none did), the status, and the time from the request's arrival to the end of the response.
+     * when none did), the status the client got, and the time from the request's arrival to the end of the
+     * response. A refusal the server writes before any request exists (400, 413, 414, 431, 505) is reported
+     * with method {@code "UNKNOWN"} and time 0; a request whose client left before any response is not.
      */
     default void requestEnded(String method, String route, int status, long nanos) {
     }

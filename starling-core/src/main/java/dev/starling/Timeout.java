@@ -9,8 +9,8 @@ import java.lang.annotation.Target;
 /**
  * Gives a handler a time limit: a request still unanswered after it gets {@code 504 Gateway Timeout}, and the
  * request's offloaded work is cancelled (interrupted per its pool's policy). It overrides
- * {@link Config.Builder#requestTimeout(java.time.Duration)}; the limit ends when the response starts, so a
- * stream that has begun is not cut.
+ * {@link Config.Builder#requestTimeout(java.time.Duration)}; the limit ends when the handler has returned its
+ * result, so a stream, iterator or file returned in time is not cut, even when its first item is slow.
  *
  * <pre>{@code
  * @Get("/reports/{id}") @Timeout("5s")

@@ -9,7 +9,7 @@ import dev.starling.internal.concurrent.DefaultCapacityLimiter;
  * its thread returns. Waiters are served in arrival order; raising {@link #totalTokens(int)} wakes them.
  * Zero tokens is legal (everything waits). Unlike anyio, the waiting room is bounded: past
  * {@link #maxWaiting()} waiters, an offload fails at once with {@link CapacityExceededException}, and so does a
- * task that waited longer than the {@link #queueTimeout()} (limiters made for threadpools have one).
+ * task that waited longer than the {@link #queueTimeout()} (30 seconds unless the limiter was made with another).
  *
  * <pre>{@code
  * CapacityLimiter limiter = CapacityLimiter.create(3);

@@ -25,27 +25,27 @@ public final class Observers {
         return new Observer() {
             @Override
             public void requestEnded(String method, String route, int status, long nanos) {
-                all.forEach(o -> o.requestEnded(method, route, status, nanos));
+                all.forEach(o -> Observers.requestEnded(o, method, route, status, nanos));
             }
 
             @Override
             public void taskEnded(String executor, long waitNanos, long runNanos, Outcome outcome) {
-                all.forEach(o -> o.taskEnded(executor, waitNanos, runNanos, outcome));
+                all.forEach(o -> Observers.ended(o, executor, waitNanos, runNanos, outcome));
             }
 
             @Override
             public void taskRefused(String executor, Refusal reason) {
-                all.forEach(o -> o.taskRefused(executor, reason));
+                all.forEach(o -> Observers.refused(o, executor, reason));
             }
 
             @Override
             public void loopBlocked(String route, long nanos) {
-                all.forEach(o -> o.loopBlocked(route, nanos));
+                all.forEach(o -> Observers.loopBlocked(o, route, nanos));
             }
 
             @Override
             public void loopLag(String loop, long nanos) {
-                all.forEach(o -> o.loopLag(loop, nanos));
+                all.forEach(o -> Observers.loopLag(o, loop, nanos));
             }
         };
     }

@@ -77,6 +77,19 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         this.callSite = captureCallSite && CAPTURE_CALL_SITE ? new OffloadedFrom(Thread.currentThread().getName(), pool.name()) : null;
     }
 
+    /** Returns true for work already promised to a client (background tasks, after-phases), which no bound refuses. */
+    public boolean promised() {
+        return !bounded;
+    }
+
+    /** Stops the queue-timeout timer: the task got its token, ended or was cancelled. */
+    private void disarm() {
+        java.util.concurrent.Future<?> timer = expiry;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
     /** Returns the task running on the current thread, or null. */
     public static OffloadTask<?> current() {
         return CURRENT.getIfExists();
@@ -126,6 +139,9 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                     limiter.remove(this);   // cancelled while it was being queued
                 } else if (limiter.queueTimeoutNanos() > 0 && bounded) {
                     expiry = Timers.schedule(loop, this::expire, limiter.queueTimeoutNanos());
+                    if (state != NEW) {
+                        disarm();   // granted and run (or cancelled) before the timer was set
+                    }
                 }
             }
             case REJECTED -> {
@@ -169,10 +185,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
 
     @Override
     public void granted() {
-        java.util.concurrent.Future<?> timer = expiry;
-        if (timer != null) {
-            timer.cancel(false);
-        }
+        disarm();
         execute();
     }
 
@@ -208,6 +221,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         if (!STATE.compareAndSet(this, NEW, RUNNING)) {
             return releaseTokenToNext();
         }
+        disarm();
         if (startedAt != 0) {
             ranAt = System.nanoTime();
         }
@@ -288,6 +302,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
 
     /** The pool shut down while this task waited for a token. */
     void rejected() {
+        disarm();
         if (STATE.compareAndSet(this, NEW, COMPLETING)) {
             deliver(null, new RejectedExecutionException("The threadpool '" + pool.name()
                     + "' shut down before the task could start; it was not run."));
@@ -318,6 +333,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
             runner = null;
             return releaseToken(true);
         }
+        disarm();   // a waiter handed over on this thread never passed through granted()
         T value = null;
         Throwable error = null;
         if (startedAt != 0) {
@@ -466,10 +482,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                     if (limiter != null) {
                         limiter.remove(this);
                     }
-                    java.util.concurrent.Future<?> timer = expiry;
-                    if (timer != null) {
-                        timer.cancel(false);
-                    }
+                    disarm();
                     ended(dev.starling.Observer.Outcome.CANCELLED, false);
                     untrack();
                     return true;

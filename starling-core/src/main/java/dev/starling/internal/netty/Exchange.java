@@ -84,6 +84,8 @@ public final class Exchange implements Request, Scope, FormData.Source {
     private Stream stream;
     /** The request's time limit, when it has one; cancelled once the response is over. */
     private java.util.concurrent.ScheduledFuture<?> deadline;
+    /** Set once the request was answered 504: work it offloads afterwards is cancelled, unless promised. */
+    private volatile boolean expired;
     private java.util.List<Runnable> afterResponse;
     /** Form decoding is rare: a few shared locks spare every request the allocation of its own. */
     private static final java.util.concurrent.locks.ReentrantLock[] FORM_LOCKS = new java.util.concurrent.locks.ReentrantLock[16];
@@ -377,8 +379,8 @@ public final class Exchange implements Request, Scope, FormData.Source {
                 break;
             }
         }
-        if (cancelled) {
-            task.cancel(true);
+        if (cancelled || (expired && !task.promised())) {
+            task.cancel(true);   // the request has been answered: only work promised to it may still run
         }
     }
 
@@ -417,6 +419,9 @@ public final class Exchange implements Request, Scope, FormData.Source {
      * offloaded work is cancelled. Runs on the loop.
      */
     public void deadline(long nanos) {
+        if (deadline != null) {
+            return;   // routed twice (a form decoded off the loop comes back here): the first limit stands
+        }
         deadline = ctx.executor().schedule(() -> timedOut(nanos), nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
@@ -424,15 +429,21 @@ public final class Exchange implements Request, Scope, FormData.Source {
         if (responded || cancelled) {
             return;
         }
+        // The handler's work so far; what the 504 starts (the middleware's after-phase) must not be cancelled.
+        Object handlersWork = tasks;
+        expired = true;
         // The timeout is the server's answer, not a failure of the handler's to offer to its exception handlers.
         userHandled = true;
         fail(new RequestTimedOut(method + " " + routeTemplate, nanos));
         // After the 504: a cancelled stage completes on this loop at once and would answer first.
-        cancelTasks();
+        cancelTasks(handlersWork);
     }
 
     private void cancelTasks() {
-        Object current = tasks;
+        cancelTasks(tasks);
+    }
+
+    private static void cancelTasks(Object current) {
         if (current instanceof OffloadTask<?> one) {
             one.cancel(true);
         } else if (current instanceof OffloadTask<?>[] many) {
@@ -710,10 +721,10 @@ public final class Exchange implements Request, Scope, FormData.Source {
      * was prepared when the client went away meanwhile. Runs on the loop.
      */
     private void head(HttpResponse response, boolean close, Runnable send, Runnable drop) {
-        status = response.status().code();
         Server server = connection.server();
         if (!server.hasMiddleware()) {
             setConnection(response, close);
+            status = response.status().code();
             send.run();
             return;
         }
@@ -727,6 +738,8 @@ public final class Exchange implements Request, Scope, FormData.Source {
                     return;
                 }
                 setConnection(response, close);
+                // What the client gets, after the middleware had its say.
+                status = response.status().code();
                 send.run();
             };
             if (ctx.executor().inEventLoop()) {
@@ -921,7 +934,7 @@ public final class Exchange implements Request, Scope, FormData.Source {
         if (deadline != null) {
             deadline.cancel(false);
         }
-        if (arrivedAt != 0L) {
+        if (arrivedAt != 0L && status != 0) {
             connection.server().observer().ifPresent(o -> dev.starling.internal.concurrent.Observers.requestEnded(o,
                     method, routeTemplate, status, System.nanoTime() - arrivedAt));
         }

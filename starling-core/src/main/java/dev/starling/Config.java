@@ -25,6 +25,8 @@ import java.util.concurrent.Executor;
  *   <tr><td>blocked-loop warning</td><td>after 100 ms</td></tr>
  *   <tr><td>stuck worker-task warning</td><td>after 60 s</td></tr>
  *   <tr><td>shutdown grace period</td><td>30 s</td></tr>
+ *   <tr><td>request timeout (504)</td><td>none ({@link Builder#requestTimeout}, {@link Timeout})</td></tr>
+ *   <tr><td>time in a threadpool's waiting room (503)</td><td>30 s ({@link Threadpool#queueTimeout})</td></tr>
  *   <tr><td>response compression</td><td>off ({@link Builder#gzip(int)})</td></tr>
  *   <tr><td>OpenAPI document at {@code /openapi.json}</td><td>on ({@link Builder#openapi(boolean)})</td></tr>
  * </table>
@@ -43,6 +45,8 @@ public final class Config {
     private final Map<String, Threadpool> pools;
     private final Map<String, Executor> executors;
     private final Map<String, CapacityLimiter> executorLimiters;
+    private final java.util.List<Observer> observers;
+    private final Duration requestTimeout;
     private final int maxRequestLineLength;
     private final int maxHeaderSize;
     private final int maxBodySize;
@@ -68,6 +72,8 @@ public final class Config {
         this.pools = Map.copyOf(b.pools);
         this.executors = Map.copyOf(b.executors);
         this.executorLimiters = Map.copyOf(b.executorLimiters);
+        this.observers = java.util.List.copyOf(b.observers);
+        this.requestTimeout = b.requestTimeout;
         this.maxRequestLineLength = b.maxRequestLineLength;
         this.maxHeaderSize = b.maxHeaderSize;
         this.maxBodySize = b.maxBodySize;
@@ -128,6 +134,16 @@ public final class Config {
     /** Returns the named executors that the user owns. */
     public Map<String, Executor> executors() {
         return executors;
+    }
+
+    /** Returns how long a request may go unanswered before it gets 504; zero for no limit. */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** Returns the observers that receive the app's events, in the order they were added. */
+    public java.util.List<Observer> observers() {
+        return observers;
     }
 
     /** Returns the limiter in front of each executor of {@link #executors()}, by name. */
@@ -223,6 +239,8 @@ public final class Config {
         private final Map<String, Threadpool> pools = new LinkedHashMap<>();
         private final Map<String, Executor> executors = new LinkedHashMap<>();
         private final Map<String, CapacityLimiter> executorLimiters = new LinkedHashMap<>();
+        private final java.util.List<Observer> observers = new java.util.ArrayList<>();
+        private Duration requestTimeout = Duration.ZERO;
         private int maxRequestLineLength = 8 * 1024;
         private int maxHeaderSize = 16 * 1024;
         private int maxBodySize = 1024 * 1024;
@@ -304,6 +322,26 @@ public final class Config {
             }
             executors.put(name, Objects.requireNonNull(executor, "The executor must not be null."));
             executorLimiters.put(name, limiter);
+            return this;
+        }
+
+        /**
+         * Sets how long a request may go unanswered: past it the client gets 504 and the request's offloaded
+         * work is cancelled; {@link Timeout} on a handler overrides it. {@code Duration.ZERO} (the default)
+         * sets no limit. The limit ends when the handler has returned its result (a stream is not cut).
+         */
+        public Builder requestTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "The request timeout must not be null; Duration.ZERO means none.");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("requestTimeout must be zero (none) or more, not " + timeout + ".");
+            }
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /** Adds an observer of requests, offloaded tasks, refusals and event loops (metrics, tracing). */
+        public Builder observer(Observer observer) {
+            observers.add(Objects.requireNonNull(observer, "The observer must not be null."));
             return this;
         }
 

@@ -172,6 +172,9 @@ public interface Starling extends AutoCloseable {
      */
     java.util.Optional<CapacityLimiter> limiter(String executor);
 
+    /** Returns the limiter of every executor of the app by name, {@code "default"} and {@code "virtual"} first. */
+    java.util.Map<String, CapacityLimiter> limiters();
+
     /** Returns how many times the watchdog saw user code block an event loop. */
     long blockedLoopCount();
 

@@ -8,7 +8,8 @@ import dev.starling.internal.concurrent.DefaultCapacityLimiter;
  * <p>Like anyio's {@code CapacityLimiter}: a task takes one token before it starts and gives it back when
  * its thread returns. Waiters are served in arrival order; raising {@link #totalTokens(int)} wakes them.
  * Zero tokens is legal (everything waits). Unlike anyio, the waiting room is bounded: past
- * {@link #maxWaiting()} waiters, an offload fails at once with {@link CapacityExceededException}.
+ * {@link #maxWaiting()} waiters, an offload fails at once with {@link CapacityExceededException}, and so does a
+ * task that waited longer than the {@link #queueTimeout()} (30 seconds unless the limiter was made with another).
  *
  * <pre>{@code
  * CapacityLimiter limiter = CapacityLimiter.create(3);
@@ -17,14 +18,27 @@ import dev.starling.internal.concurrent.DefaultCapacityLimiter;
  */
 public interface CapacityLimiter {
 
-    /** Returns a limiter with {@code tokens} tokens and a waiting room of ten waiters per token. */
+    /**
+     * Returns a limiter with {@code tokens} tokens, a waiting room of ten waiters per token and the default
+     * queue timeout of {@link Threadpool#DEFAULT_QUEUE_TIMEOUT}.
+     */
     static CapacityLimiter create(int tokens) {
-        return new DefaultCapacityLimiter(tokens, (int) Math.min(Integer.MAX_VALUE, Math.max(1L, tokens) * 10L));
+        return new DefaultCapacityLimiter(tokens, (int) Math.min(Integer.MAX_VALUE, Math.max(1L, tokens) * 10L),
+                Threadpool.DEFAULT_QUEUE_TIMEOUT);
     }
 
-    /** Returns a limiter with {@code tokens} tokens and room for at most {@code maxWaiting} waiters. */
+    /** Returns a limiter with {@code tokens} tokens, room for at most {@code maxWaiting} waiters and the default queue timeout. */
     static CapacityLimiter create(int tokens, int maxWaiting) {
-        return new DefaultCapacityLimiter(tokens, maxWaiting);
+        return new DefaultCapacityLimiter(tokens, maxWaiting, Threadpool.DEFAULT_QUEUE_TIMEOUT);
+    }
+
+    /**
+     * Returns a limiter with {@code tokens} tokens, room for {@code maxWaiting} waiters, and a queue timeout: a
+     * task that waits longer for a token is refused with {@link CapacityExceededException} (a request gets 503);
+     * {@code Duration.ZERO} waits without limit.
+     */
+    static CapacityLimiter create(int tokens, int maxWaiting, java.time.Duration queueTimeout) {
+        return new DefaultCapacityLimiter(tokens, maxWaiting, queueTimeout);
     }
 
     /** Returns the number of tokens; at most this many tasks run at once. */
@@ -53,4 +67,10 @@ public interface CapacityLimiter {
 
     /** Returns the number of tasks refused because the waiting room was full. */
     long rejectedCount();
+
+    /** Returns how long a task may wait for a token before it is refused; zero means without limit. */
+    java.time.Duration queueTimeout();
+
+    /** Returns the number of tasks refused because they waited longer than {@link #queueTimeout()}. */
+    long timedOutCount();
 }

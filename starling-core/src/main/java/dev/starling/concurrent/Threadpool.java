@@ -10,8 +10,8 @@ import java.util.Objects;
  * <p>A threadpool is a capacity limiter in front of threads. {@link #platform(int)} keeps named platform
  * threads ({@code starling-worker-N}) that are created on demand and retired when idle, like anyio's
  * worker threads; {@link #virtual(int)} starts one virtual thread per task. Defaults: 40 tokens,
- * 10 waiters per token, 10 seconds of idle time before a platform thread retires, running work interrupted
- * when it is cancelled.
+ * 10 waiters per token, 30 seconds at most in the waiting room, 10 seconds of idle time before a platform
+ * thread retires, running work interrupted when it is cancelled.
  *
  * <pre>{@code
  * Starling app = Starling.create(c -> c.threadpool(Threadpool.platform(64).maxWaiting(1000)));
@@ -31,9 +31,13 @@ public final class Threadpool {
     private final Duration idleTimeout;
     private final boolean interruptOnCancel;
     private final String namePrefix;
+    private final Duration queueTimeout;
+
+    /** How long a task waits for a token by default before it is refused (a request gets 503): 30 seconds. */
+    public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(30);
 
     private Threadpool(boolean virtual, int tokens, int maxWaiting, Duration idleTimeout,
-                       boolean interruptOnCancel, String namePrefix) {
+                       boolean interruptOnCancel, String namePrefix, Duration queueTimeout) {
         if (tokens < 0) {
             throw new IllegalArgumentException("A threadpool needs zero or more tokens, but " + tokens + " were given.");
         }
@@ -50,6 +54,12 @@ public final class Threadpool {
         this.idleTimeout = idleTimeout;
         this.interruptOnCancel = interruptOnCancel;
         this.namePrefix = Objects.requireNonNull(namePrefix, "The name prefix must not be null.");
+        Objects.requireNonNull(queueTimeout, "The queue timeout must not be null; Duration.ZERO means no limit.");
+        if (queueTimeout.isNegative()) {
+            throw new IllegalArgumentException("queueTimeout must be zero (no limit) or more, but " + queueTimeout
+                    + " was given.");
+        }
+        this.queueTimeout = queueTimeout;
     }
 
     /** Returns the default threadpool: 40 platform threads' worth of tokens. */
@@ -59,12 +69,14 @@ public final class Threadpool {
 
     /** Returns a pool of platform threads that runs at most {@code tokens} tasks at once. */
     public static Threadpool platform(int tokens) {
-        return new Threadpool(false, tokens, waitingRoomFor(tokens), Duration.ofSeconds(10), true, "starling-worker-");
+        return new Threadpool(false, tokens, waitingRoomFor(tokens), Duration.ofSeconds(10), true, "starling-worker-",
+                DEFAULT_QUEUE_TIMEOUT);
     }
 
     /** Returns a pool that starts a virtual thread per task and runs at most {@code tokens} tasks at once. */
     public static Threadpool virtual(int tokens) {
-        return new Threadpool(true, tokens, waitingRoomFor(tokens), Duration.ofSeconds(10), true, "starling-virtual-");
+        return new Threadpool(true, tokens, waitingRoomFor(tokens), Duration.ofSeconds(10), true, "starling-virtual-",
+                DEFAULT_QUEUE_TIMEOUT);
     }
 
     private static int waitingRoomFor(int tokens) {
@@ -73,22 +85,35 @@ public final class Threadpool {
 
     /** Returns a copy whose waiting room holds at most {@code maxWaiting} tasks; past it, offloads are refused. */
     public Threadpool maxWaiting(int maxWaiting) {
-        return new Threadpool(virtual, tokens, maxWaiting, idleTimeout, interruptOnCancel, namePrefix);
+        return new Threadpool(virtual, tokens, maxWaiting, idleTimeout, interruptOnCancel, namePrefix, queueTimeout);
     }
 
     /** Returns a copy whose idle platform threads retire after {@code idleTimeout}. */
     public Threadpool idleTimeout(Duration idleTimeout) {
-        return new Threadpool(virtual, tokens, maxWaiting, idleTimeout, interruptOnCancel, namePrefix);
+        return new Threadpool(virtual, tokens, maxWaiting, idleTimeout, interruptOnCancel, namePrefix, queueTimeout);
     }
 
     /** Returns a copy that does or does not interrupt a running task's thread when the task is cancelled. */
     public Threadpool interruptOnCancel(boolean interruptOnCancel) {
-        return new Threadpool(virtual, tokens, maxWaiting, idleTimeout, interruptOnCancel, namePrefix);
+        return new Threadpool(virtual, tokens, maxWaiting, idleTimeout, interruptOnCancel, namePrefix, queueTimeout);
     }
 
     /** Returns a copy whose threads are named {@code prefix} followed by a number. */
     public Threadpool namePrefix(String prefix) {
-        return new Threadpool(virtual, tokens, maxWaiting, idleTimeout, interruptOnCancel, prefix);
+        return new Threadpool(virtual, tokens, maxWaiting, idleTimeout, interruptOnCancel, prefix, queueTimeout);
+    }
+
+    /**
+     * Returns a copy whose tasks wait at most {@code timeout} for a token; past it a task is refused with
+     * {@link CapacityExceededException} (a request gets 503). {@code Duration.ZERO} waits without limit.
+     */
+    public Threadpool queueTimeout(Duration timeout) {
+        return new Threadpool(virtual, tokens, maxWaiting, idleTimeout, interruptOnCancel, namePrefix, timeout);
+    }
+
+    /** Returns how long a task may wait for a token. */
+    public Duration queueTimeout() {
+        return queueTimeout;
     }
 
     /** Returns true when this pool starts a virtual thread per task. */

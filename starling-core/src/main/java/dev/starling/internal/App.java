@@ -70,6 +70,10 @@ public final class App implements Starling, Server {
     private final List<Object> startupHooks = new ArrayList<>();
     private final List<Object> shutdownHooks = new ArrayList<>();
     private final Map<Class<?>, UserHandler> exceptionHandlers = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The app-wide time limit of a request in nanoseconds; 0 for none. */
+    private final long requestTimeoutNanos;
+    /** Everyone who observes the app, as one; null when nobody does. */
+    private final dev.starling.Observer observer;
     private final WorkerPool defaultPool;
     private final WorkerPool virtualPool;
     private final Map<String, WorkerPool> named = new LinkedHashMap<>();
@@ -106,6 +110,12 @@ public final class App implements Starling, Server {
         registry.putAll(named);
         Map<String, WorkerPool> all = java.util.Collections.unmodifiableMap(registry);
         all.values().forEach(p -> p.registry(all));
+        this.observer = dev.starling.internal.concurrent.Observers.of(config.observers());
+        this.requestTimeoutNanos = config.requestTimeout().toNanos();
+        all.values().forEach(p -> p.observer(observer));
+        if (watchdog != null) {
+            watchdog.observer(observer);
+        }
     }
 
     // ---- routes ----
@@ -226,7 +236,7 @@ public final class App implements Starling, Server {
                     for (MethodRoutes.Declared d : MethodRoutes.read(a.api(), known, json, prefix)) {
                         out.add(new Route(d.httpMethod(), d.template(), d.name(), pool(d), d.binder(),
                                 d.injection().after(allDependencies, d.template(), known, d.name()), d.invoker(),
-                                allTags));
+                                allTags, d.timeoutNanos()));
                     }
                 }
                 case dev.starling.Router.Lambda l -> out.add(lambdaRoute(l.method(), prefix + l.path(),
@@ -575,7 +585,11 @@ public final class App implements Starling, Server {
             return;
         }
         Route route = match.route();
-        exchange.matched(route.name(), route.template().names(), match.values());
+        exchange.matched(route.name(), route.template().toString(), route.template().names(), match.values());
+        long limit = route.timeoutNanos() > 0 ? route.timeoutNanos() : requestTimeoutNanos;
+        if (limit > 0) {
+            exchange.deadline(limit);
+        }
         LoopProbe probe = LoopProbe.current();
         Context previous = Context.set(Context.forScope(exchange));
         if (probe != null) {
@@ -842,6 +856,9 @@ public final class App implements Starling, Server {
                         + " (" + e + ").", e);
             }
             boundPort = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+            if (observer != null) {
+                group.forEach(loop -> LoopLag.start((io.netty.channel.EventLoop) loop, observer));
+            }
             state = State.STARTED;
             LOG.info("Starling is serving on http://{}:{} ({} event loops on {}, {})", config.host(), boundPort,
                     config.eventLoops(), epoll ? "epoll" : "NIO", config.threadpool());
@@ -880,6 +897,24 @@ public final class App implements Starling, Server {
     @Override
     public CapacityLimiter defaultLimiter() {
         return defaultPool.limiter();
+    }
+
+    @Override
+    public java.util.Optional<dev.starling.Observer> observer() {
+        return java.util.Optional.ofNullable(observer);
+    }
+
+    @Override
+    public Map<String, CapacityLimiter> limiters() {
+        Map<String, CapacityLimiter> all = new LinkedHashMap<>();
+        all.put("default", defaultPool.limiter());
+        all.put("virtual", virtualPool.limiter());
+        named.forEach((name, pool) -> {
+            if (pool.limiter() != null) {
+                all.put(name, pool.limiter());
+            }
+        });
+        return java.util.Collections.unmodifiableMap(all);
     }
 
     @Override

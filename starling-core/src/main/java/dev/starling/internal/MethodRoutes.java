@@ -32,7 +32,7 @@ final class MethodRoutes {
 
     /** A route read from a method. */
     record Declared(String httpMethod, PathTemplate template, String name, Where where, String executor,
-                    Binder binder, Injection injection, Route.Invoker invoker) {
+                    Binder binder, Injection injection, Route.Invoker invoker, long timeoutNanos) {
     }
 
     private MethodRoutes() {
@@ -99,8 +99,10 @@ final class MethodRoutes {
         String executor = runsOn == Where.NAMED ? m.getAnnotation(ExecuteOn.class).value() : null;
         String name = httpMethod + " " + template.text() + " (" + m.getDeclaringClass().getSimpleName() + "."
                 + m.getName() + ")";
+        dev.starling.Timeout limit = m.getAnnotation(dev.starling.Timeout.class);
+        long timeoutNanos = limit == null ? 0L : Durations.parse(limit.value(), name + " has @Timeout").toNanos();
         return new Declared(httpMethod, template, name, runsOn, executor, binder,
-                Injection.of(m, template, providers), invoker(api, m, where));
+                Injection.of(m, template, providers), invoker(api, m, where), timeoutNanos);
     }
 
     private static Where dispatch(Method m, String where) {

@@ -9,7 +9,13 @@ import dev.starling.internal.routing.PathTemplate;
  * the handler is offloaded to.
  */
 record Route(String method, PathTemplate template, String name, WorkerPool pool, Binder binder, Injection injection,
-             Invoker invoker, java.util.List<String> tags) {
+             Invoker invoker, java.util.List<String> tags, long timeoutNanos) {
+
+    /** A route with no time limit of its own (the app's applies). */
+    Route(String method, PathTemplate template, String name, WorkerPool pool, Binder binder, Injection injection,
+          Invoker invoker, java.util.List<String> tags) {
+        this(method, template, name, pool, binder, injection, invoker, tags, 0L);
+    }
 
     /** Calls the handler with bound arguments. */
     @FunctionalInterface

@@ -82,6 +82,14 @@ class ExamplesSmokeTest {
             assertThat(tooBig.statusCode()).isEqualTo(422);
             assertThat(tooBig.body()).contains("below must be between 2 and 100000000, not 1000000000.");
             assertThat(nowhere.statusCode()).isEqualTo(422);
+
+            HttpResponse<String> metrics = get(app, "/metrics");
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.headers().firstValue("content-type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+            assertThat(metrics.body())
+                    .contains("starling_executor_tokens{executor=\"processes\"} 40.0")
+                    .contains("http_server_requests_seconds_count{method=\"GET\",outcome=\"SUCCESS\",status=\"200\",uri=\"/reports/primes\"}")
+                    .contains("starling_executor_tasks_total{executor=\"cluster\",outcome=\"completed\"}");
         }
     }
 }

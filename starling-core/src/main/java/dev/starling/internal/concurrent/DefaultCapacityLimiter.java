@@ -25,8 +25,15 @@ public final class DefaultCapacityLimiter implements CapacityLimiter {
     private final int maxWaiting;
     private long acquired;
     private long rejected;
+    private long timedOut;
+    /** How long a waiter may wait for a token, in nanoseconds; 0 for no limit. */
+    private final long queueTimeoutNanos;
 
     public DefaultCapacityLimiter(int tokens, int maxWaiting) {
+        this(tokens, maxWaiting, java.time.Duration.ZERO);
+    }
+
+    public DefaultCapacityLimiter(int tokens, int maxWaiting, java.time.Duration queueTimeout) {
         if (tokens < 0) {
             throw new IllegalArgumentException("A capacity limiter needs zero or more tokens, but " + tokens
                     + " were given.");
@@ -34,8 +41,50 @@ public final class DefaultCapacityLimiter implements CapacityLimiter {
         if (maxWaiting < 0) {
             throw new IllegalArgumentException("maxWaiting must be zero or more, but " + maxWaiting + " was given.");
         }
+        if (queueTimeout.isNegative()) {
+            throw new IllegalArgumentException("queueTimeout must be zero (no limit) or more, but " + queueTimeout
+                    + " was given.");
+        }
         this.total = tokens;
         this.maxWaiting = maxWaiting;
+        this.queueTimeoutNanos = queueTimeout.toNanos();
+    }
+
+    @Override
+    public java.time.Duration queueTimeout() {
+        return java.time.Duration.ofNanos(queueTimeoutNanos);
+    }
+
+    /** Returns the queue timeout in nanoseconds, 0 for none. */
+    public long queueTimeoutNanos() {
+        return queueTimeoutNanos;
+    }
+
+    /**
+     * Takes {@code waiter} out of the queue because it waited too long; returns false when it is no longer
+     * there (it got its token, or was removed otherwise).
+     */
+    public boolean expire(Waiter waiter) {
+        lock.lock();
+        try {
+            if (!waiters.remove(waiter)) {
+                return false;
+            }
+            timedOut++;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long timedOutCount() {
+        lock.lock();
+        try {
+            return timedOut;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Takes a token for {@code waiter} now, queues it, or refuses it when the waiting room is full. */

@@ -53,6 +53,12 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     private final OffloadedFrom callSite;
     private volatile int state;
     private volatile Thread runner;
+    /** When the task was started (nanoTime), for observers; 0 when nobody observes. */
+    private long startedAt;
+    /** When the call began to run (nanoTime), for observers. */
+    private long ranAt;
+    /** Refuses the task once it has waited for a token longer than the limiter's queue timeout. */
+    private volatile java.util.concurrent.Future<?> expiry;
     /** The future of the task's run in another JVM, when the pool's executor is a {@link RemoteExecutor}. */
     private volatile CompletableFuture<T> remote;
     /** Whether the waiting room's bound applies; off for work already promised to a client. */
@@ -69,6 +75,19 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         this.context = Context.current();
         this.mdc = MDC.getCopyOfContextMap();
         this.callSite = captureCallSite && CAPTURE_CALL_SITE ? new OffloadedFrom(Thread.currentThread().getName(), pool.name()) : null;
+    }
+
+    /** Returns true for work already promised to a client (background tasks, after-phases), which no bound refuses. */
+    public boolean promised() {
+        return !bounded;
+    }
+
+    /** Stops the queue-timeout timer: the task got its token, ended or was cancelled. */
+    private void disarm() {
+        java.util.concurrent.Future<?> timer = expiry;
+        if (timer != null) {
+            timer.cancel(false);
+        }
     }
 
     /** Returns the task running on the current thread, or null. */
@@ -105,6 +124,9 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                 return;   // cancelled by its scope: never queue, never take a token
             }
         }
+        if (pool.observer() != null) {
+            startedAt = System.nanoTime();
+        }
         DefaultCapacityLimiter limiter = pool.limiter();
         if (limiter == null) {
             execute();
@@ -115,10 +137,16 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
             case QUEUED -> {
                 if (state != NEW) {
                     limiter.remove(this);   // cancelled while it was being queued
+                } else if (limiter.queueTimeoutNanos() > 0 && bounded) {
+                    expiry = Timers.schedule(loop, this::expire, limiter.queueTimeoutNanos());
+                    if (state != NEW) {
+                        disarm();   // granted and run (or cancelled) before the timer was set
+                    }
                 }
             }
             case REJECTED -> {
                 if (STATE.compareAndSet(this, NEW, COMPLETING)) {
+                    refused(dev.starling.Observer.Refusal.FULL);
                     deliver(null, new CapacityExceededException("The threadpool '" + pool.name() + "' is full: all "
                             + limiter.totalTokens() + " tokens are taken and " + limiter.maxWaiting()
                             + " tasks already wait."));
@@ -127,8 +155,37 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         }
     }
 
+    /** The task waited longer than the queue timeout: refuse it, unless it got its token meanwhile. */
+    private void expire() {
+        DefaultCapacityLimiter limiter = pool.limiter();
+        if (state == NEW && limiter.expire(this) && STATE.compareAndSet(this, NEW, COMPLETING)) {
+            refused(dev.starling.Observer.Refusal.TIMED_OUT);
+            deliver(null, new CapacityExceededException("The task waited longer than "
+                    + Timers.describe(limiter.queueTimeoutNanos()) + " for a token of the threadpool '" + pool.name()
+                    + "', whose " + limiter.totalTokens() + " tokens stayed taken."));
+        }
+    }
+
+    private void refused(dev.starling.Observer.Refusal reason) {
+        dev.starling.Observer observer = pool.observer();
+        if (observer != null) {
+            Observers.refused(observer, pool.name(), reason);
+        }
+    }
+
+    /** Tells the observer, if any, how the task ended; {@code ran} says whether the call ever started. */
+    private void ended(dev.starling.Observer.Outcome outcome, boolean ran) {
+        dev.starling.Observer observer = pool.observer();
+        if (observer != null && startedAt != 0) {
+            long now = System.nanoTime();
+            long began = ran ? ranAt : now;
+            Observers.ended(observer, pool.name(), Math.max(0, began - startedAt), ran ? now - ranAt : 0, outcome);
+        }
+    }
+
     @Override
     public void granted() {
+        disarm();
         execute();
     }
 
@@ -163,6 +220,10 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     private OffloadTask<?> sendRemote(RemoteExecutor executor) {
         if (!STATE.compareAndSet(this, NEW, RUNNING)) {
             return releaseTokenToNext();
+        }
+        disarm();
+        if (startedAt != 0) {
+            ranAt = System.nanoTime();
         }
         CompletableFuture<T> future;
         try {
@@ -214,10 +275,12 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         Throwable error = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         if (STATE.compareAndSet(this, RUNNING, COMPLETING)) {
+            ended(error == null ? dev.starling.Observer.Outcome.COMPLETED : dev.starling.Observer.Outcome.FAILED, true);
             OffloadTask<?> next = releaseTokenToNext();
             deliver(value, error);
             return next;
         }
+        ended(dev.starling.Observer.Outcome.CANCELLED, true);
         if (error == null && value != null && onAbandoned != null) {
             java.util.function.Consumer<Object> action = onAbandoned;
             Cleanup.run("Releasing the result of a cancelled task", () -> action.accept(value));
@@ -239,6 +302,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
 
     /** The pool shut down while this task waited for a token. */
     void rejected() {
+        disarm();
         if (STATE.compareAndSet(this, NEW, COMPLETING)) {
             deliver(null, new RejectedExecutionException("The threadpool '" + pool.name()
                     + "' shut down before the task could start; it was not run."));
@@ -269,8 +333,12 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
             runner = null;
             return releaseToken(true);
         }
+        disarm();   // a waiter handed over on this thread never passed through granted()
         T value = null;
         Throwable error = null;
+        if (startedAt != 0) {
+            ranAt = System.nanoTime();
+        }
         Context previousContext = Context.set(context);
         OffloadTask<?> previousTask = CURRENT.get();
         CURRENT.set(this);
@@ -299,6 +367,8 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                 Thread.onSpinWait();
             }
         }
+        ended(!won ? dev.starling.Observer.Outcome.CANCELLED
+                : error == null ? dev.starling.Observer.Outcome.COMPLETED : dev.starling.Observer.Outcome.FAILED, true);
         // Whatever interrupt is left (the cancel's, or one the task set on itself) must not hit the next task.
         Thread.interrupted();
         // When the completion runs right here (no loop to post to), its callbacks may block or wait for the
@@ -412,6 +482,8 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                     if (limiter != null) {
                         limiter.remove(this);
                     }
+                    disarm();
+                    ended(dev.starling.Observer.Outcome.CANCELLED, false);
                     untrack();
                     return true;
                 }

@@ -24,6 +24,7 @@ public final class Watchdog {
     private final AtomicLong stuck = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile dev.starling.Observer observer;
 
     /** Watches loops against {@code threshold} and platform workers against {@code stuckThreshold}. */
     public Watchdog(Duration threshold, Duration stuckThreshold) {
@@ -31,6 +32,11 @@ public final class Watchdog {
         this.stuckNanos = stuckThreshold.toNanos();
         this.thread = new Thread(this::loop, "starling-watchdog");
         thread.setDaemon(true);
+    }
+
+    /** Sets who hears of blocked loops; null for nobody. */
+    public void observer(dev.starling.Observer observer) {
+        this.observer = observer;
     }
 
     public void start() {
@@ -91,6 +97,10 @@ public final class Watchdog {
         }
         probe.reportedFor = entered;
         blocked.incrementAndGet();
+        dev.starling.Observer o = observer;
+        if (o != null) {
+            Observers.loopBlocked(o, route == null ? "user code" : route, now - entered);
+        }
         Throwable where = new BlockedLoop(stack);
         LOG.warn("Event loop {} has been running {} for {} ms (threshold {} ms); blocking code belongs in a "
                         + "plain (offloaded) handler or runInThreadpool. The loop is at:",

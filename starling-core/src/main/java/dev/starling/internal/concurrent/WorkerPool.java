@@ -25,6 +25,7 @@ public final class WorkerPool {
     private final ExecutorService owned;
     private final String label;
     private volatile java.util.Map<String, WorkerPool> registry;
+    private volatile dev.starling.Observer observer;
 
     private WorkerPool(String name, Executor executor, DefaultCapacityLimiter limiter, boolean interruptOnCancel,
                        ExecutorService owned) {
@@ -54,8 +55,8 @@ public final class WorkerPool {
                     WorkerThread.factory(spec.namePrefix(), watchdog));
             threads = tpe;
         }
-        return new WorkerPool(name, threads, new DefaultCapacityLimiter(spec.tokens(), spec.maxWaiting()),
-                spec.interruptOnCancel(), threads);
+        return new WorkerPool(name, threads, new DefaultCapacityLimiter(spec.tokens(), spec.maxWaiting(),
+                spec.queueTimeout()), spec.interruptOnCancel(), threads);
     }
 
     /** Wraps an executor the user owns; {@code limiter} may be null for no limit. */
@@ -117,6 +118,16 @@ public final class WorkerPool {
     /** Returns true when tasks leave this JVM: they must be serializable, and handlers cannot run here. */
     public boolean isRemote() {
         return executor instanceof RemoteExecutor;
+    }
+
+    /** Sets who hears of this pool's tasks ending and being refused; null for nobody. */
+    public void observer(dev.starling.Observer observer) {
+        this.observer = observer;
+    }
+
+    /** Returns who hears of this pool's tasks, or null. */
+    dev.starling.Observer observer() {
+        return observer;
     }
 
     /** Makes the app's executors findable by name from work that runs on this pool. */

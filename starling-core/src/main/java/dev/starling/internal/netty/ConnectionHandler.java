@@ -132,6 +132,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Answers {@code response} after every request read before it, then closes; later requests are dropped. */
     private void refuseAfterPending(FullHttpResponse response) {
         refused = true;
+        // A refusal is an answer too: observers count it, with no route since none was matched.
+        server.observer().ifPresent(o -> dev.starling.internal.concurrent.Observers.requestEnded(o, "UNKNOWN",
+                "unmatched", response.status().code(), 0L));
         ctx.channel().config().setAutoRead(false);
         if (current == null) {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -67,6 +67,12 @@ public final class Exchange implements Request, Scope, FormData.Source {
     private final boolean keepAlive;
     private final boolean head;
     private String routeName = "(no route)";
+    /** The matched route's template, for observers; "unmatched" until a route matches. */
+    private String routeTemplate = "unmatched";
+    /** The status of the response head that went out, for observers. */
+    private int status;
+    /** When the request was read (nanoTime), when anyone observes requests; 0 otherwise. */
+    private final long arrivedAt;
     private List<String> pathNames = List.of();
     private String[] pathValues = NO_VALUES;
     private QueryStringDecoder query;
@@ -76,6 +82,10 @@ public final class Exchange implements Request, Scope, FormData.Source {
     /** The request's offloaded tasks: null, one task, or an array; updated by CAS since workers add to it too. */
     private volatile Object tasks;
     private Stream stream;
+    /** The request's time limit, when it has one; cancelled once the response is over. */
+    private java.util.concurrent.ScheduledFuture<?> deadline;
+    /** Set once the request was answered 504: work it offloads afterwards is cancelled, unless promised. */
+    private volatile boolean expired;
     private java.util.List<Runnable> afterResponse;
     /** Form decoding is rare: a few shared locks spare every request the allocation of its own. */
     private static final java.util.concurrent.locks.ReentrantLock[] FORM_LOCKS = new java.util.concurrent.locks.ReentrantLock[16];
@@ -103,11 +113,13 @@ public final class Exchange implements Request, Scope, FormData.Source {
         this.body = body;
         this.keepAlive = keepAlive;
         this.head = method.equals("HEAD");
+        this.arrivedAt = connection.server().observer().isPresent() ? System.nanoTime() : 0L;
     }
 
-    /** Records the matched route: its name for logs and the path values in template order. */
-    public void matched(String routeName, List<String> names, String[] values) {
+    /** Records the matched route: its name for logs, its template for observers and the path values in template order. */
+    public void matched(String routeName, String template, List<String> names, String[] values) {
         this.routeName = routeName;
+        this.routeTemplate = template;
         this.pathNames = names;
         this.pathValues = values;
     }
@@ -367,8 +379,8 @@ public final class Exchange implements Request, Scope, FormData.Source {
                 break;
             }
         }
-        if (cancelled) {
-            task.cancel(true);
+        if (cancelled || (expired && !task.promised())) {
+            task.cancel(true);   // the request has been answered: only work promised to it may still run
         }
     }
 
@@ -402,10 +414,36 @@ public final class Exchange implements Request, Scope, FormData.Source {
         return routeName;
     }
 
-    /** The client is gone: cancel offloaded work and stop the stream; nothing more is written. */
-    void cancel() {
-        cancelled = true;
-        Object current = tasks;
+    /**
+     * Gives the request {@code nanos} to start its response; past it the client gets 504 and the request's
+     * offloaded work is cancelled. Runs on the loop.
+     */
+    public void deadline(long nanos) {
+        if (deadline != null) {
+            return;   // routed twice (a form decoded off the loop comes back here): the first limit stands
+        }
+        deadline = ctx.executor().schedule(() -> timedOut(nanos), nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    private void timedOut(long nanos) {
+        if (responded || cancelled) {
+            return;
+        }
+        // The handler's work so far; what the 504 starts (the middleware's after-phase) must not be cancelled.
+        Object handlersWork = tasks;
+        expired = true;
+        // The timeout is the server's answer, not a failure of the handler's to offer to its exception handlers.
+        userHandled = true;
+        fail(new RequestTimedOut(method + " " + routeTemplate, nanos));
+        // After the 504: a cancelled stage completes on this loop at once and would answer first.
+        cancelTasks(handlersWork);
+    }
+
+    private void cancelTasks() {
+        cancelTasks(tasks);
+    }
+
+    private static void cancelTasks(Object current) {
         if (current instanceof OffloadTask<?> one) {
             one.cancel(true);
         } else if (current instanceof OffloadTask<?>[] many) {
@@ -413,6 +451,12 @@ public final class Exchange implements Request, Scope, FormData.Source {
                 task.cancel(true);
             }
         }
+    }
+
+    /** The client is gone: cancel offloaded work and stop the stream; nothing more is written. */
+    void cancel() {
+        cancelled = true;
+        cancelTasks();
         Stream s = stream;
         if (s != null) {
             s.cancel();
@@ -640,6 +684,8 @@ public final class Exchange implements Request, Scope, FormData.Source {
             response = Results.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "The server is at capacity; retry shortly.", json);
             response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        } else if (e instanceof RequestTimedOut late) {
+            response = Results.error(HttpResponseStatus.GATEWAY_TIMEOUT, late.getMessage(), json);
         } else if (e instanceof CancellationException) {
             response = Results.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "The request was cancelled.", json);
         } else {
@@ -678,6 +724,7 @@ public final class Exchange implements Request, Scope, FormData.Source {
         Server server = connection.server();
         if (!server.hasMiddleware()) {
             setConnection(response, close);
+            status = response.status().code();
             send.run();
             return;
         }
@@ -691,6 +738,8 @@ public final class Exchange implements Request, Scope, FormData.Source {
                     return;
                 }
                 setConnection(response, close);
+                // What the client gets, after the middleware had its say.
+                status = response.status().code();
                 send.run();
             };
             if (ctx.executor().inEventLoop()) {
@@ -882,6 +931,13 @@ public final class Exchange implements Request, Scope, FormData.Source {
 
     /** The exchange is over: run the after-response actions, once. */
     void over() {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        if (arrivedAt != 0L && status != 0) {
+            connection.server().observer().ifPresent(o -> dev.starling.internal.concurrent.Observers.requestEnded(o,
+                    method, routeTemplate, status, System.nanoTime() - arrivedAt));
+        }
         java.util.List<Runnable> actions = afterResponse;
         afterResponse = null;
         if (actions != null) {

@@ -31,6 +31,9 @@ public interface Server {
     /** Runs the middleware's after phase on {@code head}, in reverse order; the stage completes when all did. */
     java.util.concurrent.CompletionStage<Void> afterMiddleware(Exchange exchange, io.netty.handler.codec.http.HttpResponse head);
 
+    /** Returns everyone who observes the app, as one observer, when anyone does. */
+    java.util.Optional<dev.starling.Observer> observer();
+
     /** A request failed with an exception no handler answered; it has been logged and answered 500. */
     void unhandled(Exchange exchange, Throwable error);
 }

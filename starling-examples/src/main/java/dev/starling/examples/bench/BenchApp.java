@@ -98,7 +98,12 @@ public final class BenchApp {
 
     /** Returns the bench app with {@code pool} as its default threadpool, not yet started. */
     public static Starling create(int port, Threadpool pool) {
-        Starling app = Starling.create(c -> c.port(port).threadpool(pool));
+        return create(port, pool, true);
+    }
+
+    /** Returns the bench app with {@code pool} as its default threadpool and the watchdog on or off. */
+    public static Starling create(int port, Threadpool pool, boolean watchdog) {
+        Starling app = Starling.create(c -> c.port(port).threadpool(pool).watchdog(watchdog));
         app.include(new Endpoints());
         return app;
     }
@@ -106,12 +111,15 @@ public final class BenchApp {
     /**
      * Serves the workload on {@code PORT} (default 8080) until the process is stopped; {@code POOL=virtual}
      * makes the default threadpool a virtual thread per task, with {@code TOKENS} tokens (default 40 for
-     * platform threads, 1000 for virtual ones).
+     * platform threads, 1000 for virtual ones); {@code WATCHDOG=off} turns the blocked-loop watchdog off, to
+     * measure what it costs.
      */
     public static void main(String[] args) {
         String port = System.getenv().getOrDefault("PORT", "8080");
         boolean virtual = "virtual".equals(System.getenv().getOrDefault("POOL", "platform"));
         int tokens = Integer.parseInt(System.getenv().getOrDefault("TOKENS", virtual ? "1000" : "40"));
-        create(Integer.parseInt(port), virtual ? Threadpool.virtual(tokens) : Threadpool.platform(tokens)).run();
+        boolean watchdog = !"off".equals(System.getenv().getOrDefault("WATCHDOG", "on"));
+        create(Integer.parseInt(port), virtual ? Threadpool.virtual(tokens) : Threadpool.platform(tokens), watchdog)
+                .run();
     }
 }

@@ -13,6 +13,7 @@ import dev.starling.Starling;
 import com.hazelcast.core.HazelcastInstance;
 import dev.starling.concurrent.Concurrency;
 import dev.starling.hazelcast.HazelcastExecutor;
+import dev.starling.metrics.StarlingMetrics;
 import dev.starling.process.ProcessPool;
 import dev.starling.params.Body;
 import dev.starling.params.Default;
@@ -180,17 +181,22 @@ public final class DemoApp {
         // Two worker JVMs; a report that runs longer than 30 s has its worker killed and answers 500.
         ProcessPool processes = ProcessPool.builder().name("demo-reports").maxWorkers(2)
                 .taskTimeout(Duration.ofSeconds(30)).build();
+        StarlingMetrics metrics = StarlingMetrics.prometheus();
         Starling app = Starling.create(c -> c.port(port)
+                .observer(metrics)
                 .executor("processes", processes)
                 .executor("cluster", HazelcastExecutor.create(member.getExecutorService(DemoCluster.EXECUTOR))));
+        metrics.bindTo(app);
+        app.get("/metrics", metrics.scrapeHandler());
         app.onShutdown(() -> {
+            metrics.close();
             processes.close();
             member.getLifecycleService().shutdown();
         });
         app.include(new ItemsApi());
         app.include(new ReportsApi());
         app.get("/", request -> "Starling demo: try /items, /items/1, /items/1/slow, /count?to=5, /hello?name=you,"
-                + " /reports/primes?below=5000000&on=cluster (or threadpool, processes),"
+                + " /reports/primes?below=5000000&on=cluster (or threadpool, processes), /metrics,"
                 + " and POST /items with {\"name\":\"robin\",\"tags\":[\"bird\"]}\n");
         app.get("/hello", request -> Map.of("message", "Hello, " + request.query("name").orElse("World") + "!"));
         return app;

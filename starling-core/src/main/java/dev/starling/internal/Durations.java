@@ -1,0 +1,48 @@
+package dev.starling.internal;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads durations written in annotations: {@code "250ms"}, {@code "5s"}, {@code "2m"}, {@code "1h"} or ISO-8601. */
+final class Durations {
+
+    private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+
+    private Durations() {
+    }
+
+    /** Parses {@code text}; a bad or non-positive value fails with a sentence that starts with {@code where}. */
+    static Duration parse(String text, String where) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        Duration d = null;
+        Matcher m = SHORT.matcher(t);
+        if (m.matches()) {
+            try {
+                long n = Long.parseLong(m.group(1));
+                d = switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+                d.toNanos();   // beyond about 292 years it does not fit a timer
+            } catch (NumberFormatException | ArithmeticException e) {
+                d = null;
+            }
+        } else {
+            try {
+                d = Duration.parse(text.trim());
+            } catch (DateTimeParseException e) {
+                // reported below
+            }
+        }
+        if (d == null || d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(where + " \"" + text + "\", which is not a positive duration; write"
+                    + " it as \"250ms\", \"5s\", \"2m\", \"1h\" or ISO-8601 such as \"PT5S\".");
+        }
+        return d;
+    }
+}

@@ -1,0 +1,127 @@
+package dev.starling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.starling.concurrent.Concurrency;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** What an observer hears: requests by route template and status, offloaded tasks, blocked loops, loop lag. */
+class ObserverTest {
+
+    static final class Recorder implements Observer {
+        final List<String> requests = new CopyOnWriteArrayList<>();
+        final List<String> tasks = new CopyOnWriteArrayList<>();
+        final List<String> blocked = new CopyOnWriteArrayList<>();
+        final CountDownLatch lag = new CountDownLatch(2);
+        final CountDownLatch requestSeen = new CountDownLatch(1);
+
+        @Override
+        public void requestEnded(String method, String route, int status, long nanos) {
+            requests.add(method + " " + route + " " + status + (nanos > 0 ? "" : " no time"));
+            requestSeen.countDown();
+        }
+
+        @Override
+        public void taskEnded(String executor, long waitNanos, long runNanos, Outcome outcome) {
+            tasks.add(executor + " " + outcome + (runNanos > 0 ? "" : " did not run"));
+        }
+
+        @Override
+        public void loopBlocked(String route, long nanos) {
+            blocked.add(route);
+        }
+
+        @Override
+        public void loopLag(String loop, long nanos) {
+            if (loop.startsWith("starling-loop-") && nanos >= 0) {
+                lag.countDown();
+            }
+        }
+    }
+
+    @Test
+    void requestsAreReportedByRouteTemplateMethodAndStatus() throws Exception {
+        Recorder recorder = new Recorder();
+        try (Http http = Http.serve(c -> c.observer(recorder), app -> app
+                .get("/items/{id}", r -> "item " + r.pathParam("id").orElseThrow()))) {
+            http.get("/items/7");
+            http.get("/nowhere");
+
+            Await.until("both requests were reported", () -> recorder.requests.size() == 2);
+            assertThat(recorder.requests).containsExactlyInAnyOrder("GET /items/{id} 200", "GET unmatched 404");
+        }
+    }
+
+    @Test
+    void offloadedTasksAreReportedWithTheirExecutorAndOutcome() throws Exception {
+        Recorder recorder = new Recorder();
+        try (Http http = Http.serve(c -> c.observer(recorder), app -> app
+                .get("/ok", r -> "ok")
+                .get("/boom", r -> {
+                    throw new IllegalStateException("boom");
+                })
+                .getAsync("/virtual", r -> Concurrency.runInExecutor("virtual", () -> "v")))) {
+            http.get("/ok");
+            http.get("/boom");
+            http.get("/virtual");
+
+            Await.until("three tasks were reported", () -> recorder.tasks.size() == 3);
+            assertThat(recorder.tasks).containsExactlyInAnyOrder("default COMPLETED", "default FAILED",
+                    "virtual COMPLETED");
+        }
+    }
+
+    @Test
+    void aBlockedLoopIsReportedWithItsRouteAndLoopLagIsSampled() throws Exception {
+        Recorder recorder = new Recorder();
+        CountDownLatch blockedSeen = new CountDownLatch(1);
+        Observer both = new Observer() {
+            @Override
+            public void loopBlocked(String route, long nanos) {
+                recorder.loopBlocked(route, nanos);
+                blockedSeen.countDown();
+            }
+
+            @Override
+            public void loopLag(String loop, long nanos) {
+                recorder.loopLag(loop, nanos);
+            }
+        };
+        try (Http http = Http.serve(c -> c.observer(both).blockedLoopThreshold(Duration.ofMillis(20)), app -> app
+                .getAsync("/block", r -> {
+                    // Blocks the loop until the watchdog has seen it: no timing guess.
+                    blockedSeen.await(10, TimeUnit.SECONDS);
+                    return CompletableFuture.completedFuture("unblocked");
+                }))) {
+            assertThat(http.get("/block").body()).isEqualTo("unblocked");
+
+            assertThat(recorder.blocked).hasSize(1).first().asString().startsWith("GET /block");
+            assertThat(recorder.lag.await(10, TimeUnit.SECONDS)).as("loop lag was sampled").isTrue();
+        }
+    }
+
+    @Test
+    void anObserverThatThrowsIsIgnored() {
+        Observer broken = new Observer() {
+            @Override
+            public void requestEnded(String method, String route, int status, long nanos) {
+                throw new IllegalStateException("broken observer");
+            }
+
+            @Override
+            public void taskEnded(String executor, long waitNanos, long runNanos, Outcome outcome) {
+                throw new IllegalStateException("broken observer");
+            }
+        };
+        try (Http http = Http.serve(c -> c.observer(broken), app -> app.get("/ok", r -> "ok"))) {
+            assertThat(http.get("/ok").body()).isEqualTo("ok");
+            assertThat(http.get("/ok").body()).isEqualTo("ok");
+        }
+    }
+}

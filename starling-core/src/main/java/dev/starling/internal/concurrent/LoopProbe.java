@@ -6,9 +6,24 @@ package dev.starling.internal.concurrent;
  */
 public final class LoopProbe {
 
+    private static final java.lang.invoke.VarHandle ENTERED_AT;
+    private static final java.lang.invoke.VarHandle ROUTE;
+
+    static {
+        try {
+            var lookup = java.lang.invoke.MethodHandles.lookup();
+            ENTERED_AT = lookup.findVarHandle(LoopProbe.class, "enteredAt", long.class);
+            ROUTE = lookup.findVarHandle(LoopProbe.class, "route", String.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Thread thread;
-    private volatile long enteredAt;
-    private volatile String route;
+    // Written with release stores on the hot path (a plain store on x86, where a volatile store costs a fence);
+    // the watchdog reads them with acquire loads, a few milliseconds late at worst.
+    private long enteredAt;
+    private String route;
     private int depth;
     long reportedFor;
 
@@ -24,15 +39,15 @@ public final class LoopProbe {
     /** User code for {@code route} (may be null) starts running on this loop. */
     public void enter(String route) {
         if (depth++ == 0) {
-            this.route = route;
-            this.enteredAt = System.nanoTime() | 1L;
+            ROUTE.setRelease(this, route);
+            ENTERED_AT.setRelease(this, System.nanoTime() | 1L);
         }
     }
 
     /** The user code that {@link #enter(String)} announced has returned. */
     public void exit() {
         if (--depth == 0) {
-            enteredAt = 0L;
+            ENTERED_AT.setRelease(this, 0L);
         }
     }
 
@@ -41,10 +56,10 @@ public final class LoopProbe {
     }
 
     long enteredAt() {
-        return enteredAt;
+        return (long) ENTERED_AT.getAcquire(this);
     }
 
     String route() {
-        return route;
+        return (String) ROUTE.getAcquire(this);
     }
 }

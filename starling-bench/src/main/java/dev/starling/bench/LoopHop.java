@@ -17,6 +17,11 @@ final class LoopHop implements AutoCloseable {
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoop loop = group.next();
 
+    /** Returns the loop, for offloads that must come back to it by hand. */
+    EventLoop loop() {
+        return loop;
+    }
+
     /** Runs {@code offload} on the loop and waits until the stage it returns completes. */
     Object hop(Supplier<? extends CompletionStage<?>> offload) {
         CompletableFuture<Object> done = new CompletableFuture<>();

@@ -3,8 +3,6 @@ package dev.starling.bench;
 import dev.starling.concurrent.CapacityLimiter;
 import dev.starling.concurrent.Concurrency;
 import io.netty.channel.EventLoop;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -54,7 +52,7 @@ public class OffloadHopBenchmark {
     private static final String CALL_SITE_PROPERTY = "starling.offload.callSite";
     private static final Callable<Object> NO_OP = () -> null;
 
-    private MultiThreadIoEventLoopGroup group;
+    private LoopHop hops;
     private EventLoop loop;
     private ThreadPoolExecutor pool;
     private ExecutorService virtual;
@@ -71,8 +69,8 @@ public class OffloadHopBenchmark {
                     + System.getProperty(CALL_SITE_PROPERTY) + ". A -jvmArgsAppend on the command line replaces the"
                     + " benchmark's own, and -f 0 runs every variant in one JVM.");
         }
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        loop = group.next();
+        hops = new LoopHop();
+        loop = hops.loop();
         // Like Starling's pool: plain daemon threads handed work through a SynchronousQueue, started up front
         // so thread creation never lands in a measurement.
         pool = new ThreadPoolExecutor(40, 40, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
@@ -94,7 +92,7 @@ public class OffloadHopBenchmark {
     /** Stops the loop and the pool. */
     @TearDown
     public void tearDown() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        hops.close();
         pool.shutdownNow();
         virtual.shutdownNow();
     }
@@ -133,23 +131,8 @@ public class OffloadHopBenchmark {
         return hop(() -> bareOffload(virtual));
     }
 
-    /** Runs {@code offload} on the loop and waits until the stage it returns completes. */
     private Object hop(Supplier<? extends CompletionStage<?>> offload) {
-        CompletableFuture<Object> done = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                offload.get().whenComplete((value, error) -> {
-                    if (error != null) {
-                        done.completeExceptionally(error);
-                    } else {
-                        done.complete(value);
-                    }
-                });
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        });
-        return done.join();
+        return hops.hop(offload);
     }
 
     /** What a hand-written offload from a Netty handler looks like; runs on the loop. */

@@ -74,6 +74,8 @@ public final class App implements Starling, Server {
     private final long requestTimeoutNanos;
     /** Everyone who observes the app, as one; null when nobody does. */
     private final dev.starling.Observer observer;
+    /** The same, made once: every request asks for it twice. */
+    private final java.util.Optional<dev.starling.Observer> observed;
     private final WorkerPool defaultPool;
     private final WorkerPool virtualPool;
     private final Map<String, WorkerPool> named = new LinkedHashMap<>();
@@ -111,6 +113,7 @@ public final class App implements Starling, Server {
         Map<String, WorkerPool> all = java.util.Collections.unmodifiableMap(registry);
         all.values().forEach(p -> p.registry(all));
         this.observer = dev.starling.internal.concurrent.Observers.of(config.observers());
+        this.observed = java.util.Optional.ofNullable(observer);
         this.requestTimeoutNanos = config.requestTimeout().toNanos();
         all.values().forEach(p -> p.observer(observer));
         if (watchdog != null) {
@@ -901,7 +904,7 @@ public final class App implements Starling, Server {
 
     @Override
     public java.util.Optional<dev.starling.Observer> observer() {
-        return java.util.Optional.ofNullable(observer);
+        return observed;
     }
 
     @Override

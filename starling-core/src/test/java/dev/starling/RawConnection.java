@@ -75,6 +75,17 @@ final class RawConnection implements AutoCloseable {
         }
     }
 
+    /** Writes {@code bytes} as they are, in one write. */
+    RawConnection send(byte[] bytes) {
+        try {
+            out.write(bytes);
+            out.flush();
+            return this;
+        } catch (IOException e) {
+            throw new AssertionError("Could not write " + bytes.length + " bytes: " + e, e);
+        }
+    }
+
     /** Reads one response, framed by content-length, chunked encoding or the end of the connection. */
     Response read() {
         return read(false);

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -93,5 +95,60 @@ class SaturationTest {
             assertThat(limiter.borrowedTokens()).isZero();
             assertThat(http.get("/work").body()).as("the server still serves").isEqualTo("done");
         }
+    }
+
+    @Test
+    void aFloodOfLargeBodiesHoldsOnlyTheBodiesOfRequestsThatGotAPlace() throws Exception {
+        int requests = 200;
+        byte[] body = new byte[512 * 1024];
+        CountDownLatch gate = new CountDownLatch(1);
+        try (Http http = Http.serve(c -> c.threadpool(Threadpool.platform(2).maxWaiting(20)
+                        .queueTimeout(Duration.ofSeconds(30))),
+                app -> app.post("/upload", r -> {
+                    gate.await(30, TimeUnit.SECONDS);
+                    return "stored";
+                }).post("/warm", r -> "warm"));
+             var senders = Executors.newVirtualThreadPerTaskExecutor()) {
+            var limiter = http.app.defaultLimiter();
+            for (int i = 0; i < 3; i++) {
+                assertThat(post(http, "/warm", body)).isEqualTo(200);
+            }
+            long before = heapAfterGc();
+            // Raw connections write the one shared array, so the heap grows only by what the server keeps
+            // (an HttpClient would copy every body into its own buffers while the request is open).
+            List<Future<Integer>> statuses = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                statuses.add(senders.submit(() -> post(http, "/upload", body)));
+            }
+            Await.until("the waiting room is full", () -> limiter.waiting() == 20);
+            Await.until("the rest were refused", () -> limiter.rejectedCount() == requests - 22);
+            long grown = heapAfterGc() - before;
+            gate.countDown();
+            List<Integer> answered = new ArrayList<>();
+            for (Future<Integer> status : statuses) {
+                answered.add(status.get(60, TimeUnit.SECONDS));
+            }
+
+            // 200 bodies of 512 KiB are 100 MiB; the 22 requests that got a place hold 11 MiB of them.
+            assertThat(grown).as("heap grown while flooded (bytes), after GC").isLessThan(40L << 20);
+            assertThat(answered).filteredOn(s -> s == 200).hasSize(22);
+            assertThat(answered).filteredOn(s -> s == 503).hasSize(requests - 22);
+        }
+    }
+
+    private static int post(Http http, String path, byte[] body) {
+        try (RawConnection connection = RawConnection.open(http.app.port())) {
+            connection.send("POST " + path + " HTTP/1.1\r\nhost: test\r\ncontent-type: application/octet-stream\r\n"
+                    + "content-length: " + body.length + "\r\n\r\n");
+            connection.send(body);
+            return connection.read().status();
+        }
+    }
+
+    private static long heapAfterGc() {
+        // Two collections: the first may only finish what an earlier concurrent cycle started.
+        System.gc();
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 }

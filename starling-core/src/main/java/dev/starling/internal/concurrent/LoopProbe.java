@@ -27,11 +27,12 @@ public final class LoopProbe {
     private int depth;
     long reportedFor;
 
-    LoopProbe(Thread thread) {
+    /** Creates the probe of {@code thread}; public for the benchmark that prices enter and exit. */
+    public LoopProbe(Thread thread) {
         this.thread = thread;
     }
 
-    /** Returns the probe of the current thread when it is a Starling loop, or null. */
+    /** Returns the probe of the current thread when it is a Starling loop watched by a watchdog, or null. */
     public static LoopProbe current() {
         return Thread.currentThread() instanceof LoopThread loop ? loop.probe() : null;
     }

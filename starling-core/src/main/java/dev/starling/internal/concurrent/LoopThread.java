@@ -4,7 +4,10 @@ import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** An event-loop thread of a Starling app: it knows the app's default pool and carries a watchdog probe. */
+/**
+ * An event-loop thread of a Starling app: it knows the app's default pool and, when the app has a watchdog,
+ * carries the probe the watchdog reads (without a watchdog there is no probe and nothing to update).
+ */
 public final class LoopThread extends FastThreadLocalThread {
 
     private final WorkerPool defaultPool;
@@ -13,7 +16,7 @@ public final class LoopThread extends FastThreadLocalThread {
     private LoopThread(Runnable task, String name, WorkerPool defaultPool, Watchdog watchdog) {
         super(task, name);
         this.defaultPool = defaultPool;
-        this.probe = new LoopProbe(this);
+        this.probe = watchdog == null ? null : new LoopProbe(this);
         if (watchdog != null) {
             watchdog.watch(probe);
         }
@@ -29,6 +32,7 @@ public final class LoopThread extends FastThreadLocalThread {
         return defaultPool;
     }
 
+    /** Returns this loop's watchdog probe, or null when the app runs without a watchdog. */
     public LoopProbe probe() {
         return probe;
     }

@@ -239,7 +239,7 @@ def charts(fig, rss, servers, out):
     return [m for m in made if m]
 
 
-def markdown(fig, rss, servers, meta, mismatches, hops, made):
+def markdown(work, fig, rss, servers, meta, mismatches, hops, made):
     lines = [f"# Starling beside raw Netty, Vert.x and FastAPI ({meta.get('date', '?')})", ""]
     if meta.get("quick"):
         lines += ["**QUICK smoke run: 1-2 s per step; these figures compare nothing.**", ""]
@@ -261,14 +261,15 @@ def markdown(fig, rss, servers, meta, mismatches, hops, made):
     lines += [f"| {t} | {m} | {v} |" for t, m, v in targets(fig, rss, servers, hops)] + [""]
 
     def table(title, column, digits, cases, note=None):
+        cases = [(case, label) for case, label in cases if any(fig.values(s, case, column) for s in servers)]
+        if not cases:
+            return
         lines.extend([f"## {title}", ""])
         if note:
             lines.extend([note, ""])
         lines.append("| case | " + " | ".join(NAMES[s] for s in servers) + " |")
         lines.append("|---" * (len(servers) + 1) + "|")
         for case, label in cases:
-            if not any(fig.values(s, case, column) for s in servers):
-                continue
             lines.append(f"| {label} | " + " | ".join(fig.spread(s, case, column, digits) for s in servers) + " |")
         lines.append("")
 
@@ -305,6 +306,12 @@ def markdown(fig, rss, servers, meta, mismatches, hops, made):
     lines.append("")
     if "rss.png" in made:
         lines += ["![Resident memory](rss.png)", ""]
+    for s in servers:
+        for r in sorted({r["round"] for r in rss if r["server"] == s}):
+            path = os.path.join(work, f"warnings-{s}-{r}.txt")
+            if os.path.exists(path) and os.path.getsize(path) > 0:
+                lines += [f"First WARN/ERROR lines of {NAMES[s]}, round {r}:", "", "```"]
+                lines += [l.rstrip("\n") for l in open(path)] + ["```", ""]
 
     if hops:
         lines += ["## Offload hop (JMH, pinned to one CPU)", "",
@@ -341,7 +348,7 @@ def main():
             os.remove(os.path.join(args.out, stale))
     made = [] if args.no_charts or not servers else charts(fig, rss, servers, args.out)
     with open(os.path.join(args.out, "results.md"), "w") as f:
-        f.write(markdown(fig, rss, servers, meta, [m for m in mismatches if m], hops, made))
+        f.write(markdown(args.work, fig, rss, servers, meta, [m for m in mismatches if m], hops, made))
     for name in ("results.csv", "rss.csv"):
         shutil.copyfile(os.path.join(args.work, name), os.path.join(args.out, name))
 

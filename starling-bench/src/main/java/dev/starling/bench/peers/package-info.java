@@ -8,10 +8,12 @@
  *
  * <pre>{@code
  * mvn -B -q -pl starling-bench -am package -DskipTests
- * PORT=8081 java -cp starling-bench/target/benchmarks.jar dev.starling.bench.peers.RawNettyServer
+ * PORT=8081 java --enable-native-access=ALL-UNNAMED -cp starling-bench/target/benchmarks.jar \
+ *     dev.starling.bench.peers.RawNettyServer
  * }</pre>
  *
- * <p>It uses epoll when Netty's native transport loads (as Starling does) and NIO otherwise;
- * {@code TRANSPORT=nio} forces NIO. The FastAPI peer is {@code starling-bench/peers/fastapi_app.py}.
+ * <p>{@code java} must be 21 or newer. It uses epoll when Netty's native transport loads (as Starling
+ * does) and NIO otherwise; {@code TRANSPORT=nio} forces NIO. The FastAPI peer is
+ * {@code starling-bench/peers/fastapi_app.py}.
  */
 package dev.starling.bench.peers;

@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -49,9 +48,10 @@ public final class WorkerPool {
         if (spec.isVirtual()) {
             threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(spec.namePrefix(), 1).factory());
         } else {
-            // Threads come and go on demand; the limiter, not the executor, bounds how many run.
+            // Threads come and go on demand; the limiter, not the executor, bounds how many run. A task waits
+            // only for an idle worker promised to it (HandOffQueue), never behind busy ones.
             ThreadPoolExecutor tpe = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
-                    spec.idleTimeout().toNanos(), TimeUnit.NANOSECONDS, new SynchronousQueue<>(),
+                    spec.idleTimeout().toNanos(), TimeUnit.NANOSECONDS, new HandOffQueue(),
                     WorkerThread.factory(spec.namePrefix(), watchdog));
             threads = tpe;
         }

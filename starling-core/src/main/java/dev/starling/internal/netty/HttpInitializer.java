@@ -23,8 +23,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpContentException;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.util.concurrent.TimeUnit;
 
 /** Builds the pipeline of each connection: idle timer, HTTP/1.1 codec with limits, body limit, handler. */
 public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
@@ -47,11 +45,11 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxHeaderSize(config.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024);
         ch.pipeline()
-                .addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                 .addLast("codec", new HttpServerCodec(decoder))
                 .addLast("body", new BodyLimit(config.maxBodySize(), server))
                 .addLast("handler", new ConnectionHandler(server, config.maxPipelinedRequests(),
-                        config.maxRequestLineLength(), config.maxHeaderSize(), config.maxBodySize()));
+                        config.maxRequestLineLength(), config.maxHeaderSize(), config.maxBodySize(),
+                        config.idleTimeout().toNanos()));
         config.gzip().ifPresent(minimum -> {
             // Between the codec and the rest: it sees requests' accept-encoding and compresses response bodies;
             // file regions pass it untouched, their heads marked so that it leaves them alone.

@@ -6,6 +6,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -25,6 +27,15 @@ final class Results {
     private Results() {
     }
 
+    /**
+     * Returns a response without trailers: Netty's default makes a second, empty header table per response for
+     * trailers, which a whole response never has (512 bytes a response).
+     */
+    static FullHttpResponse response(HttpResponseStatus status, ByteBuf content) {
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content,
+                DefaultHttpHeadersFactory.headersFactory().newHeaders(), EmptyHttpHeaders.INSTANCE);
+    }
+
     /** Encodes a handler's return value; null means 204 No Content. */
     static FullHttpResponse encode(Object result, JsonMapper json, ByteBufAllocator alloc) {
         if (result instanceof Response response) {
@@ -42,8 +53,7 @@ final class Results {
             return out;
         }
         if (result == null) {
-            return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT,
-                    Unpooled.EMPTY_BUFFER);
+            return response(HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER);
         }
         return body(HttpResponseStatus.OK, result, json, alloc, false);
     }
@@ -65,7 +75,7 @@ final class Results {
             content = Unpooled.wrappedBuffer(json.writeValueAsBytes(body));
             type = JSON;
         }
-        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        FullHttpResponse out = response(status, content);
         if (type != null && !typeGiven) {
             out.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         }
@@ -75,7 +85,7 @@ final class Results {
     /** Returns a JSON error response {@code {"detail": detail}}. */
     static FullHttpResponse error(HttpResponseStatus status, Object detail, JsonMapper json) {
         byte[] bytes = json.writeValueAsBytes(Map.of("detail", detail));
-        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+        FullHttpResponse out = response(status, Unpooled.wrappedBuffer(bytes));
         out.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
         return out;
     }

@@ -52,6 +52,7 @@ public final class Config {
     private final int maxBodySize;
     private final int maxPartMemory;
     private final int maxPipelinedRequests;
+    private final int maxConnections;
     private final Duration idleTimeout;
     private final Duration blockedLoopThreshold;
     private final boolean watchdog;
@@ -79,6 +80,7 @@ public final class Config {
         this.maxBodySize = b.maxBodySize;
         this.maxPartMemory = b.maxPartMemory;
         this.maxPipelinedRequests = b.maxPipelinedRequests;
+        this.maxConnections = b.maxConnections;
         this.idleTimeout = b.idleTimeout;
         this.blockedLoopThreshold = b.blockedLoopThreshold;
         this.watchdog = b.watchdog;
@@ -179,6 +181,14 @@ public final class Config {
         return maxPipelinedRequests;
     }
 
+    /**
+     * Returns how many connections may be open at once; past it the server stops accepting, and new connections
+     * wait in the operating system's backlog until one closes.
+     */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
     /** Returns how long a connection may stay idle between requests. */
     public Duration idleTimeout() {
         return idleTimeout;
@@ -246,6 +256,7 @@ public final class Config {
         private int maxBodySize = 1024 * 1024;
         private int maxPartMemory = 1024 * 1024;
         private int maxPipelinedRequests = 16;
+        private int maxConnections = 10_000;
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration blockedLoopThreshold = Duration.ofMillis(100);
         private boolean watchdog = true;
@@ -382,6 +393,15 @@ public final class Config {
         /** Sets how many pipelined requests may wait on one connection before reading pauses. */
         public Builder maxPipelinedRequests(int requests) {
             this.maxPipelinedRequests = positive("maxPipelinedRequests", requests);
+            return this;
+        }
+
+        /**
+         * Sets how many connections may be open at once (default 10,000); past it the server stops accepting
+         * until one closes. Keep it below the process's file-descriptor limit ({@code ulimit -n}).
+         */
+        public Builder maxConnections(int connections) {
+            this.maxConnections = positive("maxConnections", connections);
             return this;
         }
 

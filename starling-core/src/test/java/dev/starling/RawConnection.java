@@ -190,6 +190,27 @@ final class RawConnection implements AutoCloseable {
         }
     }
 
+    /** Fails when the server sends anything within {@code millis}; for answers that must not come yet. */
+    void assertNothingArrivesWithin(int millis) {
+        try {
+            socket.setSoTimeout(millis);
+            int b = in.read();
+            throw new AssertionError(b < 0 ? "The server closed the connection."
+                    : "The server answered: " + (char) b + new String(in.readNBytes(in.available()),
+                    StandardCharsets.ISO_8859_1));
+        } catch (SocketTimeoutException expected) {
+            // nothing came, as it should
+        } catch (IOException e) {
+            throw new AssertionError("Reading failed: " + e, e);
+        } finally {
+            try {
+                socket.setSoTimeout(TIMEOUT_MILLIS);
+            } catch (IOException ignored) {
+                // the next read fails with its own message
+            }
+        }
+    }
+
     @Override
     public void close() {
         try {

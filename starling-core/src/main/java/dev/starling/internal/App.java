@@ -14,6 +14,7 @@ import dev.starling.internal.concurrent.LoopThread;
 import dev.starling.internal.concurrent.OffloadTask;
 import dev.starling.internal.concurrent.Watchdog;
 import dev.starling.internal.concurrent.WorkerPool;
+import dev.starling.internal.netty.ConnectionLimit;
 import dev.starling.internal.netty.Exchange;
 import dev.starling.internal.netty.HttpInitializer;
 import dev.starling.internal.netty.Server;
@@ -849,6 +850,7 @@ public final class App implements Starling, Server {
                     .channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
+                    .handler(new ConnectionLimit(config.maxConnections()))
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new HttpInitializer(this, config, channels));
             try {

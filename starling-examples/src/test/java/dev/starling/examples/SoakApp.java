@@ -14,6 +14,8 @@ import dev.starling.concurrent.Threadpool;
 import dev.starling.examples.bench.BenchApp;
 import dev.starling.params.Body;
 import dev.starling.params.Query;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,6 +72,12 @@ public final class SoakApp {
         final Map<String, LongAdder> responses = new ConcurrentHashMap<>();
         /** Exceptions that ended a request with 500, by class name. */
         final Map<String, LongAdder> unhandled = new ConcurrentHashMap<>();
+        /**
+         * A leak planted on purpose, to check the checker: {@code -Dsoak.leak=heap} keeps 4 KiB per order,
+         * {@code fd} a descriptor per order, {@code thread} a parked thread per 100 orders. Off by default.
+         */
+        final String leak = System.getProperty("soak.leak", "");
+        final List<Object> leaked = java.util.Collections.synchronizedList(new ArrayList<>());
     }
 
     /** The endpoints added to the bench app's six. */
@@ -92,9 +100,31 @@ public final class SoakApp {
         /** A JSON body, a dependency and a background task; 201 with the receipt. */
         @Post("/orders")
         public Response order(@Body Order order, @Depends Ledger ledger, BackgroundTasks tasks) {
+            plantLeak();
             counters.tasksScheduled.increment();
             tasks.add(counters.tasksRan::increment);
             return Response.status(201).body(new Receipt(order.item(), ledger.id(), order.quantity()));
+        }
+
+        private void plantLeak() {
+            try {
+                switch (counters.leak) {
+                    case "heap" -> counters.leaked.add(new byte[4096]);
+                    case "fd" -> counters.leaked.add(java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/null")));
+                    case "thread" -> {
+                        if (counters.leaked.size() % 100 == 0) {
+                            Thread.ofPlatform().daemon().name("starling-leaked").start(() -> {
+                                java.util.concurrent.locks.LockSupport.park();
+                            });
+                        }
+                        counters.leaked.add(Boolean.TRUE);
+                    }
+                    default -> {
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
 
         /** A chunked stream of {@code n} lines (at most 200,000), pulled through the threadpool. */

@@ -129,7 +129,8 @@ class SoakTest {
     /** One look at the JVM: {@code label} is "start", a time in seconds, or "settled". */
     record Sample(String label, double seconds, long requests, long threads, long starlingThreads,
                   long fds, long sockets, long heapAfterGc, long nettyDirect, long nettyCounter, long nioDirect,
-                  long classes, long established, long closeWait, long defaultBorrowed, long tinyBorrowed) {
+                  long classes, long established, long closeWait, long defaultBorrowed, long tinyBorrowed,
+                  String kinds) {
     }
 
     /** One flatness check: a figure of the samples and how far over its baseline it may go. */
@@ -601,8 +602,13 @@ class SoakTest {
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         long threads = ManagementFactory.getThreadMXBean().getThreadCount();
-        long starling = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("starling-")).count();
+        Map<String, Integer> byKind = new TreeMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("starling-")) {
+                byKind.merge(t.getName().substring("starling-".length()).replaceAll("-?\\d+$", ""), 1, Integer::sum);
+            }
+        }
+        long starling = byKind.values().stream().mapToInt(Integer::intValue).sum();
         long fds = -1;
         long sockets = 0;
         try (Stream<Path> list = Files.list(Path.of("/proc/self/fd"))) {
@@ -633,7 +639,7 @@ class SoakTest {
         return new Sample(label, at, requests.sum() + disconnects.sum(), threads, starling, fds, sockets, heap, netty,
                 PlatformDependent.usedDirectMemory(), nio,
                 ManagementFactory.getClassLoadingMXBean().getLoadedClassCount(), connections[0], connections[1],
-                defaultBorrowed, tinyBorrowed);
+                defaultBorrowed, tinyBorrowed, byKind.toString());
     }
 
     /** The server side's TCP connections on {@code port}: {established, close-wait}, from /proc/net/tcp. */
@@ -678,6 +684,10 @@ class SoakTest {
                         + " disconnect threads; a sample every %.0f s; JDK %s, %d CPUs, allocator %s.%n%n",
                 began, seconds, ran, clients, DISCONNECTERS, intervalMillis / 1000.0, Runtime.version(),
                 Runtime.getRuntime().availableProcessors(), ByteBufAllocator.DEFAULT.getClass().getSimpleName()));
+        if (!counters.leak.isEmpty()) {
+            r.append("A leak was planted on purpose (soak.leak=").append(counters.leak)
+                    .append("): this run checks the checker and must fail.\n\n");
+        }
         long total = requests.sum();
         r.append(String.format(Locale.ROOT, "**%s**: %,d requests (%,.0f/s) and %,d mid-request disconnects; %,d"
                         + " unexpected responses, %,d timeouts, %,d I/O errors.%n%n",
@@ -700,6 +710,10 @@ class SoakTest {
                     show(s.nioDirect(), true), s.classes(), s.established(), s.closeWait(), s.defaultBorrowed(),
                     s.tinyBorrowed()));
         }
+        Sample lastDuring = samples.getLast();
+        r.append("\nstarling-* threads by kind: at ").append(samples.get(1).label()).append(' ')
+                .append(samples.get(1).kinds()).append("; at ").append(lastDuring.label()).append(' ')
+                .append(lastDuring.kinds()).append("; stopped ").append(stopped.kinds()).append(".\n");
         r.append("\n## Flatness: the last third against the warm-up (first 20%)\n\n");
         r.append("| figure | warm-up max | last third max | limit | verdict |\n|---|---:|---:|---:|---|\n");
         verdicts.forEach(v -> r.append(v).append('\n'));

@@ -74,7 +74,7 @@ public final class SoakApp {
         final Map<String, LongAdder> unhandled = new ConcurrentHashMap<>();
         /**
          * A leak planted on purpose, to check the checker: {@code -Dsoak.leak=heap} keeps 4 KiB per order,
-         * {@code fd} a descriptor per order, {@code thread} a parked thread per 100 orders. Off by default.
+         * {@code direct} a 4 KiB Netty direct buffer per order, {@code fd} a descriptor per order, {@code thread} a parked thread per 100 orders. Off by default.
          */
         final String leak = System.getProperty("soak.leak", "");
         final List<Object> leaked = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -110,6 +110,8 @@ public final class SoakApp {
             try {
                 switch (counters.leak) {
                     case "heap" -> counters.leaked.add(new byte[4096]);
+                    case "direct" -> counters.leaked.add(io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(4096)
+                            .writeZero(4096));
                     case "fd" -> counters.leaked.add(java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/null")));
                     case "thread" -> {
                         if (counters.leaked.size() % 100 == 0) {

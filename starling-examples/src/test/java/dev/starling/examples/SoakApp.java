@@ -74,7 +74,8 @@ public final class SoakApp {
         final Map<String, LongAdder> unhandled = new ConcurrentHashMap<>();
         /**
          * A leak planted on purpose, to check the checker: {@code -Dsoak.leak=heap} keeps 4 KiB per order,
-         * {@code direct} a 4 KiB Netty direct buffer per order, {@code fd} a descriptor per order, {@code thread} a parked thread per 100 orders. Off by default.
+         * {@code direct} a 4 KiB Netty direct buffer per order, {@code fd} a descriptor per order,
+         * {@code thread} a parked thread per 100 orders. Off by default.
          */
         final String leak = System.getProperty("soak.leak", "");
         final List<Object> leaked = java.util.Collections.synchronizedList(new ArrayList<>());

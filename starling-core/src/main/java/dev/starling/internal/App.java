@@ -486,6 +486,12 @@ public final class App implements Starling, Server {
 
     @Override
     public void dispatch(Exchange exchange) {
+        String undecodable = exchange.undecodableTarget();
+        if (undecodable != null) {
+            // Before any middleware: nothing downstream can read such a path or query without failing.
+            exchange.fail(new dev.starling.HttpException(400, undecodable));
+            return;
+        }
         if (middleware.isEmpty()) {
             route(exchange);
         } else {

@@ -545,12 +545,17 @@ public final class App implements Starling, Server {
             Context.set(previous);
         }
         stage.whenComplete((answer, error) -> exchange.onLoop(() -> {
-            if (error != null) {
-                exchange.fail(error);
-            } else if (answer != null && answer.isPresent()) {
-                exchange.respond(answer.get());
-            } else {
-                before(exchange, i + 1);
+            try {
+                if (error != null) {
+                    exchange.fail(error);
+                } else if (answer != null && answer.isPresent()) {
+                    exchange.respond(answer.get());
+                } else {
+                    before(exchange, i + 1);
+                }
+            } catch (Throwable t) {
+                // Thrown here it would be lost in the stage (or the loop's task) and the client left waiting.
+                exchange.fail(t);
             }
         }));
     }

@@ -24,7 +24,11 @@ public class HttpException extends RuntimeException {
         this(status, detail, Map.of());
     }
 
-    /** Creates the exception with a status, a detail and response headers such as {@code Retry-After}. */
+    /**
+     * Creates the exception with a status, a detail and response headers such as {@code Retry-After}; a header
+     * value with a control character other than a tab, such as a line break, is refused with an
+     * {@link IllegalArgumentException}.
+     */
     public HttpException(int status, Object detail, Map<String, String> headers) {
         super("HTTP " + status + ": " + detail);
         if (status < 400 || status > 599) {
@@ -33,6 +37,7 @@ public class HttpException extends RuntimeException {
         this.status = status;
         this.detail = detail;
         this.headers = Map.copyOf(Objects.requireNonNull(headers, "The headers must not be null; pass Map.of() for none."));
+        this.headers.forEach(dev.starling.internal.HeaderValues::check);
     }
 
     /** Returns the status code. */

@@ -43,10 +43,15 @@ public final class Response {
         return new Response(status, List.of(), null);
     }
 
-    /** Returns a copy with one more header; a header may be given several times. */
+    /**
+     * Returns a copy with one more header; a header may be given several times. A value with a control
+     * character other than a tab (a line break, which would start a header of its own) is refused with an
+     * {@link IllegalArgumentException}.
+     */
     public Response header(String name, String value) {
         Objects.requireNonNull(name, "The header name must not be null.");
         Objects.requireNonNull(value, "The header value must not be null.");
+        dev.starling.internal.HeaderValues.check(name, value);
         List<Map.Entry<String, String>> copy = new ArrayList<>(headers.size() + 1);
         copy.addAll(headers);
         copy.add(Map.entry(name, value));

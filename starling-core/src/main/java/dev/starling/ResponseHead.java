@@ -26,10 +26,13 @@ public interface ResponseHead {
     /** Returns every value of header {@code name}. */
     List<String> headers(String name);
 
-    /** Sets header {@code name} to {@code value}, replacing any values it had. */
+    /**
+     * Sets header {@code name} to {@code value}, replacing any values it had; a value with a control character
+     * other than a tab, such as a line break, is refused with an {@link IllegalArgumentException}.
+     */
     ResponseHead header(String name, String value);
 
-    /** Adds a value to header {@code name}. */
+    /** Adds a value to header {@code name}; refused like {@link #header(String, String)}'s. */
     ResponseHead addHeader(String name, String value);
 
     /** Removes header {@code name}. */

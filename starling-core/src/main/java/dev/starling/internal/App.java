@@ -487,6 +487,12 @@ public final class App implements Starling, Server {
 
     @Override
     public void dispatch(Exchange exchange) {
+        String undecodable = exchange.undecodableTarget();
+        if (undecodable != null) {
+            // Before any middleware: nothing downstream can read such a path or query without failing.
+            exchange.fail(new dev.starling.HttpException(400, undecodable));
+            return;
+        }
         if (middleware.isEmpty()) {
             route(exchange);
         } else {
@@ -540,12 +546,17 @@ public final class App implements Starling, Server {
             Context.set(previous);
         }
         stage.whenComplete((answer, error) -> exchange.onLoop(() -> {
-            if (error != null) {
-                exchange.fail(error);
-            } else if (answer != null && answer.isPresent()) {
-                exchange.respond(answer.get());
-            } else {
-                before(exchange, i + 1);
+            try {
+                if (error != null) {
+                    exchange.fail(error);
+                } else if (answer != null && answer.isPresent()) {
+                    exchange.respond(answer.get());
+                } else {
+                    before(exchange, i + 1);
+                }
+            } catch (Throwable t) {
+                // Thrown here it would be lost in the stage (or the loop's task) and the client left waiting.
+                exchange.fail(t);
             }
         }));
     }

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectReader;
@@ -81,7 +82,8 @@ final class Bodies {
                     return missing(absent, errors);
                 }
                 return optional ? Optional.of(value) : value;
-            } catch (StreamReadException e) {
+            } catch (StreamReadException | StreamConstraintsException e) {
+                // Past the parser's limits (nesting depth, number length) a body is refused like malformed JSON.
                 long offset = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
                 if (offset < 0 && e.getLocation() != null) {
                     offset = e.getLocation().getByteOffset();

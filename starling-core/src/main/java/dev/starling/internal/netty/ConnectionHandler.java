@@ -146,7 +146,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void reject(Throwable cause) {
         // The decoder discards everything after a bad message, so the connection ends with this answer.
-        if (cause instanceof TooLongHttpLineException) {
+        if (cause instanceof Refused refusal) {
+            refuse(refusal.status, refusal.getMessage());
+        } else if (cause instanceof TooLongHttpLineException) {
             refuse(HttpResponseStatus.REQUEST_URI_TOO_LONG, "The request line is longer than " + maxLine + " bytes.");
         } else if (cause instanceof TooLongHttpContentException) {
             refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -158,6 +160,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             String why = cause == null || cause.getMessage() == null
                     ? "" : ": " + cause.getMessage().replaceAll("[.\\s]+$", "");
             refuse(HttpResponseStatus.BAD_REQUEST, "The request is not valid HTTP/1.1" + why + ".");
+        }
+    }
+
+    /** Why a request is refused before its body is read: the status and the detail, a sentence. */
+    static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient HttpResponseStatus status;
+
+        Refused(HttpResponseStatus status, String detail) {
+            super(detail, null, false, false);
+            this.status = status;
         }
     }
 
@@ -257,7 +270,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException || cause instanceof DecoderException) {
+        // A connection closed in the middle of a request (by the client, or by the idle timeout while a body is
+        // awaited) is what happens to clients, not a failure of the server's to warn about with a stack trace.
+        if (cause instanceof IOException || cause instanceof DecoderException
+                || cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
             LOG.debug("Connection {} failed: {}", ctx.channel(), cause.toString());
         } else {
             LOG.warn("Connection {} failed and is closed.", ctx.channel(), cause);

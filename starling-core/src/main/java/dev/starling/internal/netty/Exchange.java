@@ -145,6 +145,68 @@ public final class Exchange implements Request, Scope, FormData.Source {
         return path;
     }
 
+    /**
+     * Returns why the request target cannot be percent-decoded, as a sentence for a 400, or null when it can:
+     * every {@code %} in the path and the query starts an escape of two hexadecimal digits, and each run of
+     * escapes makes valid UTF-8 (which the decoder would otherwise turn into U+FFFD, or fail on with a 500).
+     */
+    public String undecodableTarget() {
+        int end = uri.indexOf('#');
+        if (end < 0) {
+            end = uri.length();
+        }
+        int percent = uri.indexOf('%');
+        if (percent < 0 || percent >= end) {
+            return null;
+        }
+        int q = uri.indexOf('?');
+        if (q < 0 || q > end) {
+            q = end;
+        }
+        String problem = undecodable(uri, 0, q, "path");
+        return problem != null || q == end ? problem : undecodable(uri, q + 1, end, "query");
+    }
+
+    private static String undecodable(String s, int from, int to, String part) {
+        byte[] run = null;
+        for (int i = s.indexOf('%', from); i >= 0 && i < to; i = s.indexOf('%', i)) {
+            int n = 0;
+            boolean ascii = true;
+            while (i < to && s.charAt(i) == '%') {
+                int hi = i + 1 < to ? hex(s.charAt(i + 1)) : -1;
+                int lo = i + 2 < to ? hex(s.charAt(i + 2)) : -1;
+                if (hi < 0 || lo < 0) {
+                    return "The request " + part + " holds '" + s.substring(i, Math.min(i + 3, to))
+                            + "', which is not a percent-encoded byte.";
+                }
+                if (run == null) {
+                    run = new byte[(to - from) / 3];
+                }
+                run[n++] = (byte) (hi << 4 | lo);
+                ascii &= hi < 8;
+                i += 3;
+            }
+            if (!ascii) {
+                try {
+                    StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(run, 0, n));
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    return "The request " + part + " is not valid UTF-8 once percent-decoded.";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static int hex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    }
+
     /** Returns the middleware's view of a response head. */
     public static dev.starling.ResponseHead headOf(HttpResponse response) {
         return new NettyResponseHead(response);

@@ -3,7 +3,6 @@ package dev.starling.internal.netty;
 import dev.starling.Config;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -11,10 +10,9 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -46,7 +44,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxChunkSize(64 * 1024);
         ch.pipeline()
                 .addLast("codec", new HttpServerCodec(decoder))
-                .addLast("body", new BodyLimit(config.maxBodySize(), server))
+                .addLast("body", new BodyLimit(config.maxBodySize()))
                 .addLast("handler", new ConnectionHandler(server, config.maxPipelinedRequests(),
                         config.maxRequestLineLength(), config.maxHeaderSize(), config.maxBodySize(),
                         config.idleTimeout().toNanos()));
@@ -93,40 +91,69 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         }
     }
 
-    /** Aggregates bodies up to the limit; past it, answers 413 with a sentence and closes. */
+    /**
+     * Aggregates bodies up to the limit; past it, answers 413 with a sentence and closes. Requests that are
+     * refused before their body is read (over the limit by their content-length, an expectation other than
+     * 100-continue, a transfer coding other than chunked) reach the connection handler as failed requests, so
+     * that their refusal is answered in turn, after the requests pipelined before them.
+     */
     private static final class BodyLimit extends HttpObjectAggregator {
         private final int max;
-        private final Server server;
+        /** Why the message at hand is refused, from newContinueResponse to handleOversizedMessage. */
+        private ConnectionHandler.Refused refusal;
 
-        BodyLimit(int max, Server server) {
+        BodyLimit(int max) {
             super(max, true);
             this.max = max;
-            this.server = server;
+        }
+
+        @Override
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+            if (start.decoderResult().isFailure()) {
+                return null;   // answered 400 by the connection handler, with no 100 Continue first
+            }
+            HttpHeaders headers = start.headers();
+            String codings = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
+            if (codings != null) {
+                // The decoder has checked that chunked comes last, once: anything else is a coding we cannot undo.
+                for (String coding : codings.split(",")) {
+                    if (!coding.isBlank() && !coding.trim().equalsIgnoreCase("chunked")) {
+                        refusal = new ConnectionHandler.Refused(HttpResponseStatus.NOT_IMPLEMENTED,
+                                "The transfer coding '" + coding.trim() + "' is not supported; send the body with "
+                                        + "chunked alone or with a content-length.");
+                        return null;
+                    }
+                }
+            }
+            String expect = headers.get(HttpHeaderNames.EXPECT);
+            if (expect == null || start.protocolVersion().compareTo(HttpVersion.HTTP_1_1) < 0) {
+                return null;
+            }
+            if (!expect.trim().equalsIgnoreCase("100-continue")) {
+                refusal = new ConnectionHandler.Refused(HttpResponseStatus.EXPECTATION_FAILED,
+                        "The expectation '" + expect.trim() + "' is not supported; only 100-continue is.");
+                return null;
+            }
+            if (HttpUtil.getContentLength(start, -1L) > maxContentLength) {
+                return null;   // no 100 Continue: the body is refused by its length, see isContentLengthInvalid
+            }
+            return super.newContinueResponse(start, maxContentLength, pipeline);
+        }
+
+        @Override
+        protected boolean isContentLengthInvalid(HttpMessage start, int maxContentLength) {
+            return refusal != null || super.isContentLengthInvalid(start, maxContentLength);
         }
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            Exception cause = refusal != null ? refusal : new TooLongHttpContentException("body over " + max);
+            refusal = null;
             DefaultFullHttpRequest failed = new DefaultFullHttpRequest(
                     HttpVersion.HTTP_1_1, HttpMethod.GET, "/",
                     Unpooled.EMPTY_BUFFER);
-            failed.setDecoderResult(DecoderResult.failure(
-                    new TooLongHttpContentException("body over " + max)));
+            failed.setDecoderResult(DecoderResult.failure(cause));
             ctx.fireChannelRead(failed);
-        }
-
-        @Override
-        protected Object newContinueResponse(HttpMessage start, int maxContentLength,
-                                             ChannelPipeline pipeline) {
-            if (HttpUtil.is100ContinueExpected(start)
-                    && HttpUtil.getContentLength(start, -1L) > maxContentLength) {
-                start.headers().remove(HttpHeaderNames.EXPECT);
-                FullHttpResponse response = Results.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                        "The request body is larger than the limit of " + max + " bytes.", server.json());
-                HttpUtil.setContentLength(response, response.content().readableBytes());
-                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                return response;
-            }
-            return super.newContinueResponse(start, maxContentLength, pipeline);
         }
     }
 }

@@ -41,13 +41,13 @@ public final class NettyResponseHead implements ResponseHead {
 
     @Override
     public ResponseHead header(String name, String value) {
-        response.headers().set(name, value);
+        response.headers().set(name, dev.starling.internal.HeaderValues.check(name, value));
         return this;
     }
 
     @Override
     public ResponseHead addHeader(String name, String value) {
-        response.headers().add(name, value);
+        response.headers().add(name, dev.starling.internal.HeaderValues.check(name, value));
         return this;
     }
 

@@ -145,14 +145,7 @@ class BadInputTest {
     @ParameterizedTest
     @MethodSource("malformedRequestLines")
     void aMalformedRequestLineOrHeaderIs400AndTheConnectionCloses(String request) {
-        try (Http http = serve(); RawConnection connection = RawConnection.open(http.app.port())) {
-            RawConnection.Response response = connection.send(request).read();
-
-            assertSentence(response, 400, "The request is not valid HTTP/1.1");
-            assertThat(response.header("connection")).hasValue("close");
-            connection.assertClosedByServer();
-            assertStillServing(http);
-        }
+        assertRefusedAs400AndClosed(request);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -388,6 +381,11 @@ class BadInputTest {
     @ParameterizedTest
     @MethodSource("ambiguousFraming")
     void aRequestWhoseBodyLengthIsAmbiguousIs400AndTheConnectionCloses(String request) {
+        assertRefusedAs400AndClosed(request);
+    }
+
+    /** The request gets 400 with the codec's sentence, the connection closes, and the server serves on. */
+    private void assertRefusedAs400AndClosed(String request) {
         try (Http http = serve(); RawConnection connection = RawConnection.open(http.app.port())) {
             RawConnection.Response response = connection.send(request).read();
 

@@ -486,6 +486,11 @@ public final class App implements Starling, Server {
 
     @Override
     public void dispatch(Exchange exchange) {
+        String malformed = exchange.malformedTarget();
+        if (malformed != null) {
+            exchange.fail(new dev.starling.HttpException(400, malformed));
+            return;
+        }
         if (middleware.isEmpty()) {
             route(exchange);
         } else {

@@ -257,7 +257,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException || cause instanceof DecoderException) {
+        // A client that closes mid-request makes the body aggregator report a PrematureChannelClosureException.
+        if (cause instanceof IOException || cause instanceof DecoderException
+                || cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
             LOG.debug("Connection {} failed: {}", ctx.channel(), cause.toString());
         } else {
             LOG.warn("Connection {} failed and is closed.", ctx.channel(), cause);

@@ -145,6 +145,24 @@ public final class Exchange implements Request, Scope, FormData.Source {
         return path;
     }
 
+    /**
+     * Returns a sentence saying why the request target cannot be percent-decoded, or null when it can: Netty's
+     * decoder throws where the path or the query is first read, which would answer a client's mistake with 500.
+     */
+    public String malformedTarget() {
+        for (int i = uri.indexOf('%'); i >= 0; i = uri.indexOf('%', i + 1)) {
+            if (i + 2 >= uri.length() || !isHex(uri.charAt(i + 1)) || !isHex(uri.charAt(i + 2))) {
+                return "The request target has a malformed percent-escape at index " + i
+                        + "; '%' must be followed by two hexadecimal digits.";
+            }
+        }
+        return null;
+    }
+
+    private static boolean isHex(char c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+    }
+
     /** Returns the middleware's view of a response head. */
     public static dev.starling.ResponseHead headOf(HttpResponse response) {
         return new NettyResponseHead(response);

@@ -126,7 +126,18 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                 return response;
             }
-            return super.newContinueResponse(start, maxContentLength, pipeline);
+            Object response = super.newContinueResponse(start, maxContentLength, pipeline);
+            if (response instanceof FullHttpResponse failed
+                    && failed.status().equals(HttpResponseStatus.EXPECTATION_FAILED)) {
+                // Netty's own 417 has an empty body; the aggregator closes the connection after it.
+                failed.release();
+                FullHttpResponse refused = Results.error(HttpResponseStatus.EXPECTATION_FAILED,
+                        "The expectation in the Expect header is not supported; only 100-continue is.", server.json());
+                HttpUtil.setContentLength(refused, refused.content().readableBytes());
+                refused.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                return refused;
+            }
+            return response;
         }
     }
 }

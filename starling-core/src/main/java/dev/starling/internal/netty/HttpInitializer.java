@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -23,7 +22,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 
 /** Builds the pipeline of each connection: idle timer, HTTP/1.1 codec with limits, body limit, handler. */
-public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
+public final class HttpInitializer extends ChannelInitializer<Channel> {
 
     private final Server server;
     private final Config config;
@@ -35,8 +34,9 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         this.channels = channels;
     }
 
+    // Any channel, not only a SocketChannel: the fuzz tests drive this pipeline through an EmbeddedChannel.
     @Override
-    protected void initChannel(SocketChannel ch) {
+    protected void initChannel(Channel ch) {
         channels.add(ch);
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxRequestLineLength())

@@ -22,6 +22,10 @@ import java.util.concurrent.Executor;
  *   <tr><td>body</td><td>1 MiB, else 413</td></tr>
  *   <tr><td>pipelined requests waiting on one connection</td><td>16, then reading pauses</td></tr>
  *   <tr><td>idle connection timeout</td><td>60 s</td></tr>
+ *   <tr><td>request headers, from their first byte (408)</td><td>30 s ({@link Builder#requestHeaderTimeout})</td></tr>
+ *   <tr><td>request body, from the end of the headers (408)</td><td>60 s ({@link Builder#requestBodyTimeout})</td></tr>
+ *   <tr><td>a response the client takes nothing of (connection closed)</td><td>60 s
+ *       ({@link Builder#responseWriteTimeout})</td></tr>
  *   <tr><td>blocked-loop warning</td><td>after 100 ms</td></tr>
  *   <tr><td>stuck worker-task warning</td><td>after 60 s</td></tr>
  *   <tr><td>shutdown grace period</td><td>30 s</td></tr>
@@ -54,6 +58,9 @@ public final class Config {
     private final int maxPipelinedRequests;
     private final int maxConnections;
     private final Duration idleTimeout;
+    private final Duration requestHeaderTimeout;
+    private final Duration requestBodyTimeout;
+    private final Duration responseWriteTimeout;
     private final Duration blockedLoopThreshold;
     private final boolean watchdog;
     private final Duration stuckTaskThreshold;
@@ -82,6 +89,9 @@ public final class Config {
         this.maxPipelinedRequests = b.maxPipelinedRequests;
         this.maxConnections = b.maxConnections;
         this.idleTimeout = b.idleTimeout;
+        this.requestHeaderTimeout = b.requestHeaderTimeout;
+        this.requestBodyTimeout = b.requestBodyTimeout;
+        this.responseWriteTimeout = b.responseWriteTimeout;
         this.blockedLoopThreshold = b.blockedLoopThreshold;
         this.watchdog = b.watchdog;
         this.stuckTaskThreshold = b.stuckTaskThreshold;
@@ -194,6 +204,21 @@ public final class Config {
         return idleTimeout;
     }
 
+    /** Returns how long a request's headers may take to arrive, from their first byte, before it gets 408. */
+    public Duration requestHeaderTimeout() {
+        return requestHeaderTimeout;
+    }
+
+    /** Returns how long a request's body may take to arrive, from the end of its headers, before it gets 408. */
+    public Duration requestBodyTimeout() {
+        return requestBodyTimeout;
+    }
+
+    /** Returns how long the socket may take none of a pending response before the connection is closed. */
+    public Duration responseWriteTimeout() {
+        return responseWriteTimeout;
+    }
+
     /** Returns how long user code may hold an event loop before the watchdog warns. */
     public Duration blockedLoopThreshold() {
         return blockedLoopThreshold;
@@ -258,6 +283,9 @@ public final class Config {
         private int maxPipelinedRequests = 16;
         private int maxConnections = 10_000;
         private Duration idleTimeout = Duration.ofSeconds(60);
+        private Duration requestHeaderTimeout = Duration.ofSeconds(30);
+        private Duration requestBodyTimeout = Duration.ofSeconds(60);
+        private Duration responseWriteTimeout = Duration.ofSeconds(60);
         private Duration blockedLoopThreshold = Duration.ofMillis(100);
         private boolean watchdog = true;
         private Duration stuckTaskThreshold = Duration.ofSeconds(60);
@@ -408,6 +436,38 @@ public final class Config {
         /** Sets how long a connection may stay idle between requests before it is closed. */
         public Builder idleTimeout(Duration timeout) {
             this.idleTimeout = positive("idleTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Sets how long the headers of a request may take to arrive, counted from the first byte of the request
+         * (default 30 s): past it the client gets {@code 408 Request Timeout} and the connection is closed. It
+         * stops a client that sends its headers a byte at a time (slowloris) from holding a connection forever.
+         */
+        public Builder requestHeaderTimeout(Duration timeout) {
+            this.requestHeaderTimeout = positive("requestHeaderTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Sets how long the body of a request may take to arrive in full, counted from the end of its headers
+         * (default 60 s): past it the client gets {@code 408 Request Timeout} and the connection is closed. A
+         * 1 MiB body (the default {@link #maxBodySize}) must arrive at 17 KiB/s or more; raise this with the
+         * body limit for large uploads over slow links.
+         */
+        public Builder requestBodyTimeout(Duration timeout) {
+            this.requestBodyTimeout = positive("requestBodyTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Sets how long a client may take none of a response that waits to be sent (default 60 s, like nginx's
+         * {@code send_timeout}): when the socket took none of it between two of the connection's checks, which
+         * run once per this timeout, the connection is closed and the request's work cancelled. A client that
+         * reads slowly but steadily is not cut.
+         */
+        public Builder responseWriteTimeout(Duration timeout) {
+            this.responseWriteTimeout = positive("responseWriteTimeout", timeout);
             return this;
         }
 

@@ -863,6 +863,10 @@ public final class App implements Starling, Server {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .handler(new ConnectionLimit(config.maxConnections()))
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    // Netty's defaults, stated: past 64 KiB of unsent bytes a connection is unwritable until it
+                    // drains below 32 KiB, and a stream asks for its next item only once it is writable again.
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new io.netty.channel.WriteBufferWaterMark(32 * 1024, 64 * 1024))
                     .childHandler(new HttpInitializer(this, config, channels));
             try {
                 serverChannel = bootstrap.bind(config.host(), port).syncUninterruptibly().channel();

@@ -11,12 +11,14 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /** A process pool behind an app: endpoints send work to worker JVMs while the server keeps serving. */
@@ -114,6 +116,61 @@ class ProcessPoolEndpointTest {
         assertThat(next.status()).isEqualTo(200);
         assertThat(next.text()).doesNotStartWith(first + " ").endsWith(" true");
         assertThat(pool.replacedWorkers()).isEqualTo(1);
+    }
+
+    @Test
+    void aWorkerKilledMidRequestAnswers500LoggedOnceAndTheNextRequestIsServedByItsReplacement() throws Exception {
+        ch.qos.logback.classic.Logger starling =
+                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.starling");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        starling.addAppender(logged);
+        try {
+            long victim = pool.pids().get(0);
+            CompletableFuture<TestResponse> held = CompletableFuture.supplyAsync(() -> client.get("/held"));
+            Sync.awaitFile(tmp.resolve("started").toString());
+
+            ProcessHandle.of(victim).orElseThrow().destroyForcibly();   // SIGKILL: no hook, no last words
+            TestResponse died = held.get(30, TimeUnit.SECONDS);
+
+            assertThat(died.status()).isEqualTo(500);
+            assertThat(died.text()).isEqualTo("{\"detail\":\"Internal Server Error\"}");
+            // The request's failure, once, at ERROR with the WorkerDiedException; the pool reports the death once
+            // more, at WARN, on its own logger (it may do so just after the task has failed).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (warnings(logged, "dev.starling.process.ProcessPool").isEmpty() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            List<ch.qos.logback.classic.spi.ILoggingEvent> request = warnings(logged, "dev.starling.errors");
+            assertThat(request).as("the request's failure logged once: %s", request).hasSize(1);
+            assertThat(request.get(0).getLevel()).isEqualTo(ch.qos.logback.classic.Level.ERROR);
+            assertThat(request.get(0).getThrowableProxy().getClassName())
+                    .isEqualTo(WorkerDiedException.class.getName());
+            List<ch.qos.logback.classic.spi.ILoggingEvent> deaths =
+                    warnings(logged, "dev.starling.process.ProcessPool");
+            assertThat(deaths).as("the death logged once: %s", deaths).hasSize(1);
+            assertThat(deaths.get(0).getFormattedMessage()).contains("Worker pid " + victim).contains("signal 9");
+
+            TestResponse next = client.get("/pid");
+            assertThat(next.status()).isEqualTo(200);
+            assertThat(next.text()).doesNotStartWith(victim + " ").endsWith(" true");
+            assertThat(pool.replacedWorkers()).isEqualTo(1);
+            assertThat(app.limiter("processes")).get().satisfies(l -> assertThat(l.borrowedTokens()).isZero());
+        } finally {
+            starling.detachAppender(logged);
+        }
+    }
+
+    /** The WARN and ERROR events of {@code logger} that {@code logged} holds so far. */
+    private static List<ch.qos.logback.classic.spi.ILoggingEvent> warnings(
+            ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged, String logger) {
+        List<ch.qos.logback.classic.spi.ILoggingEvent> all;
+        synchronized (logged) {
+            all = List.copyOf(logged.list);
+        }
+        return all.stream().filter(e -> e.getLoggerName().equals(logger))
+                .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)).toList();
     }
 
     @Test

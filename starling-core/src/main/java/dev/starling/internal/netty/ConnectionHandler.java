@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * in a bounded queue), turns decode failures into 400/414/431, cancels the request's work when the client
  * goes away, and closes the connection once it has been idle (no request in flight, no bytes arriving) for the
  * idle timeout.
+ *
+ * <p>Slow clients are bounded without a timer per request: a request that does not arrive in one read gets
+ * one deadline (its headers, then its body: 408), and the connection's periodic check closes it when a
+ * response waits to be sent and none of it has drained since the previous check.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
@@ -51,14 +55,33 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean requestRead;
     private boolean partialRead;
     private io.netty.util.concurrent.Future<?> idleCheck;
+    // Slow requests: a request read in one go (the common case) arms nothing. One that needs more reads gets a
+    // deadline when its first partial read completes: for its headers, or for its body once they are in.
+    private final long headerNanos;
+    private final long bodyNanos;
+    /** The headers of the request being read are complete (set by the body aggregator, once per request). */
+    private boolean headRead;
+    /** The deadline of the request being read, when it did not arrive in one read; null otherwise. */
+    private io.netty.util.concurrent.Future<?> readDeadline;
+    /** The armed deadline is the body's (from the end of the headers), not the headers'. */
+    private boolean readingBody;
+    // Slow readers: the periodic check compares the head of the outbound buffer with what it saw last time.
+    private final long writeNanos;
+    /** The first unsent message when the check last looked, with how much of it was sent and all that waited. */
+    private Object unsentHead;
+    private long unsentProgress;
+    private long unsentBytes;
 
-    ConnectionHandler(Server server, int maxPipelined, int maxLine, int maxHeaders, int maxBody, long idleNanos) {
-        this.idleNanos = idleNanos;
-        this.maxBody = maxBody;
+    ConnectionHandler(Server server, dev.starling.Config config) {
         this.server = server;
-        this.maxPipelined = maxPipelined;
-        this.maxLine = maxLine;
-        this.maxHeaders = maxHeaders;
+        this.maxPipelined = config.maxPipelinedRequests();
+        this.maxLine = config.maxRequestLineLength();
+        this.maxHeaders = config.maxHeaderSize();
+        this.maxBody = config.maxBodySize();
+        this.idleNanos = config.idleTimeout().toNanos();
+        this.headerNanos = config.requestHeaderTimeout().toNanos();
+        this.bodyNanos = config.requestBodyTimeout().toNanos();
+        this.writeNanos = config.responseWriteTimeout().toNanos();
     }
 
     Server server() {
@@ -73,10 +96,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         idleSince = System.nanoTime();
-        idleCheck = ctx.executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
+        idleCheck = ctx.executor().schedule(this::checkIdle, Math.min(idleNanos, writeNanos), TimeUnit.NANOSECONDS);
     }
 
-    /** Closes the connection when nothing has happened on it for the idle timeout, else looks again later. */
+    /**
+     * Closes the connection when nothing has happened on it for the idle timeout, or when none of a response
+     * waiting to be sent has drained since the last look; else looks again later (at least once per response
+     * write timeout).
+     */
     private void checkIdle() {
         if (!ctx.channel().isActive()) {
             return;
@@ -92,21 +119,91 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         // Bytes of an unfinished request arrived since the last look: it is not idle, look a full period later.
         partialRead = false;
-        idleCheck = ctx.executor().schedule(this::checkIdle, delay, TimeUnit.NANOSECONDS);
+        if (stalled()) {
+            LOG.debug("Connection {} took none of its response for {}; it is closed.", ctx.channel(),
+                    RequestTimedOut.describe(writeNanos));
+            ctx.close();
+            return;
+        }
+        idleCheck = ctx.executor().schedule(this::checkIdle, Math.min(delay, writeNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Returns true when the socket took nothing since the last look while bytes waited to be sent: the same
+     * message heads the outbound buffer, as far sent as then, with as many bytes behind it. Each message sent
+     * (a stream's item, a response) or a part of one changes that, so a client that reads at all is never cut.
+     */
+    private boolean stalled() {
+        io.netty.channel.ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        Object head = out == null ? null : out.current();
+        if (head == null) {
+            unsentHead = null;
+            return false;
+        }
+        long progress = out.currentProgress();
+        long bytes = out.totalPendingWriteBytes();
+        if (head == unsentHead && progress == unsentProgress && bytes == unsentBytes) {
+            return true;
+        }
+        unsentHead = head;
+        unsentProgress = progress;
+        unsentBytes = bytes;
+        return false;
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (!requestRead) {
             partialRead = true;
+            if (readDeadline == null && !refused) {
+                // Part of a request arrived and no whole one: from now on its headers (or its body) are timed.
+                readingBody = headRead;
+                readDeadline = ctx.executor().schedule(this::readTimedOut, headRead ? bodyNanos : headerNanos,
+                        TimeUnit.NANOSECONDS);
+            }
         }
         requestRead = false;
         ctx.fireChannelReadComplete();
     }
 
+    /** The headers of the request being read are complete; called by the body aggregator, once per request. */
+    void headersRead() {
+        headRead = true;
+        if (readDeadline != null && !readingBody) {
+            // The headers came in time: the body's limit starts now.
+            readDeadline.cancel(false);
+            readingBody = true;
+            readDeadline = ctx.executor().schedule(this::readTimedOut, bodyNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The request being read did not arrive in time: 408 after the requests before it, then close. */
+    private void readTimedOut() {
+        readDeadline = null;
+        if (!ctx.channel().isActive() || refused) {
+            return;
+        }
+        if (!ctx.channel().config().isAutoRead()) {
+            // Reading is paused by the server (pipelined requests wait): the client is not the slow one.
+            readDeadline = ctx.executor().schedule(this::readTimedOut, readingBody ? bodyNanos : headerNanos,
+                    TimeUnit.NANOSECONDS);
+            return;
+        }
+        LOG.debug("Connection {} did not send the {} of a request in time; it gets 408.", ctx.channel(),
+                readingBody ? "body" : "headers");
+        refuse(HttpResponseStatus.REQUEST_TIMEOUT, readingBody
+                ? "The request body did not arrive within " + RequestTimedOut.describe(bodyNanos) + "."
+                : "The request headers did not arrive within " + RequestTimedOut.describe(headerNanos) + ".");
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         requestRead = true;
+        headRead = false;
+        if (readDeadline != null) {
+            readDeadline.cancel(false);
+            readDeadline = null;
+        }
         if (!(msg instanceof FullHttpRequest request) || refused) {
             ReferenceCountUtil.release(msg);
             return;
@@ -244,8 +341,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        // A closed connection's check would otherwise keep this handler in the loop's queue for the idle timeout.
+        // A closed connection's checks would otherwise keep this handler in the loop's queue for their timeouts.
         idleCheck.cancel(false);
+        if (readDeadline != null) {
+            readDeadline.cancel(false);
+            readDeadline = null;
+        }
+        unsentHead = null;
         Exchange gone = current;
         current = null;
         for (Object waiting : pending) {

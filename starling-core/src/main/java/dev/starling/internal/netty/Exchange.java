@@ -747,6 +747,8 @@ public final class Exchange implements Request, Scope, FormData.Source {
                     "The server is at capacity; retry shortly.", json);
             response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         } else if (e instanceof RequestTimedOut late) {
+            // One line per 504, like a 500's (without a stack trace: the handler did not fail, it was late).
+            LOG.warn("{} was answered 504: {}", routeName, late.getMessage());
             response = Results.error(HttpResponseStatus.GATEWAY_TIMEOUT, late.getMessage(), json);
         } else if (e instanceof CancellationException) {
             response = Results.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "The request was cancelled.", json);

@@ -21,7 +21,10 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 
-/** Builds the pipeline of each connection: idle timer, HTTP/1.1 codec with limits, body limit, handler. */
+/**
+ * Builds the pipeline of each connection: HTTP/1.1 codec with limits, body limit, and the connection handler,
+ * which keeps the connection's timers (idle, slow requests, slow readers).
+ */
 public final class HttpInitializer extends ChannelInitializer<Channel> {
 
     private final Server server;
@@ -42,12 +45,11 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
                 .setMaxInitialLineLength(config.maxRequestLineLength())
                 .setMaxHeaderSize(config.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024);
+        ConnectionHandler handler = new ConnectionHandler(server, config);
         ch.pipeline()
                 .addLast("codec", new HttpServerCodec(decoder))
-                .addLast("body", new BodyLimit(config.maxBodySize()))
-                .addLast("handler", new ConnectionHandler(server, config.maxPipelinedRequests(),
-                        config.maxRequestLineLength(), config.maxHeaderSize(), config.maxBodySize(),
-                        config.idleTimeout().toNanos()));
+                .addLast("body", new BodyLimit(config.maxBodySize(), handler))
+                .addLast("handler", handler);
         config.gzip().ifPresent(minimum -> {
             // Between the codec and the rest: it sees requests' accept-encoding and compresses response bodies;
             // file regions pass it untouched, their heads marked so that it leaves them alone.
@@ -95,16 +97,27 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
      * Aggregates bodies up to the limit; past it, answers 413 with a sentence and closes. Requests that are
      * refused before their body is read (over the limit by their content-length, an expectation other than
      * 100-continue, a transfer coding other than chunked) reach the connection handler as failed requests, so
-     * that their refusal is answered in turn, after the requests pipelined before them.
+     * that their refusal is answered in turn, after the requests pipelined before them. It also tells the
+     * connection when a request's headers are complete, which starts the body's time limit.
      */
     private static final class BodyLimit extends HttpObjectAggregator {
         private final int max;
         /** Why the message at hand is refused, from newContinueResponse to handleOversizedMessage. */
         private ConnectionHandler.Refused refusal;
+        private final ConnectionHandler connection;
 
-        BodyLimit(int max) {
+        BodyLimit(int max, ConnectionHandler connection) {
             super(max, true);
             this.max = max;
+            this.connection = connection;
+        }
+
+        @Override
+        protected io.netty.handler.codec.http.FullHttpMessage beginAggregation(HttpMessage start,
+                                                                              io.netty.buffer.ByteBuf content)
+                throws Exception {
+            connection.headersRead();
+            return super.beginAggregation(start, content);
         }
 
         @Override

@@ -12,7 +12,8 @@ final class RequestTimedOut extends RuntimeException {
                 false, false);
     }
 
-    private static String describe(long nanos) {
+    /** Describes a duration as a sentence would: whole seconds as "5 s", else milliseconds. */
+    static String describe(long nanos) {
         long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
         return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }

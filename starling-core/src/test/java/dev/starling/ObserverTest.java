@@ -59,6 +59,27 @@ class ObserverTest {
     }
 
     @Test
+    void aClientThatLeavesMidRequestIsNotReportedAsAnAnswer() throws Exception {
+        Recorder recorder = new Recorder();
+        // One loop: the first connection's close is read before the second connection's request.
+        try (Http http = Http.serve(c -> c.observer(recorder).eventLoops(1), app -> app.post("/items", r -> "ok"))) {
+            for (String half : new String[] {"POST /items HTTP/1.1\r\nhost: test\r\ncontent-len",
+                    "POST /items HTTP/1.1\r\nhost: test\r\ncontent-length: 10\r\n\r\nabc"}) {
+                try (RawConnection leaving = RawConnection.open(http.app.port())) {
+                    leaving.send(half);
+                }
+            }
+            try (RawConnection staying = RawConnection.open(http.app.port())) {
+                assertThat(staying.send("POST /items HTTP/1.1\r\nhost: test\r\ncontent-length: 0\r\n\r\n").read()
+                        .status()).isEqualTo(200);
+            }
+
+            Await.until("the answered request was reported", () -> !recorder.requests.isEmpty());
+            assertThat(recorder.requests).as("nobody received a 400").containsExactly("POST /items 200");
+        }
+    }
+
+    @Test
     void offloadedTasksAreReportedWithTheirExecutorAndOutcome() throws Exception {
         Recorder recorder = new Recorder();
         try (Http http = Http.serve(c -> c.observer(recorder), app -> app

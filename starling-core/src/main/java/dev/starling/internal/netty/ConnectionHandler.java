@@ -282,6 +282,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Answers {@code response} after every request read before it, then closes; later requests are dropped. */
     private void refuseAfterPending(FullHttpResponse response) {
         refused = true;
+        if (!ctx.channel().isActive()) {
+            // The client has gone: the decoder reports its unfinished request as the connection closes. There is
+            // nobody to answer, and counting a 400 would tell the observers of an answer nobody received.
+            response.release();
+            return;
+        }
         // A refusal is an answer too: observers count it, with no route since none was matched.
         server.observer().ifPresent(o -> dev.starling.internal.concurrent.Observers.requestEnded(o, "UNKNOWN",
                 "unmatched", response.status().code(), 0L));

@@ -28,6 +28,16 @@ class BodiesTest {
     record Item(String name, int qty, List<String> tags) {
     }
 
+    /** Remembers the thread that decoded it. */
+    record Big(String text) {
+        static final java.util.concurrent.atomic.AtomicReference<String> DECODED_ON =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        Big {
+            DECODED_ON.set(Thread.currentThread().getName());
+        }
+    }
+
     /** The same handlers, offloaded under /off and on the loop under /loop. */
     static final class Api {
         @Post("/off/items")
@@ -52,6 +62,11 @@ class BodiesTest {
         CompletionStage<String> maybeAsync(@Body Optional<Item> item) {
             HandlerPath.LOOP.check();
             return CompletableFuture.completedFuture(item.map(Item::name).orElse("none"));
+        }
+
+        @Post("/off/big")
+        String big(@Body Big big) {
+            return big.text().length() + " chars";
         }
 
         @Post("/off/bytes")
@@ -114,6 +129,25 @@ class BodiesTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aLargeBodyForAnOffloadedHandlerIsDecodedOnItsWorkerNotOnTheLoop() {
+        try (TestClient client = serve()) {
+            String large = "x".repeat(100_000);
+            TestResponse response = post(client, "/off/big", "application/json", "{\"text\":\"" + large + "\"}");
+            assertThat(response.status()).as(response.text()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("100000 chars");
+            assertThat(Big.DECODED_ON.get()).startsWith("starling-worker-");
+
+            TestResponse small = post(client, "/off/big", "application/json", "{\"text\":\"short\"}");
+            assertThat(small.text()).isEqualTo("5 chars");
+            assertThat(Big.DECODED_ON.get()).as("a small body is bound where it arrives").startsWith("starling-loop-");
+
+            TestResponse broken = post(client, "/off/big", "application/json", "{\"text\":\"" + large + "\"");
+            assertThat(broken.status()).isEqualTo(422);
+            assertThat(broken.text()).contains("json_invalid");
         }
     }
 

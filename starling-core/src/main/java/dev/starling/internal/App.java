@@ -56,6 +56,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class App implements Starling, Server {
 
     private static final Logger LOG = LoggerFactory.getLogger(Starling.class);
+    /** Bodies larger than this are bound on the worker of an offloaded handler instead of on the loop. */
+    static final int BIND_ON_LOOP_MAX = 64 * 1024;
 
     private enum State { NEW, STARTED, STOPPING, STOPPED }
 
@@ -615,6 +617,10 @@ public final class App implements Starling, Server {
                 decodeFormOffLoop(exchange);
                 return;
             }
+            if (!route.onLoop() && route.injection().isEmpty() && exchange.bodyLength() > BIND_ON_LOOP_MAX) {
+                invokeBindingOffLoop(route, exchange);
+                return;
+            }
             Object[] args = route.binder().bind(exchange);
             if (!route.injection().isEmpty()) {
                 // Dependencies first (some offloaded), then the handler, back on this loop.
@@ -677,25 +683,41 @@ public final class App implements Starling, Server {
             if (route.onLoop()) {
                 exchange.respond(route.invoker().invoke(exchange, args));
             } else {
-                OffloadTask<Object> task = route.pool().submit(() -> call(route, exchange, args), defaultPool,
-                        false, Exchange::discardResult);
-                task.whenComplete((result, error) -> {
-                    try {
-                        if (error != null) {
-                            exchange.fail(error);
-                        } else {
-                            exchange.respond(result);
-                        }
-                    } catch (Throwable t) {
-                        // A stage swallows what its callbacks throw; a lost response would hang the client.
-                        LOG.error("{} could not send its response; the connection is closed.", route.name(), t);
-                        exchange.abort();
-                    }
-                });
+                offload(route, exchange, () -> call(route, exchange, args));
             }
         } catch (Throwable t) {
             exchange.fail(t);
         }
+    }
+
+    /**
+     * Binds and runs an offloaded handler on its worker: decoding a large body (a megabyte of JSON takes
+     * milliseconds) is blocking work that would hold the loop and every connection on it.
+     */
+    private void invokeBindingOffLoop(Route route, Exchange exchange) {
+        try {
+            offload(route, exchange, () -> call(route, exchange, route.binder().bind(exchange)));
+        } catch (Throwable t) {
+            exchange.fail(t);
+        }
+    }
+
+    /** Runs {@code work} on the route's pool and answers with its result, back on the request's loop. */
+    private void offload(Route route, Exchange exchange, java.util.concurrent.Callable<Object> work) {
+        OffloadTask<Object> task = route.pool().submit(work, defaultPool, false, Exchange::discardResult);
+        task.whenComplete((result, error) -> {
+            try {
+                if (error != null) {
+                    exchange.fail(error);
+                } else {
+                    exchange.respond(result);
+                }
+            } catch (Throwable t) {
+                // A stage swallows what its callbacks throw; a lost response would hang the client.
+                LOG.error("{} could not send its response; the connection is closed.", route.name(), t);
+                exchange.abort();
+            }
+        });
     }
 
     private static Object call(Route route, Exchange exchange, Object[] args) throws Exception {

@@ -302,6 +302,11 @@ public final class Exchange implements Request, Scope, FormData.Source {
         return body.clone();
     }
 
+    /** Returns the body's length in bytes, without copying it. */
+    public int bodyLength() {
+        return body.length;
+    }
+
     @Override
     public String bodyText() {
         return new String(body, StandardCharsets.UTF_8);

@@ -353,4 +353,40 @@ class SlowClientsTest {
                     .as("the response took longer than the write timeout").isGreaterThan(1000);
         }
     }
+
+    /**
+     * Review: the write timeout is the time a reader may take nothing, but the check that enforces it runs
+     * every min(idleTimeout, responseWriteTimeout) while a request is in flight, so with a short idle timeout a
+     * reader that pauses well within the write timeout is cut after about one idle timeout.
+     */
+    @Test
+    void aReaderThatPausesWithinTheWriteTimeoutIsNotCutByAShorterIdleTimeout() throws Exception {
+        int size = 16 * 1024 * 1024;
+        String large = "z".repeat(size);
+        AtomicReference<Channel> served = new AtomicReference<>();
+        try (Http http = Http.serve(c -> c.idleTimeout(Duration.ofMillis(200))
+                        .responseWriteTimeout(Duration.ofSeconds(30)), app ->
+                app.get("/large", r -> {
+                    served.set(channelOf(r));
+                    return large;
+                }));
+             Socket socket = smallSocket(http.app.port())) {
+            CountDownLatch closed = new CountDownLatch(1);
+            request(socket, "/large");
+            Await.until("the server has the connection", () -> served.get() != null);
+            served.get().closeFuture().addListener(f -> closed.countDown());
+            // The client takes nothing for 1.5 s (twenty times less than the write timeout): the server must
+            // keep the connection (it would be cut after two idle-check periods, about 0.4 s, if that governed).
+            assertThat(closed.await(1500, TimeUnit.MILLISECONDS))
+                    .as("the server closed a connection whose reader paused 1.5 s of a 30 s write timeout")
+                    .isFalse();
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            long total = 0;
+            for (int n; total <= size && (n = in.read(buffer)) > 0; ) {
+                total += n;
+            }
+            assertThat(total).isGreaterThan(size);
+        }
+    }
 }

@@ -71,6 +71,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private Object unsentHead;
     private long unsentProgress;
     private long unsentBytes;
+    /** When the check first saw the outbound buffer as it is now (a stall counts from then). */
+    private long unsentSince;
 
     ConnectionHandler(Server server, dev.starling.Config config) {
         this.server = server;
@@ -142,9 +144,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         long progress = out.currentProgress();
         long bytes = out.totalPendingWriteBytes();
+        long now = System.nanoTime();
         if (head == unsentHead && progress == unsentProgress && bytes == unsentBytes) {
-            return true;
+            // The check may run more often than the write timeout (every idle timeout): a stall must last it.
+            return now - unsentSince >= writeNanos;
         }
+        unsentSince = now;
         unsentHead = head;
         unsentProgress = progress;
         unsentBytes = bytes;

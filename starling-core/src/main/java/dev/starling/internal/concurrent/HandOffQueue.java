@@ -17,7 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>{@code spare} counts the idle workers that no queued task is promised to yet: a worker adds one when it
  * starts waiting, an accepted offer takes one, and a worker whose wait times out may retire only by taking one
- * back; when none is left, a task is on its way and the worker waits again instead.
+ * back; when none is left, a task is on its way and the worker waits again instead. Tasks must leave only
+ * through {@code poll} and {@code take}: one removed by {@code remove}, {@code purge} or {@code drainTo} would
+ * keep its worker counted as promised. {@link WorkerPool} never calls them; {@code shutdownNow} drains the
+ * queue when the count no longer matters.
  */
 final class HandOffQueue extends LinkedBlockingQueue<Runnable> {
 

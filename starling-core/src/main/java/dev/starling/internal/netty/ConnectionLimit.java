@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Bounds the open connections: on the listening channel, it counts each accepted connection until it closes
  * and stops accepting at the limit, so that further clients wait in the kernel's backlog (Jetty's
- * {@code ConnectionLimit}) instead of being accepted into a server that has no room for them.
+ * {@code ConnectionLimit}) instead of being accepted into a server that has no room for them. A connection
+ * accepted past the limit anyway (NIO accepts a batch per read) is closed at once.
  */
 public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
@@ -33,7 +34,12 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
-        if (open.incrementAndGet() >= max) {
+        if (open.get() >= max) {
+            // NIO accepts a whole backlog batch (up to 16) before autoRead can stop it: past the limit, close.
+            child.unsafe().closeForcibly();
+            return;
+        }
+        if (open.incrementAndGet() >= max && ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(false);
             LOG.warn("{} connections are open, the limit (Config.maxConnections); new connections wait until one "
                     + "closes.", max);

@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Review: on the NIO transport (App's fallback when epoll is not available: macOS, Windows, no native
- * library), the listener accepts every connection in the backlog in one read (up to 16) before it fires the
- * first to ConnectionLimit, so turning autoRead off at the limit does not stop that batch.
+ * On the NIO transport (App's fallback when epoll is not available: macOS, Windows, no native library), the
+ * listener accepts every connection in the backlog in one read (up to 16) before it fires the first to
+ * ConnectionLimit, so turning autoRead off at the limit cannot stop that batch: those past it are closed.
  */
 class ConnectionLimitNioTest {
 

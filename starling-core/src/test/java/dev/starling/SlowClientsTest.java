@@ -91,25 +91,35 @@ class SlowClientsTest {
 
     // ---- slow requests ----
 
-    @Test
-    void headersSentAByteAtATimeForeverGet408AndTheConnectionIsClosed() throws Exception {
-        try (Http http = serve(c -> c.requestHeaderTimeout(Duration.ofMillis(300)));
-             RawConnection connection = RawConnection.open(http.app.port())) {
+    /**
+     * Sends {@code head}, then {@code chunk} a byte at a time without end, and checks the 408 with {@code detail}
+     * (its limit is 300 ms), the close, and that the server serves on.
+     */
+    private static void assertTrickleTimesOut(Http http, String head, String chunk, String detail) throws Exception {
+        try (RawConnection connection = RawConnection.open(http.app.port())) {
             long start = System.nanoTime();
-            Thread sender = trickle(connection, "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: ", "abcdefgh");
+            Thread sender = trickle(connection, head, chunk);
             try {
                 RawConnection.Response response = connection.read();
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
-                assertTimedOut(response, "The request headers did not arrive within 300 ms.");
+                assertTimedOut(response, detail);
                 connection.assertClosedByServer();
                 // A timer never fires early; the read timeout (10 s) bounds it from above.
-                assertThat(millis).as("answered after the header timeout").isGreaterThanOrEqualTo(250);
+                assertThat(millis).as("answered after the 300 ms limit").isGreaterThanOrEqualTo(250);
             } finally {
                 sender.interrupt();
                 sender.join(10_000);
             }
-            assertStillServing(http);
+        }
+        assertStillServing(http);
+    }
+
+    @Test
+    void headersSentAByteAtATimeForeverGet408AndTheConnectionIsClosed() throws Exception {
+        try (Http http = serve(c -> c.requestHeaderTimeout(Duration.ofMillis(300)))) {
+            assertTrickleTimesOut(http, "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: ", "abcdefgh",
+                    "The request headers did not arrive within 300 ms.");
         }
     }
 
@@ -150,23 +160,9 @@ class SlowClientsTest {
     void aBodyThatTricklesInForeverGets408AndTheConnectionIsClosed() throws Exception {
         // The header timeout is long: only the body's limit can answer this one.
         try (Http http = serve(c -> c.requestHeaderTimeout(Duration.ofSeconds(60))
-                .requestBodyTimeout(Duration.ofMillis(300)));
-             RawConnection connection = RawConnection.open(http.app.port())) {
-            long start = System.nanoTime();
-            Thread sender = trickle(connection,
-                    "POST /length HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", "0123456789");
-            try {
-                RawConnection.Response response = connection.read();
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-
-                assertTimedOut(response, "The request body did not arrive within 300 ms.");
-                connection.assertClosedByServer();
-                assertThat(millis).as("answered after the body timeout").isGreaterThanOrEqualTo(250);
-            } finally {
-                sender.interrupt();
-                sender.join(10_000);
-            }
-            assertStillServing(http);
+                .requestBodyTimeout(Duration.ofMillis(300)))) {
+            assertTrickleTimesOut(http, "POST /length HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n",
+                    "0123456789", "The request body did not arrive within 300 ms.");
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.starling;
 
-import dev.starling.internal.binding.FormData;
+import dev.starling.internal.params.FormData;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.starling;
 
 import dev.starling.concurrent.CapacityLimiter;
-import dev.starling.internal.App;
+import dev.starling.internal.app.App;
 import java.time.Duration;
 import java.util.function.Consumer;
 

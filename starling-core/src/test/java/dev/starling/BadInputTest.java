@@ -239,7 +239,7 @@ class BadInputTest {
     @Test
     void aBodyShorterThanItsContentLengthIsAwaitedUntilTheIdleTimeoutClosesTheConnection() throws IOException {
         ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                "dev.starling.internal.netty.ConnectionHandler");
+                "dev.starling.internal.http.ConnectionHandler");
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
                 new ch.qos.logback.core.read.ListAppender<>();
         logged.start();

@@ -177,8 +177,8 @@ class EdgeCasesTest {
     void aBoundaryLongerThanTheRfcAllowsIsRefused() {
         int k = 4000;
         byte[] body = ("-".repeat(k + 1) + "x").repeat(200).getBytes(StandardCharsets.ISO_8859_1);
-        assertThat(dev.starling.internal.binding.FormData.decode("multipart/form-data; boundary=" + "-".repeat(k), body,
-                false, 1 << 20)).isSameAs(dev.starling.internal.binding.FormData.EMPTY);
+        assertThat(dev.starling.internal.params.FormData.decode("multipart/form-data; boundary=" + "-".repeat(k), body,
+                false, 1 << 20)).isSameAs(dev.starling.internal.params.FormData.EMPTY);
     }
 
     /** A sync exception handler whose submission is refused (pool full) recurses the same way. */

@@ -76,7 +76,7 @@ class FuzzRegressionTest {
      */
     @Test
     void aClientThatClosesMidBodyIsNotAWarning() {
-        Logger log = (Logger) LoggerFactory.getLogger("dev.starling.internal.netty.ConnectionHandler");
+        Logger log = (Logger) LoggerFactory.getLogger("dev.starling.internal.http.ConnectionHandler");
         Level level = log.getLevel();
         ListAppender<ILoggingEvent> events = new ListAppender<>();
         events.start();

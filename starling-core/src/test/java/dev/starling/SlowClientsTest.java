@@ -194,7 +194,7 @@ class SlowClientsTest {
     /** The server's side of the connection that {@code request} arrived on. */
     private static Channel channelOf(Request request) {
         try {
-            java.lang.reflect.Field ctx = request.getClass().getDeclaredField("ctx");
+            java.lang.reflect.Field ctx = dev.starling.internal.http.RequestView.class.getDeclaredField("ctx");
             ctx.setAccessible(true);
             return ((ChannelHandlerContext) ctx.get(request)).channel();
         } catch (ReflectiveOperationException e) {

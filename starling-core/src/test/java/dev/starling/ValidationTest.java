@@ -3,7 +3,7 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.starling.internal.binding.Binder;
+import dev.starling.internal.params.Binder;
 import dev.starling.params.Body;
 import dev.starling.params.Default;
 import dev.starling.params.Query;

@@ -2,7 +2,7 @@ package dev.starling.bench;
 
 import dev.starling.Post;
 import dev.starling.Request;
-import dev.starling.internal.binding.Binder;
+import dev.starling.internal.params.Binder;
 import dev.starling.params.Body;
 import dev.starling.params.Header;
 import dev.starling.params.Query;

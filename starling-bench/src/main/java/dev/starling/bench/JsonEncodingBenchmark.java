@@ -29,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <table>
  * <caption>variants</caption>
- * <tr><td>{@code starling}</td><td>the real {@code dev.starling.internal.netty.Results.encode(result, json,
+ * <tr><td>{@code starling}</td><td>the real {@code dev.starling.internal.http.Results.encode(result, json,
  * alloc)}, which the exchange calls with a handler's (completed) return value: Jackson's bytes wrapped in a
  * {@code FullHttpResponse} with its {@code content-type} header. Writing it (and {@code content-length}) is
  * not counted; the response is returned unreleased, its buffer wrapping a heap array the GC collects.</td></tr>
@@ -74,7 +74,7 @@ public class JsonEncodingBenchmark {
 
     private static MethodHandle encodeHandle() {
         try {
-            Class<?> results = Class.forName("dev.starling.internal.netty.Results");
+            Class<?> results = Class.forName("dev.starling.internal.http.Results");
             Method encode = results.getDeclaredMethod("encode", Object.class, JsonMapper.class,
                     ByteBufAllocator.class);
             encode.setAccessible(true);

@@ -1,7 +1,7 @@
 package dev.starling.bench;
 
 import dev.starling.internal.routing.PathTemplate;
-import dev.starling.internal.routing.Router;
+import dev.starling.internal.routing.RoutingTable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Routing one request among 100 routes with the real {@link Router}: one {@code lookup(method, rawPath)}, as
+ * Routing one request among 100 routes with the real {@link RoutingTable}: one {@code lookup(method, rawPath)}, as
  * the app does for every request before binding, in nanoseconds per operation.
  *
  * <p>White-box: the table is built as {@code App} builds it, {@code router.add(method,
@@ -98,7 +98,7 @@ public class RoutingBenchmark {
         "GET /api/v2/search",
     };
 
-    private Router<String> router;
+    private RoutingTable<String> router;
 
     /** The routes in registration order: CRUD on every resource, then {@link #MORE}. */
     static List<String> routes() {
@@ -121,7 +121,7 @@ public class RoutingBenchmark {
         if (routes.size() != 100) {
             throw new IllegalStateException("The benchmark has " + routes.size() + " routes, not 100");
         }
-        router = new Router<>();
+        router = new RoutingTable<>();
         for (String route : routes) {
             String[] parts = route.split(" ", 2);
             router.add(parts[0], PathTemplate.parse(parts[1]), route);
@@ -131,13 +131,13 @@ public class RoutingBenchmark {
         }
         check(staticLate(), "GET /api/v1/admin/audit-log");
         check(templatedTwoParams(), "GET /api/v1/users/{userId}/orders/{orderId}", "17", "4711");
-        Router.Match<String> miss = miss();
+        RoutingTable.Match<String> miss = miss();
         if (miss.found() || miss.methodNotAllowed()) {
             throw new IllegalStateException("The miss matched " + miss);
         }
     }
 
-    private static void check(Router.Match<String> match, String route, String... values) {
+    private static void check(RoutingTable.Match<String> match, String route, String... values) {
         if (!match.found() || !match.route().equals(route) || !Arrays.equals(match.values(), values)) {
             throw new IllegalStateException("Expected " + route + " " + Arrays.toString(values) + ", got " + match);
         }
@@ -145,19 +145,19 @@ public class RoutingBenchmark {
 
     /** A static path registered late. */
     @Benchmark
-    public Router.Match<String> staticLate() {
+    public RoutingTable.Match<String> staticLate() {
         return router.lookup("GET", "/api/v1/admin/audit-log");
     }
 
     /** A template with two path parameters, behind 7 other templates of the same length. */
     @Benchmark
-    public Router.Match<String> templatedTwoParams() {
+    public RoutingTable.Match<String> templatedTwoParams() {
         return router.lookup("GET", "/api/v1/users/17/orders/4711");
     }
 
     /** No route: a 404. */
     @Benchmark
-    public Router.Match<String> miss() {
+    public RoutingTable.Match<String> miss() {
         return router.lookup("GET", "/api/v1/users/17/invoices/4711");
     }
 }

@@ -3,11 +3,12 @@ package dev.starling.internal;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Reads durations written in annotations: {@code "250ms"}, {@code "5s"}, {@code "2m"}, {@code "1h"} or ISO-8601. */
-final class Durations {
+public final class Durations {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
@@ -15,7 +16,7 @@ final class Durations {
     }
 
     /** Parses {@code text}; a bad or non-positive value fails with a sentence that starts with {@code where}. */
-    static Duration parse(String text, String where) {
+    public static Duration parse(String text, String where) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         Duration d = null;
         Matcher m = SHORT.matcher(t);
@@ -44,5 +45,11 @@ final class Durations {
                     + " it as \"250ms\", \"5s\", \"2m\", \"1h\" or ISO-8601 such as \"PT5S\".");
         }
         return d;
+    }
+
+    /** Describes a duration as a sentence would: whole seconds as "5 s", else milliseconds. */
+    public static String describe(long nanos) {
+        long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }
 }

@@ -2,7 +2,7 @@ package dev.starling.testing;
 
 import dev.starling.Request;
 import dev.starling.Starling;
-import dev.starling.internal.App;
+import dev.starling.internal.app.App;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;

@@ -186,7 +186,7 @@ public final class SoakApp {
         app.include(new BenchApp.Endpoints());
         app.include(new Api(counters));
         // The app's hook for exceptions answered 500 (the test client uses it too): every one must be /boom's.
-        ((dev.starling.internal.App) app).onUnhandled((request, error) -> counters.unhandled
+        ((dev.starling.internal.app.App) app).onUnhandled((request, error) -> counters.unhandled
                 .computeIfAbsent(describe(error), k -> new LongAdder()).increment());
         return app;
     }

@@ -2,8 +2,8 @@ package dev.starling.internal.openapi;
 
 import dev.starling.Request;
 import dev.starling.UploadedFile;
-import dev.starling.internal.Injection;
-import dev.starling.internal.binding.Binder;
+import dev.starling.internal.params.Injection;
+import dev.starling.internal.params.Binder;
 import dev.starling.params.Body;
 import dev.starling.params.Cookie;
 import dev.starling.params.Default;

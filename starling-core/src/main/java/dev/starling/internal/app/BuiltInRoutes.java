@@ -1,0 +1,64 @@
+package dev.starling.internal.app;
+
+import dev.starling.Config;
+import dev.starling.HttpException;
+import dev.starling.Response;
+import dev.starling.internal.openapi.Documents;
+import dev.starling.internal.openapi.SwaggerUi;
+import dev.starling.internal.params.Invoker;
+import dev.starling.internal.pipeline.Route;
+import dev.starling.internal.routing.PathTemplate;
+import dev.starling.internal.routing.RoutingTable;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The routes every app has unless one of its own takes the path: the OpenAPI document at
+ * {@code /openapi.json} and Swagger UI at {@code /docs}, built once the app's routes are fixed.
+ */
+final class BuiltInRoutes {
+
+    private BuiltInRoutes() {
+    }
+
+    /**
+     * Builds the OpenAPI document from {@code table}'s routes, now fixed, and serves it from the loop; a user
+     * route that answers that path wins, and the document is not served.
+     */
+    static void add(RouteTable table, Config config, JsonMapper json) {
+        RoutingTable<Route> router = table.router();
+        if (!config.openapi() || router.lookup("GET", Documents.PATH).found()) {
+            return;
+        }
+        List<Documents.Entry> entries = new ArrayList<>();
+        for (Route r : table.routes()) {
+            entries.add(new Documents.Entry(r.method(), r.template().text(), r.template().names(), r.binder().method(),
+                    r.tags()));
+        }
+        byte[] document = Documents.encode(config, entries, json);
+        PathTemplate template = PathTemplate.parse(Documents.PATH);
+        Invoker invoker = (request, args) -> Response.ok(document).header("content-type", "application/json");
+        router.add("GET", template, Route.builtIn("GET", template, "GET /openapi.json (OpenAPI document)", invoker));
+        addDocs(router, config);
+    }
+
+    /** Serves Swagger UI at /docs when its webjar is on the class path and no route of the app has that path. */
+    private static void addDocs(RoutingTable<Route> router, Config config) {
+        String docs = SwaggerUi.PATH;
+        if (router.lookup("GET", docs).found() || router.lookup("GET", docs + "/swagger-ui.css").found()) {
+            return;
+        }
+        SwaggerUi.load(config.openapiTitle()).ifPresent(ui -> {
+            PathTemplate page = PathTemplate.parse(docs);
+            router.add("GET", page, Route.builtIn("GET", page, "GET /docs (Swagger UI)",
+                    (request, args) -> Response.ok(ui.page()).header("content-type", "text/html; charset=utf-8")));
+            PathTemplate file = PathTemplate.parse(docs + "/{file}");
+            router.add("GET", file, Route.builtIn("GET", file, "GET /docs/{file} (Swagger UI)",
+                    (request, args) -> ui.asset(request.pathParam("file").orElse(""))
+                            .map(a -> (Object) Response.ok(a.bytes()).header("content-type", a.contentType())
+                                    .header("cache-control", "public, max-age=86400"))
+                            .orElseThrow(() -> new HttpException(404, "Not Found"))));
+        });
+    }
+}

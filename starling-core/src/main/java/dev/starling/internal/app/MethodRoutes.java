@@ -1,0 +1,138 @@
+package dev.starling.internal.app;
+
+import dev.starling.Blocking;
+import dev.starling.Delete;
+import dev.starling.ExecuteOn;
+import dev.starling.Get;
+import dev.starling.NonBlocking;
+import dev.starling.Patch;
+import dev.starling.Post;
+import dev.starling.Put;
+import dev.starling.RunOnVirtualThread;
+import dev.starling.Timeout;
+import dev.starling.internal.Durations;
+import dev.starling.internal.params.Injection;
+import dev.starling.internal.params.Invoker;
+import dev.starling.internal.params.Providers;
+import dev.starling.internal.params.Binder;
+import dev.starling.internal.routing.PathTemplate;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Reads the routes declared by annotated methods of one object, checking each declaration once. */
+final class MethodRoutes {
+
+    /** Where a declared route runs, before pools are looked up. */
+    enum Where { LOOP, DEFAULT, VIRTUAL, NAMED }
+
+    /** A route read from a method. */
+    record Declared(String httpMethod, PathTemplate template, String name, Where where, String executor,
+                    Binder binder, Injection injection, Invoker invoker, long timeoutNanos) {
+    }
+
+    private MethodRoutes() {
+    }
+
+    /** Reads the routes of {@code api}; {@code json} reads their {@code @Body} parameters (null: a default mapper). */
+    static List<Declared> read(Object api, Providers providers, JsonMapper json) {
+        return read(api, providers, json, "");
+    }
+
+    /** Reads the routes of {@code api}, with every path template under {@code prefix}. */
+    static List<Declared> read(Object api, Providers providers, JsonMapper json,
+                               String prefix) {
+        Class<?> type = api.getClass();
+        List<Method> methods = new ArrayList<>();
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            methods.addAll(Arrays.asList(c.getDeclaredMethods()));
+        }
+        methods.sort(Comparator.comparing(Method::getName).thenComparing(Method::toString));
+        List<Declared> out = new ArrayList<>();
+        for (Method m : methods) {
+            Declared d = read(api, m, providers, json, prefix);
+            if (d != null) {
+                out.add(d);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(type.getName() + " has no method annotated with @Get, @Post, @Put, "
+                    + "@Delete or @Patch, so including it adds no route.");
+        }
+        return out;
+    }
+
+    private static Declared read(Object api, Method m, Providers providers,
+                                 JsonMapper json, String prefix) {
+        List<String[]> verbs = new ArrayList<>();
+        if (m.getAnnotation(Get.class) != null) verbs.add(new String[] {"GET", m.getAnnotation(Get.class).value()});
+        if (m.getAnnotation(Post.class) != null) verbs.add(new String[] {"POST", m.getAnnotation(Post.class).value()});
+        if (m.getAnnotation(Put.class) != null) verbs.add(new String[] {"PUT", m.getAnnotation(Put.class).value()});
+        if (m.getAnnotation(Delete.class) != null) {
+            verbs.add(new String[] {"DELETE", m.getAnnotation(Delete.class).value()});
+        }
+        if (m.getAnnotation(Patch.class) != null) {
+            verbs.add(new String[] {"PATCH", m.getAnnotation(Patch.class).value()});
+        }
+        if (verbs.isEmpty()) {
+            return null;
+        }
+        String where = m.getDeclaringClass().getName() + "." + m.getName() + "(...)";
+        if (verbs.size() > 1) {
+            throw new IllegalArgumentException(where + " has more than one HTTP method annotation; give each route "
+                    + "its own method.");
+        }
+        String httpMethod = verbs.get(0)[0];
+        PathTemplate template;
+        try {
+            template = PathTemplate.parse(prefix + verbs.get(0)[1]);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + " cannot be a route: " + e.getMessage() + ".");
+        }
+        Binder binder;
+        binder = Binder.of(api, m, template.names(), json);
+        Where runsOn = dispatch(m, where);
+        String executor = runsOn == Where.NAMED ? m.getAnnotation(ExecuteOn.class).value() : null;
+        String name = httpMethod + " " + template.text() + " (" + m.getDeclaringClass().getSimpleName() + "."
+                + m.getName() + ")";
+        Timeout limit = m.getAnnotation(Timeout.class);
+        long timeoutNanos = limit == null ? 0L : Durations.parse(limit.value(), name + " has @Timeout").toNanos();
+        return new Declared(httpMethod, template, name, runsOn, executor, binder,
+                Injection.of(m, template, providers), Invoker.of(api, m, where), timeoutNanos);
+    }
+
+    private static Where dispatch(Method m, String where) {
+        boolean blocking = m.getAnnotation(Blocking.class) != null;
+        boolean nonBlocking = m.getAnnotation(NonBlocking.class) != null;
+        boolean virtual = m.getAnnotation(RunOnVirtualThread.class) != null;
+        boolean named = m.getAnnotation(ExecuteOn.class) != null;
+        int overrides = (blocking ? 1 : 0) + (nonBlocking ? 1 : 0) + (virtual ? 1 : 0) + (named ? 1 : 0);
+        if (overrides > 1) {
+            throw new IllegalArgumentException(where + " has more than one of @Blocking, @NonBlocking, "
+                    + "@RunOnVirtualThread and @ExecuteOn; a handler runs in one place.");
+        }
+        if (nonBlocking) {
+            return Where.LOOP;
+        }
+        if (blocking) {
+            return Where.DEFAULT;
+        }
+        if (virtual) {
+            return Where.VIRTUAL;
+        }
+        if (named) {
+            if (m.getAnnotation(ExecuteOn.class).value().isBlank()) {
+                throw new IllegalArgumentException(where + " has @ExecuteOn with an empty executor name.");
+            }
+            return Where.NAMED;
+        }
+        Class<?> r = m.getReturnType();
+        return CompletionStage.class.isAssignableFrom(r) || Flow.Publisher.class.isAssignableFrom(r)
+                ? Where.LOOP : Where.DEFAULT;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.starling.internal.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpMessage;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpContentException;
+
+/**
+ * Aggregates bodies up to the limit; past it, answers 413 with a sentence and closes. Requests that are
+ * refused before their body is read (over the limit by their content-length, an expectation other than
+ * 100-continue, a transfer coding other than chunked) reach the connection handler as failed requests, so
+ * that their refusal is answered in turn, after the requests pipelined before them. It also tells the
+ * connection when a request's headers are complete, which starts the body's time limit.
+ */
+final class BodyLimit extends HttpObjectAggregator {
+    private final int max;
+    /** Why the message at hand is refused, from newContinueResponse to handleOversizedMessage. */
+    private Refused refusal;
+    private final ConnectionHandler connection;
+
+    BodyLimit(int max, ConnectionHandler connection) {
+        super(max, true);
+        this.max = max;
+        this.connection = connection;
+    }
+
+    @Override
+    protected FullHttpMessage beginAggregation(HttpMessage start, ByteBuf content)
+            throws Exception {
+        connection.headersRead();
+        return super.beginAggregation(start, content);
+    }
+
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        if (start.decoderResult().isFailure()) {
+            return null;   // answered 400 by the connection handler, with no 100 Continue first
+        }
+        HttpHeaders headers = start.headers();
+        String codings = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
+        if (codings != null) {
+            // The decoder has checked that chunked comes last, once: anything else is a coding we cannot undo.
+            for (String coding : codings.split(",")) {
+                if (!coding.isBlank() && !coding.trim().equalsIgnoreCase("chunked")) {
+                    refusal = new Refused(HttpResponseStatus.NOT_IMPLEMENTED,
+                            "The transfer coding '" + coding.trim() + "' is not supported; send the body with "
+                                    + "chunked alone or with a content-length.");
+                    return null;
+                }
+            }
+        }
+        String expect = headers.get(HttpHeaderNames.EXPECT);
+        if (expect == null || start.protocolVersion().compareTo(HttpVersion.HTTP_1_1) < 0) {
+            return null;
+        }
+        if (!expect.trim().equalsIgnoreCase("100-continue")) {
+            refusal = new Refused(HttpResponseStatus.EXPECTATION_FAILED,
+                    "The expectation '" + expect.trim() + "' is not supported; only 100-continue is.");
+            return null;
+        }
+        if (HttpUtil.getContentLength(start, -1L) > maxContentLength) {
+            return null;   // no 100 Continue: the body is refused by its length, see isContentLengthInvalid
+        }
+        return super.newContinueResponse(start, maxContentLength, pipeline);
+    }
+
+    @Override
+    protected boolean isContentLengthInvalid(HttpMessage start, int maxContentLength) {
+        return refusal != null || super.isContentLengthInvalid(start, maxContentLength);
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        Exception cause = refusal != null ? refusal : new TooLongHttpContentException("body over " + max);
+        refusal = null;
+        DefaultFullHttpRequest failed = new DefaultFullHttpRequest(
+                HttpVersion.HTTP_1_1, HttpMethod.GET, "/",
+                Unpooled.EMPTY_BUFFER);
+        failed.setDecoderResult(DecoderResult.failure(cause));
+        ctx.fireChannelRead(failed);
+    }
+}

@@ -1,0 +1,254 @@
+package dev.starling.internal.http;
+
+import dev.starling.internal.concurrent.OffloadTask;
+import dev.starling.internal.concurrent.Observers;
+import dev.starling.internal.concurrent.Scope;
+import dev.starling.internal.params.FormData;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response on one connection: the request as read (see {@link RequestView}), the
+ * {@link Scope} that owns its offloaded work, its time limit, and the entry points of its answer. The
+ * writers of the answer ({@link ResultWriter} and those it calls) keep their state here. Everything but
+ * {@link #track}, {@link #untrack} and the request getters runs on the connection's loop.
+ */
+public final class Exchange extends RequestView implements Scope, FormData.Source {
+
+    private static final Logger LOG = LoggerFactory.getLogger("dev.starling.errors");
+
+    final ConnectionHandler connection;
+    final boolean keepAlive;
+    /** The status of the response head that went out, for observers. */
+    int status;
+    /** When the request was read (nanoTime), when anyone observes requests; 0 otherwise. */
+    private final long arrivedAt;
+    volatile boolean cancelled;
+    boolean responded;
+    /** The failure has been offered to the exception handlers (or must not be): the next one is answered as is. */
+    boolean userHandled;
+    /** The request's offloaded tasks: null, one task, or an array (see {@link TaskScope}). */
+    volatile Object tasks;
+    StreamWriter stream;
+    /** The request's time limit, when it has one; cancelled once the response is over. */
+    private ScheduledFuture<?> deadline;
+    /** Set once the request was answered 504: work it offloads afterwards is cancelled, unless promised. */
+    private volatile boolean expired;
+    private List<Runnable> afterResponse;
+    /** The decoded form body, once something asked for it (see {@link Uploads}). */
+    volatile FormData form;
+    boolean formReleased;
+
+    Exchange(ConnectionHandler connection, ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers,
+             byte[] body, boolean keepAlive) {
+        super(ctx, method, uri, headers, body);
+        this.connection = connection;
+        this.keepAlive = keepAlive;
+        this.arrivedAt = connection.shared().observer().isPresent() ? System.nanoTime() : 0L;
+    }
+
+    /** Runs {@code r} on this exchange's loop: at once when already there, else posted to it. */
+    public void onLoop(Runnable r) {
+        if (ctx.executor().inEventLoop()) {
+            r.run();
+        } else {
+            ctx.executor().execute(r);
+        }
+    }
+
+    /** Returns a stage with {@code stage}'s outcome, completed on this exchange's loop. */
+    public <T> CompletableFuture<T> onLoop(CompletionStage<? extends T> stage) {
+        CompletableFuture<T> here = new CompletableFuture<>();
+        stage.whenComplete((value, error) -> onLoop(() -> {
+            if (error != null) {
+                here.completeExceptionally(error);
+            } else {
+                here.complete(value);
+            }
+        }));
+        return here;
+    }
+
+    /** Returns the event loop of this exchange's connection. */
+    public EventExecutor loop() {
+        return ctx.executor();
+    }
+
+    // ---- the form ----
+
+    @Override
+    public boolean formDecoded() {
+        return form != null;
+    }
+
+    @Override
+    public FormData formData() {
+        return Uploads.decode(this, 1024 * 1024);
+    }
+
+    /** Returns the decoded form body; off the loop, parts above {@code spoolAbove} bytes go to temporary files. */
+    public FormData formData(int spoolAbove) {
+        return Uploads.decode(this, spoolAbove);
+    }
+
+    // ---- Scope ----
+
+    @Override
+    public void track(OffloadTask<?> task) {
+        TaskScope.add(this, task);
+        if (cancelled || (expired && !task.promised())) {
+            task.cancel(true);   // the request has been answered: only work promised to it may still run
+        }
+    }
+
+    @Override
+    public void untrack(OffloadTask<?> task) {
+        TaskScope.remove(this, task);
+    }
+
+    @Override
+    public String routeName() {
+        return routeName;
+    }
+
+    /**
+     * Gives the request {@code nanos} to start its response; past it the client gets 504 and the request's
+     * offloaded work is cancelled. Runs on the loop.
+     */
+    public void deadline(long nanos) {
+        if (deadline != null) {
+            return;   // routed twice (a form decoded off the loop comes back here): the first limit stands
+        }
+        deadline = ctx.executor().schedule(() -> timedOut(nanos), nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void timedOut(long nanos) {
+        if (responded || cancelled) {
+            return;
+        }
+        // The handler's work so far; what the 504 starts (the middleware's after-phase) must not be cancelled.
+        Object handlersWork = tasks;
+        expired = true;
+        // The timeout is the server's answer, not a failure of the handler's to offer to its exception handlers.
+        userHandled = true;
+        fail(new RequestTimedOut(method + " " + routeTemplate, nanos));
+        // After the 504: a cancelled stage completes on this loop at once and would answer first.
+        TaskScope.cancelAll(handlersWork);
+    }
+
+    /** The client is gone: cancel offloaded work and stop the stream; nothing more is written. */
+    void cancel() {
+        cancelled = true;
+        TaskScope.cancelAll(tasks);
+        StreamWriter s = stream;
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    // ---- the answer ----
+
+    /** Sends a handler's result, whatever its kind; may be called from any thread. */
+    public void respond(Object result) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> respond(result));
+            return;
+        }
+        if (responded || cancelled) {
+            ResultWriter.discard(result);
+            return;
+        }
+        ResultWriter.respond(this, result);
+    }
+
+    /** Sends the response for a failure; may be called from any thread. */
+    public void fail(Throwable error) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> fail(error));
+            return;
+        }
+        if (responded || cancelled) {
+            return;
+        }
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (!userHandled) {
+            // Set before the handler runs: a handler that fails at once (or is refused a token) re-enters here.
+            userHandled = true;
+            if (connection.shared().port().recover(this, e)) {
+                return;
+            }
+        }
+        ResponseWriter.write(this, ErrorResponses.of(e, this, connection.shared().json()));
+    }
+
+    /** Closes a handler's result that its cancelled task will never deliver. */
+    public static void discardResult(Object result) {
+        ResultWriter.discard(result);
+    }
+
+    /** Something went wrong while answering: close the connection rather than leave the client waiting. */
+    public void abort() {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(this::abort);
+            return;
+        }
+        responded = true;
+        ctx.close();
+    }
+
+    /** Returns true when the response must close the connection: the client or the server's shutdown asks so. */
+    boolean closes() {
+        return !keepAlive || connection.shared().inFlight().draining();
+    }
+
+    /**
+     * Runs {@code action} once the exchange is over: its response written (or failed to write) or its
+     * connection gone. Actions run on the loop in the order they were added; each must not block.
+     */
+    public void afterResponse(Runnable action) {
+        if (afterResponse == null) {
+            afterResponse = new ArrayList<>(2);
+        }
+        afterResponse.add(action);
+    }
+
+    /** The exchange is over: run the after-response actions, once. */
+    void over() {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        if (arrivedAt != 0L && status != 0) {
+            connection.shared().observer().ifPresent(o -> Observers.requestEnded(o, method, routeTemplate, status,
+                    System.nanoTime() - arrivedAt));
+        }
+        List<Runnable> actions = afterResponse;
+        afterResponse = null;
+        if (actions != null) {
+            for (Runnable action : actions) {
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    LOG.error("An after-response action of {} failed.", routeName, e);
+                }
+            }
+        }
+    }
+
+    /** The socket can take more: resume a paused stream. */
+    void writable() {
+        StreamWriter s = stream;
+        if (s != null) {
+            s.writable();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.starling.internal.http;
+
+import dev.starling.Config;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.compression.StandardCompressionOptions;
+import io.netty.handler.codec.http.HttpContentCompressor;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+/**
+ * Builds the pipeline of each connection: HTTP/1.1 codec with limits, body limit, and the connection handler,
+ * which keeps the connection's timers (idle, slow requests, slow readers).
+ */
+public final class HttpInitializer extends ChannelInitializer<Channel> {
+
+    private final Shared shared;
+    private final Config config;
+    private final ChannelGroup channels;
+
+    /** Builds connections that share {@code shared} and join {@code channels}. */
+    public HttpInitializer(Shared shared, ChannelGroup channels) {
+        this.shared = shared;
+        this.config = shared.config();
+        this.channels = channels;
+    }
+
+    // Any channel, not only a SocketChannel: the fuzz tests drive this pipeline through an EmbeddedChannel.
+    @Override
+    protected void initChannel(Channel ch) {
+        channels.add(ch);
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.maxRequestLineLength())
+                .setMaxHeaderSize(config.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024);
+        ConnectionHandler handler = new ConnectionHandler(shared);
+        ch.pipeline()
+                .addLast("codec", new HttpServerCodec(decoder))
+                .addLast("body", new BodyLimit(config.maxBodySize(), handler))
+                .addLast("handler", handler);
+        config.gzip().ifPresent(minimum -> {
+            // Between the codec and the rest: it sees requests' accept-encoding and compresses response bodies;
+            // file regions pass it untouched, their heads marked so that it leaves them alone.
+            ch.pipeline().addAfter("codec", "unmark", new Unmark());
+            ch.pipeline().addAfter("unmark", "gzip", new HttpContentCompressor(minimum,
+                    StandardCompressionOptions.gzip(), StandardCompressionOptions.deflate()));
+        });
+    }
+
+    /** Asks the connection to close now when idle, else after its current response; safe from any thread. */
+    public static void closeWhenIdle(Channel channel) {
+        channel.eventLoop().execute(() -> {
+            ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
+            if (handler != null) {
+                handler.closeWhenIdle();
+            } else {
+                channel.close();
+            }
+        });
+    }
+
+    /** Marks a response head that must not be compressed (a file sent zero-copy). */
+    static void notCompressed(HttpResponse head) {
+        // The compressor leaves alone any response that already names an encoding.
+        head.headers().set(HttpHeaderNames.CONTENT_ENCODING, UNMARKED);
+    }
+
+    private static final String UNMARKED = "identity";
+
+    /** Removes the mark once the compressor has passed the head, so that clients never see it. */
+    private static final class Unmark extends ChannelOutboundHandlerAdapter {
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise)
+                throws Exception {
+            if (msg instanceof HttpResponse head
+                    && UNMARKED.equals(head.headers().get(HttpHeaderNames.CONTENT_ENCODING))) {
+                head.headers().remove(HttpHeaderNames.CONTENT_ENCODING);
+            }
+            ctx.write(msg, promise);
+        }
+    }
+}

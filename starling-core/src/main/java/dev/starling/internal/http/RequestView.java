@@ -1,0 +1,178 @@
+package dev.starling.internal.http;
+
+import dev.starling.AppState;
+import dev.starling.Request;
+import dev.starling.internal.SharedState;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@link Request} that handlers see: the method, target, headers and body as read, the matched path
+ * values, and what is decoded lazily (query, cookies, per-request state). The {@link Exchange} that extends it
+ * adds the response side; reading is safe from any thread.
+ */
+public abstract class RequestView implements Request {
+
+    private static final String[] NO_VALUES = new String[0];
+
+    final ChannelHandlerContext ctx;
+    final String method;
+    final String uri;
+    final HttpHeaders headers;
+    final byte[] body;
+    final boolean head;
+    String routeName = "(no route)";
+    /** The matched route's template, for observers; "unmatched" until a route matches. */
+    String routeTemplate = "unmatched";
+    private List<String> pathNames = List.of();
+    private String[] pathValues = NO_VALUES;
+    private QueryStringDecoder query;
+    /** The cookies, decoded on first use. */
+    private volatile Map<String, String> cookies;
+    private volatile AppState state;
+
+    RequestView(ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers, byte[] body) {
+        this.ctx = ctx;
+        this.method = method;
+        this.uri = uri;
+        this.headers = headers;
+        this.body = body;
+        this.head = method.equals("HEAD");
+    }
+
+    /** Records the matched route: its name for logs, its template for observers and the path values in template order. */
+    public void matched(String routeName, String template, List<String> names, String[] values) {
+        this.routeName = routeName;
+        this.routeTemplate = template;
+        this.pathNames = names;
+        this.pathValues = values;
+    }
+
+    /** Returns the path part of the request target, still percent-encoded. */
+    public String rawPath() {
+        return RequestTarget.rawPath(uri);
+    }
+
+    /**
+     * Returns why the request target cannot be percent-decoded, as a sentence for a 400, or empty when it can.
+     */
+    public Optional<String> undecodableTarget() {
+        return Optional.ofNullable(RequestTarget.undecodable(uri));
+    }
+
+    /** Returns the body's length in bytes, without copying it. */
+    public int bodyLength() {
+        return body.length;
+    }
+
+    /** Returns the body bytes without a copy; callers must not change them. */
+    public byte[] rawBody() {
+        return body;
+    }
+
+    @Override
+    public String method() {
+        return method;
+    }
+
+    @Override
+    public String path() {
+        return new QueryStringDecoder(rawPath()).path();
+    }
+
+    @Override
+    public String uri() {
+        return uri;
+    }
+
+    @Override
+    public Optional<String> pathParam(String name) {
+        int i = pathNames.indexOf(name);
+        return i < 0 ? Optional.empty() : Optional.of(pathValues[i]);
+    }
+
+    @Override
+    public Optional<String> query(String name) {
+        List<String> values = decoder().parameters().get(name);
+        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    }
+
+    @Override
+    public List<String> queryAll(String name) {
+        List<String> values = decoder().parameters().get(name);
+        return values == null ? List.of() : List.copyOf(values);
+    }
+
+    private QueryStringDecoder decoder() {
+        QueryStringDecoder d = query;
+        if (d == null) {
+            d = new QueryStringDecoder(uri);
+            query = d;
+        }
+        return d;
+    }
+
+    @Override
+    public Optional<String> header(String name) {
+        return Optional.ofNullable(headers.get(name));
+    }
+
+    @Override
+    public List<String> headers(String name) {
+        return headers.getAll(name);
+    }
+
+    @Override
+    public byte[] body() {
+        return body.clone();
+    }
+
+    @Override
+    public String bodyText() {
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public Optional<String> cookie(String name) {
+        Map<String, String> c = cookies;
+        if (c == null) {
+            c = new HashMap<>();
+            for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
+                for (Cookie cookie : ServerCookieDecoder.STRICT.decodeAll(header)) {
+                    c.putIfAbsent(cookie.name(), cookie.value());
+                }
+            }
+            cookies = c;
+        }
+        return Optional.ofNullable(c.get(name));
+    }
+
+    @Override
+    public AppState state() {
+        AppState s = state;
+        if (s == null) {
+            s = new SharedState();
+            state = s;
+        }
+        return s;
+    }
+
+    @Override
+    public String remoteAddress() {
+        return String.valueOf(ctx.channel().remoteAddress());
+    }
+
+    @Override
+    public String toString() {
+        return method + " " + uri;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.starling.internal.http;
+
+import dev.starling.Config;
+import dev.starling.Observer;
+import java.util.Objects;
+import java.util.Optional;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * What every connection of one server shares: the port to the pipeline, the in-flight count, the JSON mapper,
+ * the observer (when anyone observes) and the settings.
+ */
+public record Shared(Port port, InFlight inFlight, JsonMapper json, Optional<Observer> observer, Config config) {
+
+    /** Checks that every part is given. */
+    public Shared {
+        Objects.requireNonNull(port, "The HTTP layer needs a port to the pipeline.");
+        Objects.requireNonNull(inFlight, "The HTTP layer needs an in-flight count.");
+        Objects.requireNonNull(json, "The HTTP layer needs a JSON mapper.");
+        Objects.requireNonNull(observer, "The observer must be given as an Optional, not null.");
+        Objects.requireNonNull(config, "The HTTP layer needs the config.");
+    }
+}

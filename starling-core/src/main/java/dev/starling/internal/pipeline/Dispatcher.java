@@ -1,0 +1,136 @@
+package dev.starling.internal.pipeline;
+
+import dev.starling.AppState;
+import dev.starling.internal.concurrent.OffloadTask;
+import dev.starling.internal.concurrent.WorkerPool;
+import dev.starling.internal.http.Exchange;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a matched route where its registration fixed: binds its parameters, resolves its dependencies, then
+ * calls the handler on the loop or offloads it to its pool, and hands the result to the exchange.
+ */
+final class Dispatcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger("dev.starling.Starling");
+    /** Bodies larger than this are bound on the worker of an offloaded handler instead of on the loop. */
+    static final int BIND_ON_LOOP_MAX = 64 * 1024;
+
+    private final WorkerPool defaultPool;
+    private final AppState appState;
+    /** The app-wide time limit of a request in nanoseconds; 0 for none. */
+    private final long requestTimeoutNanos;
+    private final int maxPartMemory;
+
+    Dispatcher(WorkerPool defaultPool, AppState appState, long requestTimeoutNanos, int maxPartMemory) {
+        this.defaultPool = defaultPool;
+        this.appState = appState;
+        this.requestTimeoutNanos = requestTimeoutNanos;
+        this.maxPartMemory = maxPartMemory;
+    }
+
+    /** Runs {@code route} for {@code exchange}, whose path it matched; on the request's loop. */
+    void run(Route route, Exchange exchange) {
+        long limit = route.timeoutNanos() > 0 ? route.timeoutNanos() : requestTimeoutNanos;
+        if (limit > 0) {
+            exchange.deadline(limit);
+        }
+        RequestContext entered = RequestContext.enter(exchange, route.name());
+        try {
+            if (route.binder().decodesOffLoop(exchange)) {
+                decodeFormOffLoop(route, exchange);
+                return;
+            }
+            if (!route.onLoop() && route.injection().isEmpty() && exchange.bodyLength() > BIND_ON_LOOP_MAX) {
+                // Decoding a large body (a megabyte of JSON takes milliseconds) would hold the loop.
+                offload(route, exchange, () -> call(route, exchange, route.binder().bind(exchange)));
+                return;
+            }
+            Object[] args = route.binder().bind(exchange);
+            if (!route.injection().isEmpty()) {
+                // Dependencies first (some offloaded), then the handler, back on this loop.
+                new Resolution(exchange, defaultPool, appState).fill(route.injection(), args)
+                        .whenComplete((filled, error) -> {
+                            if (error != null) {
+                                exchange.fail(error);
+                            } else {
+                                invokeInContext(route, exchange, filled);
+                            }
+                        });
+                return;
+            }
+            invoke(route, exchange, args);
+        } catch (Throwable t) {
+            exchange.fail(t);
+        } finally {
+            entered.leave();
+        }
+    }
+
+    /**
+     * Decodes a multipart body on a worker of the default pool, since large parts are spooled to disk, then
+     * runs the route again on this loop, where binding now finds the form decoded (see Binder#decodesOffLoop).
+     */
+    private void decodeFormOffLoop(Route route, Exchange exchange) {
+        defaultPool.submit(() -> exchange.formData(maxPartMemory), defaultPool, false).whenComplete((form, error) -> {
+            if (error != null) {
+                exchange.fail(error);
+            } else {
+                run(route, exchange);
+            }
+        });
+    }
+
+    /** Runs the handler once its dependencies are resolved, in the request's context; on the request's loop. */
+    private void invokeInContext(Route route, Exchange exchange, Object[] args) {
+        RequestContext entered = RequestContext.enter(exchange, route.name());
+        try {
+            invoke(route, exchange, args);
+        } finally {
+            entered.leave();
+        }
+    }
+
+    /** Runs the handler where its route says; the caller has entered the request's context. */
+    private void invoke(Route route, Exchange exchange, Object[] args) {
+        try {
+            if (route.onLoop()) {
+                exchange.respond(route.invoker().invoke(exchange, args));
+            } else {
+                offload(route, exchange, () -> call(route, exchange, args));
+            }
+        } catch (Throwable t) {
+            exchange.fail(t);
+        }
+    }
+
+    /** Runs {@code work} on the route's pool and answers with its result, back on the request's loop. */
+    private void offload(Route route, Exchange exchange, Callable<Object> work) {
+        OffloadTask<Object> task = route.pool().submit(work, defaultPool, false, Exchange::discardResult);
+        task.whenComplete((result, error) -> {
+            try {
+                if (error != null) {
+                    exchange.fail(error);
+                } else {
+                    exchange.respond(result);
+                }
+            } catch (Throwable t) {
+                // A stage swallows what its callbacks throw; a lost response would hang the client.
+                LOG.error("{} could not send its response; the connection is closed.", route.name(), t);
+                exchange.abort();
+            }
+        });
+    }
+
+    private static Object call(Route route, Exchange exchange, Object[] args) throws Exception {
+        try {
+            return route.invoker().invoke(exchange, args);
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.starling.internal.pipeline;
+
+import dev.starling.AppState;
+import dev.starling.AsyncExceptionHandler;
+import dev.starling.AsyncMiddleware;
+import dev.starling.ExceptionHandler;
+import dev.starling.HttpException;
+import dev.starling.Middleware;
+import dev.starling.Request;
+import dev.starling.ResponseHead;
+import dev.starling.internal.concurrent.WorkerPool;
+import dev.starling.internal.http.Exchange;
+import dev.starling.internal.http.Port;
+import dev.starling.internal.routing.RoutingTable;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * The way of one request through the app, read top to bottom: the target check, the middleware's before
+ * phase, the route, then the {@link Dispatcher} (parameters, dependencies, the handler where its route says,
+ * the result); the HTTP layer writes the answer, after the middleware's after phase has seen its head, and
+ * runs the after-response actions (dependency cleanup, background tasks) once it is out.
+ */
+public final class Pipeline implements Port {
+
+    private final RoutingTable<Route> routes;
+    private final MiddlewareChain middleware;
+    private final ExceptionHandlers exceptionHandlers;
+    private final Dispatcher dispatcher;
+    /** Made once: the middleware's before phase goes on here, for every request. */
+    private final Consumer<Exchange> routeStep = this::route;
+
+    /**
+     * Creates the pipeline of an app whose routes are {@code routes} (filled while the app is built) and whose
+     * blocking user code runs on {@code pool}.
+     */
+    public Pipeline(RoutingTable<Route> routes, WorkerPool pool, AppState appState, long requestTimeoutNanos,
+                    int maxPartMemory) {
+        this.routes = routes;
+        this.middleware = new MiddlewareChain(pool);
+        this.exceptionHandlers = new ExceptionHandlers(pool);
+        this.dispatcher = new Dispatcher(pool, appState, requestTimeoutNanos, maxPartMemory);
+    }
+
+    // ---- registration (before the app starts) ----
+
+    /** Adds middleware whose phases run on the loop. */
+    public void add(AsyncMiddleware m) {
+        middleware.add(m);
+    }
+
+    /** Adds middleware whose phases are offloaded. */
+    public void add(Middleware m) {
+        middleware.add(m);
+    }
+
+    /** Adds an exception handler that runs on the loop. */
+    public void exceptionHandler(Class<?> type, AsyncExceptionHandler<?> handler) {
+        exceptionHandlers.add(type, handler);
+    }
+
+    /** Adds an exception handler that is offloaded. */
+    public void exceptionHandler(Class<?> type, ExceptionHandler<?> handler) {
+        exceptionHandlers.add(type, handler);
+    }
+
+    /** Registers a listener told of every exception that ended a request with 500; called on the loop. */
+    public void onUnhandled(BiConsumer<Request, Throwable> listener) {
+        exceptionHandlers.onUnhandled(listener);
+    }
+
+    // ---- one request ----
+
+    @Override
+    public void handle(Exchange exchange) {
+        Optional<String> undecodable = exchange.undecodableTarget();
+        if (undecodable.isPresent()) {
+            // Before any middleware: nothing downstream can read such a path or query without failing.
+            exchange.fail(new HttpException(400, undecodable.get()));
+            return;
+        }
+        if (middleware.isEmpty()) {
+            route(exchange);
+        } else {
+            middleware.before(exchange, routeStep);
+        }
+    }
+
+    /** Finds the route of the request, after the middleware's before phase, and runs it. */
+    private void route(Exchange exchange) {
+        RoutingTable.Match<Route> match = routes.lookup(exchange.method(), exchange.rawPath());
+        if (!match.found()) {
+            exchange.fail(match.methodNotAllowed()
+                    ? new HttpException(405, "Method Not Allowed", Map.of("allow", match.allow()))
+                    : new HttpException(404, "Not Found"));
+            return;
+        }
+        Route route = match.route();
+        exchange.matched(route.name(), route.template().toString(), route.template().names(), match.values());
+        dispatcher.run(route, exchange);
+    }
+
+    @Override
+    public boolean recover(Exchange exchange, Throwable error) {
+        return exceptionHandlers.recover(exchange, error);
+    }
+
+    @Override
+    public void unhandled(Exchange exchange, Throwable error) {
+        exceptionHandlers.unhandled(exchange, error);
+    }
+
+    @Override
+    public boolean seesHeads() {
+        return !middleware.isEmpty();
+    }
+
+    @Override
+    public CompletionStage<Void> after(Exchange exchange, ResponseHead head) {
+        return middleware.after(exchange, head);
+    }
+}

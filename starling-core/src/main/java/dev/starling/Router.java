@@ -104,6 +104,36 @@ public final class Router {
         return lambda("POST", path, null, handler);
     }
 
+    /** Adds a blocking {@code PUT} handler, offloaded to the default threadpool. */
+    public Router put(String path, Handler handler) {
+        return lambda("PUT", path, handler, null);
+    }
+
+    /** Adds a {@code PUT} handler that runs on the event loop. */
+    public Router putAsync(String path, AsyncHandler handler) {
+        return lambda("PUT", path, null, handler);
+    }
+
+    /** Adds a blocking {@code DELETE} handler, offloaded to the default threadpool. */
+    public Router delete(String path, Handler handler) {
+        return lambda("DELETE", path, handler, null);
+    }
+
+    /** Adds a {@code DELETE} handler that runs on the event loop. */
+    public Router deleteAsync(String path, AsyncHandler handler) {
+        return lambda("DELETE", path, null, handler);
+    }
+
+    /** Adds a blocking {@code PATCH} handler, offloaded to the default threadpool. */
+    public Router patch(String path, Handler handler) {
+        return lambda("PATCH", path, handler, null);
+    }
+
+    /** Adds a {@code PATCH} handler that runs on the event loop. */
+    public Router patchAsync(String path, AsyncHandler handler) {
+        return lambda("PATCH", path, null, handler);
+    }
+
     /** Adds a blocking handler for any method, offloaded to the default threadpool. */
     public Router route(String method, String path, Handler handler) {
         return lambda(method, path, handler, null);

@@ -61,6 +61,28 @@ class RoutersTest {
     }
 
     @Test
+    void aRouterTakesPutDeletePatchOnTheOffloadedAndTheLoopPath() {
+        Router items = Router.create("/items")
+                .put("/plain", r -> "put " + Thread.currentThread().getName().startsWith("starling-worker"))
+                .putAsync("/loop", r -> CompletableFuture.completedFuture("put loop"))
+                .delete("/plain", r -> "delete")
+                .deleteAsync("/loop", r -> CompletableFuture.completedFuture("delete loop"))
+                .patch("/plain", r -> "patch")
+                .patchAsync("/loop", r -> CompletableFuture.completedFuture("patch loop"));
+        Starling app = app();
+        app.include(items);
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(client.put("/items/plain").text()).isEqualTo("put true");
+            assertThat(client.put("/items/loop").text()).isEqualTo("put loop");
+            assertThat(client.delete("/items/plain").text()).isEqualTo("delete");
+            assertThat(client.delete("/items/loop").text()).isEqualTo("delete loop");
+            assertThat(client.patch("/items/plain").text()).isEqualTo("patch");
+            assertThat(client.patch("/items/loop").text()).isEqualTo("patch loop");
+            assertThat(client.get("/items/plain").status()).isEqualTo(405);
+        }
+    }
+
+    @Test
     void aGroupDependencyRunsBeforeEveryRouteOfTheGroupOnBothPaths() {
         Security security = new Security();
         Router guarded = Router.create("/admin").dependsOn("verifyToken")

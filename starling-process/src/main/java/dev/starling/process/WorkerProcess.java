@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The pool's side of one worker process: its pipes, a reader thread for its stdout, one that forwards its
@@ -18,6 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * reports the process's exit, the only death signal. Fields marked "pool lock" are guarded by the pool's lock.
  */
 final class WorkerProcess {
+
+    // The pool's logger, so that users configure one logger for everything a pool reports.
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessPool.class);
 
     enum State { STARTING, IDLE, BUSY, CLOSING, KILLED }
 
@@ -29,7 +34,8 @@ final class WorkerProcess {
 
     final Process process;
     final long pid;
-    private final ProcessPool pool;
+    private final WorkerLifecycle lifecycle;
+    private final PoolThreads threads;
     private final DataOutputStream out;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ReentrantLock tailLock = new ReentrantLock();
@@ -40,17 +46,18 @@ final class WorkerProcess {
     /** Pool lock. */
     State state = State.STARTING;
     /** Pool lock: the job whose outcome this worker owes, null when it owes none. */
-    ProcessPool.Job current;
+    Job current;
     /**
      * Pool lock: the job whose run this worker's process may still be in, even when its outcome is no longer
      * wanted (cancelled or timed out, and the worker killed); null once the worker answered it or exited.
      */
-    ProcessPool.Job occupant;
+    Job occupant;
     /** Pool lock: tasks finished by this worker. */
     int tasksDone;
 
-    WorkerProcess(ProcessPool pool, Process process) {
-        this.pool = pool;
+    WorkerProcess(WorkerLifecycle lifecycle, PoolThreads threads, Process process) {
+        this.lifecycle = lifecycle;
+        this.threads = threads;
         this.process = process;
         this.pid = process.pid();
         this.out = new DataOutputStream(new BufferedOutputStream(process.getOutputStream(), 1 << 16));
@@ -58,7 +65,7 @@ final class WorkerProcess {
 
     void startThreads(String poolName, long maxFrameBytes) {
         PrintStream parentErr = System.err;
-        stderr = pool.startThread("starling-process-" + poolName + "-stderr-" + pid, () -> {
+        stderr = threads.startThread("starling-process-" + poolName + "-stderr-" + pid, () -> {
             try (InputStreamReader chars = new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)) {
                 forwardLines(chars, parentErr);
             } catch (IOException e) {
@@ -66,16 +73,16 @@ final class WorkerProcess {
                 addToTail("Its stderr could not be read further (" + e + ").");
             }
         });
-        reader = pool.startThread("starling-process-" + poolName + "-reader-" + pid, () -> {
+        reader = threads.startThread("starling-process-" + poolName + "-reader-" + pid, () -> {
             DataInputStream in = new DataInputStream(new BufferedInputStream(process.getInputStream(), 1 << 16));
             try {
                 for (Frames.Frame frame; (frame = Frames.read(in, maxFrameBytes)) != null; ) {
-                    pool.received(this, frame);
+                    lifecycle.received(this, frame);
                 }
             } catch (IOException e) {
                 // A corrupt stream cannot be resynchronized; the worker is replaced like one that died.
             } catch (RuntimeException | Error e) {
-                pool.log().error("The reader of worker pid {} of process pool '{}' failed; the worker is killed.",
+                LOG.error("The reader of worker pid {} of process pool '{}' failed; the worker is killed.",
                         pid, poolName, e);
             }
             // Without its stdout a worker can never report again: whether it ended or broke the stream, it
@@ -84,7 +91,7 @@ final class WorkerProcess {
         });
         // The exit of the process, not the end of its stdout, is the death signal: a child the task started
         // may hold the pipe open long after the worker is gone. Only this thread reports the exit, once.
-        pool.startThread("starling-process-" + poolName + "-watcher-" + pid, () -> {
+        threads.startThread("starling-process-" + poolName + "-watcher-" + pid, () -> {
             int exitCode = exitCode();
             try {
                 // Frames the worker wrote before it exited are still in the pipe: let the reader take them,
@@ -93,8 +100,8 @@ final class WorkerProcess {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            pool.beforeExitReported(pid);
-            pool.exited(this, exitCode);
+            lifecycle.beforeExitReported(pid);
+            lifecycle.exited(this, exitCode);
         });
     }
 

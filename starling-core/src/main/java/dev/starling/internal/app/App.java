@@ -58,7 +58,7 @@ public final class App extends RouteShorthands {
         }
         this.routes = new RouteTable(executors, json, this::requireNew);
         this.pipeline = new Pipeline(routes.router(), executors.defaultPool(), appState,
-                config.requestTimeout().toNanos(), config.maxPartMemory());
+                config.requestTimeout().toNanos(), config.maxPartMemory(), this::requireNew);
         this.lifespan = new Lifespan(executors.defaultPool(), this::requireNew);
         this.shared = new Shared(pipeline, new InFlight(), json, Optional.ofNullable(observer), config);
         this.lifecycle = new ServerLifecycle(config, shared, watchdog, executors, lifespan,
@@ -74,10 +74,7 @@ public final class App extends RouteShorthands {
         lifecycle.requireNew(message);
     }
 
-    /**
-     * Registers a listener told of every exception that ended a request with 500 (the test client uses it to
-     * fail the test with the server's exception); called on the loop, it must not block.
-     */
+    /** Registers a listener told of every exception that ended a request with 500; it must not block. */
     public void onUnhandled(BiConsumer<Request, Throwable> listener) {
         pipeline.onUnhandled(listener);
     }
@@ -126,23 +123,18 @@ public final class App extends RouteShorthands {
 
     @Override
     public Starling middleware(Middleware m) {
-        Objects.requireNonNull(m, "The middleware must not be null.");
-        requireNew("Middleware cannot be added once the app has started.");
         pipeline.add(m);
         return this;
     }
 
     @Override
     public Starling middlewareAsync(AsyncMiddleware m) {
-        Objects.requireNonNull(m, "The middleware must not be null.");
-        requireNew("Middleware cannot be added once the app has started.");
         pipeline.add(m);
         return this;
     }
 
     @Override
     public <E extends Throwable> Starling exceptionHandler(Class<E> type, ExceptionHandler<? super E> handler) {
-        checkExceptionHandler(type, handler);
         pipeline.exceptionHandler(type, handler);
         return this;
     }
@@ -150,7 +142,6 @@ public final class App extends RouteShorthands {
     @Override
     public <E extends Throwable> Starling exceptionHandlerAsync(Class<E> type,
                                                                 AsyncExceptionHandler<? super E> handler) {
-        checkExceptionHandler(type, handler);
         pipeline.exceptionHandler(type, handler);
         return this;
     }
@@ -248,11 +239,5 @@ public final class App extends RouteShorthands {
     @Override
     public long stuckTaskCount() {
         return watchdog == null ? 0 : watchdog.stuckCount();
-    }
-
-    private void checkExceptionHandler(Class<?> type, Object handler) {
-        Objects.requireNonNull(type, "The exception type must not be null.");
-        Objects.requireNonNull(handler, "The exception handler must not be null.");
-        requireNew("Exception handlers cannot be added once the app has started.");
     }
 }

@@ -13,6 +13,7 @@ import dev.starling.internal.http.Exchange;
 import dev.starling.internal.http.Port;
 import dev.starling.internal.routing.RoutingTable;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
@@ -32,14 +33,17 @@ public final class Pipeline implements Port {
     private final Dispatcher dispatcher;
     /** Made once: the middleware's before phase goes on here, for every request. */
     private final Consumer<Exchange> routeStep = this::route;
+    /** Throws with the given sentence once the app has started, when the pipeline is fixed. */
+    private final Consumer<String> requireNew;
 
     /**
      * Creates the pipeline of an app whose routes are {@code routes} (filled while the app is built) and whose
      * blocking user code runs on {@code pool}.
      */
     public Pipeline(RoutingTable<Route> routes, WorkerPool pool, AppState appState, long requestTimeoutNanos,
-                    int maxPartMemory) {
+                    int maxPartMemory, Consumer<String> requireNew) {
         this.routes = routes;
+        this.requireNew = requireNew;
         this.middleware = new MiddlewareChain(pool);
         this.exceptionHandlers = new ExceptionHandlers(pool);
         this.dispatcher = new Dispatcher(pool, appState, requestTimeoutNanos, maxPartMemory);
@@ -49,22 +53,36 @@ public final class Pipeline implements Port {
 
     /** Adds middleware whose phases run on the loop. */
     public void add(AsyncMiddleware m) {
-        middleware.add(m);
+        middleware.add(checkMiddleware(m));
     }
 
     /** Adds middleware whose phases are offloaded. */
     public void add(Middleware m) {
-        middleware.add(m);
+        middleware.add(checkMiddleware(m));
     }
 
     /** Adds an exception handler that runs on the loop. */
     public void exceptionHandler(Class<?> type, AsyncExceptionHandler<?> handler) {
+        checkExceptionHandler(type, handler);
         exceptionHandlers.add(type, handler);
     }
 
     /** Adds an exception handler that is offloaded. */
     public void exceptionHandler(Class<?> type, ExceptionHandler<?> handler) {
+        checkExceptionHandler(type, handler);
         exceptionHandlers.add(type, handler);
+    }
+
+    private <M> M checkMiddleware(M m) {
+        Objects.requireNonNull(m, "The middleware must not be null.");
+        requireNew.accept("Middleware cannot be added once the app has started.");
+        return m;
+    }
+
+    private void checkExceptionHandler(Class<?> type, Object handler) {
+        Objects.requireNonNull(type, "The exception type must not be null.");
+        Objects.requireNonNull(handler, "The exception handler must not be null.");
+        requireNew.accept("Exception handlers cannot be added once the app has started.");
     }
 
     /** Registers a listener told of every exception that ended a request with 500; called on the loop. */

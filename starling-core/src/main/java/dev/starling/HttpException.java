@@ -1,5 +1,6 @@
 package dev.starling;
 
+import dev.starling.internal.HeaderValues;
 import java.util.Map;
 import java.util.Objects;
 
@@ -37,7 +38,7 @@ public class HttpException extends RuntimeException {
         this.status = status;
         this.detail = detail;
         this.headers = Map.copyOf(Objects.requireNonNull(headers, "The headers must not be null; pass Map.of() for none."));
-        this.headers.forEach(dev.starling.internal.HeaderValues::check);
+        this.headers.forEach(HeaderValues::check);
     }
 
     /** Returns the status code. */

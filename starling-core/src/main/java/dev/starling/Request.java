@@ -1,7 +1,5 @@
 package dev.starling;
 
-import dev.starling.internal.params.FormData;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.util.List;
 import java.util.Optional;
 
@@ -51,16 +49,7 @@ public interface Request {
      * Returns the value of cookie {@code name} from the {@code Cookie} header(s), decoded strictly (RFC 6265);
      * empty when absent.
      */
-    default Optional<String> cookie(String name) {
-        for (String header : headers("cookie")) {
-            for (io.netty.handler.codec.http.cookie.Cookie c : ServerCookieDecoder.STRICT.decodeAll(header)) {
-                if (c.name().equals(name)) {
-                    return Optional.of(c.value());
-                }
-            }
-        }
-        return Optional.empty();
-    }
+    Optional<String> cookie(String name);
 
     /**
      * Returns the first value of form field {@code name} of an {@code application/x-www-form-urlencoded} or
@@ -72,17 +61,13 @@ public interface Request {
     }
 
     /** Returns every value of form field {@code name}, in order; empty when absent. */
-    default List<String> formAll(String name) {
-        return FormData.of(this).fields(name);
-    }
+    List<String> formAll(String name);
 
     /**
      * Returns the files sent under {@code name} in a {@code multipart/form-data} body, in order; empty when
      * absent. On the event loop, a body not decoded yet is decoded in memory (no part is spooled to disk there).
      */
-    default List<UploadedFile> files(String name) {
-        return FormData.of(this).files(name);
-    }
+    List<UploadedFile> files(String name);
 
     /**
      * Returns values that belong to this request only, FastAPI's {@code request.state}: middleware can leave

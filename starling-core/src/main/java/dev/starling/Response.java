@@ -1,5 +1,6 @@
 package dev.starling;
 
+import dev.starling.internal.HeaderValues;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -51,7 +52,7 @@ public final class Response {
     public Response header(String name, String value) {
         Objects.requireNonNull(name, "The header name must not be null.");
         Objects.requireNonNull(value, "The header value must not be null.");
-        dev.starling.internal.HeaderValues.check(name, value);
+        HeaderValues.check(name, value);
         List<Map.Entry<String, String>> copy = new ArrayList<>(headers.size() + 1);
         copy.addAll(headers);
         copy.add(Map.entry(name, value));

@@ -2,6 +2,7 @@ package dev.starling.bench;
 
 import dev.starling.Post;
 import dev.starling.Request;
+import dev.starling.UploadedFile;
 import dev.starling.internal.params.Binder;
 import dev.starling.params.Body;
 import dev.starling.params.Header;
@@ -164,6 +165,21 @@ public class BindingBenchmark {
         @Override
         public String remoteAddress() {
             return "127.0.0.1:1";
+        }
+
+        @Override
+        public Optional<String> cookie(String name) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<String> formAll(String name) {
+            return List.of();
+        }
+
+        @Override
+        public List<UploadedFile> files(String name) {
+            return List.of();
         }
     }
 }

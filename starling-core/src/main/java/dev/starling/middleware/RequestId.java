@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Gives every request an id: the client's {@code x-request-id} if it sent one, else a new UUID. Handlers find
@@ -48,7 +49,7 @@ public final class RequestId implements AsyncMiddleware {
 
     /** A random (version 4) UUID from the loop's own generator: the JDK's shared SecureRandom would be a lock. */
     private static String newId() {
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
         long high = (random.nextLong() & ~0xF000L) | 0x4000L;
         long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         return new UUID(high, low).toString();

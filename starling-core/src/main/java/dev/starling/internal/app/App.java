@@ -14,7 +14,7 @@ import dev.starling.Router;
 import dev.starling.Starling;
 import dev.starling.StaticFiles;
 import dev.starling.concurrent.CapacityLimiter;
-import dev.starling.internal.SharedState;
+import dev.starling.internal.http.SharedState;
 import dev.starling.internal.concurrent.Observers;
 import dev.starling.internal.concurrent.Watchdog;
 import dev.starling.internal.http.InFlight;

@@ -1,6 +1,7 @@
 package dev.starling.internal.http;
 
 import dev.starling.ResponseHead;
+import dev.starling.internal.HeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.List;
@@ -41,13 +42,13 @@ public final class NettyResponseHead implements ResponseHead {
 
     @Override
     public ResponseHead header(String name, String value) {
-        response.headers().set(name, dev.starling.internal.HeaderValues.check(name, value));
+        response.headers().set(name, HeaderValues.check(name, value));
         return this;
     }
 
     @Override
     public ResponseHead addHeader(String name, String value) {
-        response.headers().add(name, dev.starling.internal.HeaderValues.check(name, value));
+        response.headers().add(name, HeaderValues.check(name, value));
         return this;
     }
 

@@ -2,7 +2,8 @@ package dev.starling.internal.http;
 
 import dev.starling.AppState;
 import dev.starling.Request;
-import dev.starling.internal.SharedState;
+import dev.starling.UploadedFile;
+import dev.starling.internal.params.FormData;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -154,6 +155,16 @@ public abstract class RequestView implements Request {
             cookies = c;
         }
         return Optional.ofNullable(c.get(name));
+    }
+
+    @Override
+    public List<String> formAll(String name) {
+        return FormData.of(this).fields(name);
+    }
+
+    @Override
+    public List<UploadedFile> files(String name) {
+        return FormData.of(this).files(name);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.starling.internal.http;
 import dev.starling.Response;
 import dev.starling.ServerSentEvent;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -66,7 +67,7 @@ final class Results {
             content = Unpooled.EMPTY_BUFFER;
             type = null;
         } else if (body instanceof CharSequence text) {
-            content = io.netty.buffer.ByteBufUtil.writeUtf8(alloc, text);
+            content = ByteBufUtil.writeUtf8(alloc, text);
             type = TEXT;
         } else if (body instanceof byte[] bytes) {
             content = Unpooled.wrappedBuffer(bytes);

@@ -15,6 +15,8 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
+import java.util.concurrent.Flow;
+import java.util.concurrent.CompletionStage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -152,7 +154,7 @@ final class Operations {
 
     private static void response(Map<String, Object> responses, Type type, Schemas schemas) {
         if (type instanceof ParameterizedType pt
-                && java.util.concurrent.CompletionStage.class.isAssignableFrom((Class<?>) pt.getRawType())) {
+                && CompletionStage.class.isAssignableFrom((Class<?>) pt.getRawType())) {
             type = pt.getActualTypeArguments()[0];
         }
         Class<?> raw = type instanceof ParameterizedType pt ? (Class<?>) pt.getRawType()
@@ -172,7 +174,7 @@ final class Operations {
             ok = content("application/octet-stream", Schemas.typed("string", "binary"));
         } else if (raw == Object.class || raw == dev.starling.Response.class
                 || java.util.Iterator.class.isAssignableFrom(raw) || java.util.stream.Stream.class.isAssignableFrom(raw)
-                || java.util.concurrent.Flow.Publisher.class.isAssignableFrom(raw)) {
+                || Flow.Publisher.class.isAssignableFrom(raw)) {
             ok = new LinkedHashMap<>();
         } else {
             ok = content("application/json", new LinkedHashMap<>(schemas.of(type)));

@@ -1,6 +1,10 @@
 package dev.starling.internal.params;
 
+import jakarta.validation.Configuration;
 import jakarta.validation.ConstraintViolation;
+import jakarta.validation.MessageInterpolator;
+import jakarta.validation.ValidationException;
+import jakarta.validation.metadata.MethodDescriptor;
 import jakarta.validation.Path;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
@@ -150,7 +154,7 @@ final class BeanValidation {
             this.target = target;
             this.method = method;
             this.locations = locations;
-            jakarta.validation.metadata.MethodDescriptor descriptor = VALIDATOR
+            MethodDescriptor descriptor = VALIDATOR
                     .getConstraintsForClass(method.getDeclaringClass())
                     .getConstraintsForMethod(method.getName(), method.getParameterTypes());
             // Container element constraints (List<@Min(1) Integer>) do not count in hasConstrainedParameters().
@@ -162,7 +166,7 @@ final class BeanValidation {
                 // than as a 500 on every request: HV resolves validators from the declared types even for nulls.
                 try {
                     executables.validateParameters(target, method, new Object[method.getParameterCount()]);
-                } catch (jakarta.validation.ValidationException e) {
+                } catch (ValidationException e) {
                     throw new IllegalArgumentException(method.getDeclaringClass().getName() + "." + method.getName()
                             + "(...) has a constraint that cannot be checked (" + e.getMessage() + "); on an Optional "
                             + "or a List, put the constraint on the type argument, such as "
@@ -175,8 +179,8 @@ final class BeanValidation {
 
         /** Messages in English whatever the server's locale, as pydantic's are. */
         private static ValidatorFactory factory() {
-            jakarta.validation.Configuration<?> config = Validation.byDefaultProvider().configure();
-            jakarta.validation.MessageInterpolator english = config.getDefaultMessageInterpolator();
+            Configuration<?> config = Validation.byDefaultProvider().configure();
+            MessageInterpolator english = config.getDefaultMessageInterpolator();
             return config.messageInterpolator(new jakarta.validation.MessageInterpolator() {
                 @Override
                 public String interpolate(String template, Context context) {

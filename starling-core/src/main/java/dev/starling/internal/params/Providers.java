@@ -3,6 +3,7 @@ package dev.starling.internal.params;
 import dev.starling.Depends;
 import dev.starling.Provides;
 import dev.starling.Resource;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
 import java.lang.reflect.ParameterizedType;
@@ -126,7 +127,7 @@ public final class Providers {
         if (!type.isPrimitive()) {
             return type;
         }
-        return java.lang.invoke.MethodType.methodType(type).wrap().returnType();
+        return MethodType.methodType(type).wrap().returnType();
     }
 
     public static String where(Method m) {

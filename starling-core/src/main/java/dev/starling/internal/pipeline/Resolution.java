@@ -36,7 +36,7 @@ final class Resolution implements BackgroundTasks {
     private final WorkerPool pool;
     private final Map<Providers.Provider, CompletableFuture<Object>> cache = new HashMap<>();
     private final ArrayDeque<Resource.Closer> cleanups = new ArrayDeque<>();
-    private final List<Object> tasks = new ArrayList<>(1);
+    private final List<Supplier<? extends CompletionStage<?>>> tasks = new ArrayList<>(1);
     private volatile boolean over;
 
     Resolution(Exchange exchange, WorkerPool pool, AppState state) {
@@ -177,7 +177,12 @@ final class Resolution implements BackgroundTasks {
 
     @Override
     public BackgroundTasks add(Task task) {
-        return addTask(Objects.requireNonNull(task, "A background task must not be null."));
+        Objects.requireNonNull(task, "A background task must not be null.");
+        // Promised with the response: waits for a token, however many others wait.
+        return addTask(() -> pool.submitPromised(() -> {
+            task.run();
+            return null;
+        }, pool));
     }
 
     @Override
@@ -186,7 +191,7 @@ final class Resolution implements BackgroundTasks {
     }
 
     /** Queues a task for after the response; one added once the response is out starts at once. */
-    private BackgroundTasks addTask(Object task) {
+    private BackgroundTasks addTask(Supplier<? extends CompletionStage<?>> task) {
         if (over) {
             runTasks(List.of(task), 0);
         } else {
@@ -195,25 +200,15 @@ final class Resolution implements BackgroundTasks {
         return this;
     }
 
-    @SuppressWarnings("unchecked")
-    private void runTasks(List<Object> all, int i) {
+    private void runTasks(List<Supplier<? extends CompletionStage<?>>> all, int i) {
         if (i == all.size()) {
             return;
         }
-        Object task = all.get(i);
         CompletionStage<?> done;
         // Background work belongs to no request: a client that is gone must not cancel it.
         Context previous = Context.set(Context.EMPTY);
         try {
-            if (task instanceof Task blocking) {
-                // Promised with the response: waits for a token, however many others wait.
-                done = pool.submitPromised(() -> {
-                    blocking.run();
-                    return null;
-                }, pool);
-            } else {
-                done = ((Supplier<? extends CompletionStage<?>>) task).get();
-            }
+            done = all.get(i).get();
         } catch (RuntimeException e) {
             done = CompletableFuture.failedFuture(e);
         } finally {

@@ -1,4 +1,4 @@
-package dev.starling.internal;
+package dev.starling.internal.http;
 
 import dev.starling.AppState;
 import java.util.Map;

@@ -72,8 +72,12 @@ final class RouteTable {
     /** Adds the routes of {@code group} and of the routers it includes, all or none. */
     void include(Router group) {
         Objects.requireNonNull(group, "The router to include must not be null.");
+        if (!(group instanceof RouterDefinition definition)) {
+            throw new IllegalArgumentException("Routers are made by Router.create; " + group.getClass().getName()
+                    + " is not one.");
+        }
         List<Route> found = new ArrayList<>();
-        collect(group, "", List.of(), appDependencies, found);
+        collect(definition, "", List.of(), appDependencies, found);
         register(found);
     }
 
@@ -91,13 +95,13 @@ final class RouteTable {
     }
 
     /** Turns a router's entries into routes, with its prefix, tags and group dependencies. */
-    private void collect(Router group, String outer, List<String> tags, List<String> dependencies, List<Route> out) {
+    private void collect(RouterDefinition group, String outer, List<String> tags, List<String> dependencies, List<Route> out) {
         String prefix = outer + group.prefix();
         List<String> allTags = concat(tags, group.tags());
         List<String> allDependencies = concat(dependencies, group.dependencies());
-        for (Router.Entry entry : group.entries()) {
+        for (RouterDefinition.Entry entry : group.entries()) {
             switch (entry) {
-                case Router.Api a -> {
+                case RouterDefinition.Api a -> {
                     Providers known = providers.with(a.api());
                     for (MethodRoutes.Declared d : MethodRoutes.read(a.api(), known, json, prefix)) {
                         out.add(new Route(d.httpMethod(), d.template(), d.name(), executors.forRoute(d), d.binder(),
@@ -105,11 +109,11 @@ final class RouteTable {
                                 allTags, d.timeoutNanos()));
                     }
                 }
-                case Router.Lambda l -> out.add(lambdaRoute(l.method(), prefix + l.path(),
+                case RouterDefinition.Lambda l -> out.add(lambdaRoute(l.method(), prefix + l.path(),
                         l.handler() != null ? executors.defaultPool() : null, l.handler() != null
                                 ? (request, args) -> l.handler().handle(request)
                                 : (request, args) -> l.async().handle(request), allDependencies, allTags));
-                case Router.Child c -> collect(c.router(), prefix, allTags, allDependencies, out);
+                case RouterDefinition.Child c -> collect(c.router(), prefix, allTags, allDependencies, out);
             }
         }
     }

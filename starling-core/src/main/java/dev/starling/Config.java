@@ -555,7 +555,7 @@ public final class Config {
         }
 
         private static Duration positive(String what, Duration value) {
-            Objects.requireNonNull(value, what);
+            Objects.requireNonNull(value, () -> what + " must not be null; give a positive duration.");
             if (value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException(what + " must be positive, but " + value + " was given.");
             }

@@ -79,7 +79,7 @@ public final class HazelcastExecutor implements RemoteExecutor {
      */
     @Override
     public <T> CompletableFuture<T> submit(SerializableCallable<T> task) {
-        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(task, "HazelcastExecutor.submit needs a task, not null.");
         Submission<T> submission = new Submission<>(service, members, retries, task, completions);
         submission.send();
         return submission;
@@ -105,7 +105,7 @@ public final class HazelcastExecutor implements RemoteExecutor {
      */
     @Override
     public void execute(Runnable command) {
-        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(command, "HazelcastExecutor.execute needs a runnable, not null.");
         if (!(command instanceof Serializable)) {
             throw new RejectedExecutionException("The runnable " + command.getClass().getName() + " cannot run on "
                     + name + " because it is not Serializable; implement Serializable or submit a"
@@ -158,7 +158,8 @@ public final class HazelcastExecutor implements RemoteExecutor {
         private Executor completions = ForkJoinPool.commonPool();
 
         private Builder(IExecutorService service) {
-            this.service = Objects.requireNonNull(service, "service");
+            this.service = Objects.requireNonNull(service,
+                    "A HazelcastExecutor needs an IExecutorService, not null.");
         }
 
         /**
@@ -172,7 +173,7 @@ public final class HazelcastExecutor implements RemoteExecutor {
          * @return this builder
          */
         public Builder onMembers(MemberSelector selector) {
-            this.members = Optional.of(Objects.requireNonNull(selector, "selector"));
+            this.members = Optional.of(Objects.requireNonNull(selector, "The member selector must not be null."));
             return this;
         }
 
@@ -201,7 +202,7 @@ public final class HazelcastExecutor implements RemoteExecutor {
          * @return this builder
          */
         public Builder name(String name) {
-            this.name = Optional.of(Objects.requireNonNull(name, "name"));
+            this.name = Optional.of(Objects.requireNonNull(name, "The executor name must not be null."));
             return this;
         }
 
@@ -219,7 +220,8 @@ public final class HazelcastExecutor implements RemoteExecutor {
          * @return this builder
          */
         public Builder completeOn(Executor executor) {
-            this.completions = Objects.requireNonNull(executor, "executor");
+            this.completions = Objects.requireNonNull(executor,
+                    "The executor that completes the futures must not be null.");
             return this;
         }
 

@@ -95,7 +95,8 @@ final class RouteTable {
     }
 
     /** Turns a router's entries into routes, with its prefix, tags and group dependencies. */
-    private void collect(RouterDefinition group, String outer, List<String> tags, List<String> dependencies, List<Route> out) {
+    private void collect(RouterDefinition group, String outer, List<String> tags, List<String> dependencies,
+                         List<Route> out) {
         String prefix = outer + group.prefix();
         List<String> allTags = concat(tags, group.tags());
         List<String> allDependencies = concat(dependencies, group.dependencies());

@@ -84,8 +84,6 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
         return ctx.executor();
     }
 
-    // ---- the form ----
-
     @Override
     public boolean formDecoded() {
         return form != null;
@@ -100,8 +98,6 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
     public FormData formData(int spoolAbove) {
         return Uploads.decode(this, spoolAbove);
     }
-
-    // ---- Scope ----
 
     @Override
     public void track(OffloadTask<?> task) {
@@ -155,8 +151,6 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
             s.cancel();
         }
     }
-
-    // ---- the answer ----
 
     /** Sends a handler's result, whatever its kind; may be called from any thread. */
     public void respond(Object result) {

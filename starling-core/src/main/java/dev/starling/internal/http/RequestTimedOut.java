@@ -8,8 +8,8 @@ final class RequestTimedOut extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     RequestTimedOut(String route, long nanos) {
-        super("The request was not answered within " + Durations.describe(nanos) + ", the time limit of " + route + ".", null,
-                false, false);
+        super("The request was not answered within " + Durations.describe(nanos) + ", the time limit of " + route
+                + ".", null, false, false);
     }
 
 }

@@ -50,7 +50,7 @@ public abstract class RequestView implements Request {
         this.head = method.equals("HEAD");
     }
 
-    /** Records the matched route: its name for logs, its template for observers and the path values in template order. */
+    /** Records the matched route: its name for logs, its template for observers, its path values in order. */
     public void matched(String routeName, String template, List<String> names, String[] values) {
         this.routeName = routeName;
         this.routeTemplate = template;

@@ -1,12 +1,9 @@
 package dev.starling.internal.pipeline;
 
 import dev.starling.AppState;
-import dev.starling.internal.concurrent.OffloadTask;
 import dev.starling.internal.concurrent.WorkerPool;
 import dev.starling.internal.http.Exchange;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs a matched route where its registration fixed: binds its parameters, resolves its dependencies, then
@@ -14,7 +11,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Dispatcher {
 
-    private static final Logger LOG = LoggerFactory.getLogger("dev.starling.Starling");
     /** Bodies larger than this are bound on the worker of an offloaded handler instead of on the loop. */
     static final int BIND_ON_LOOP_MAX = 64 * 1024;
 
@@ -106,22 +102,12 @@ final class Dispatcher {
         }
     }
 
-    /** Runs {@code work} on the route's pool and answers with its result, back on the request's loop. */
+    /**
+     * Runs {@code work} on the route's pool; the exchange answers with the task's outcome, back on the request's
+     * loop, as with any stage a handler returns.
+     */
     private void offload(Route route, Exchange exchange, Callable<Object> work) {
-        OffloadTask<Object> task = route.pool().submit(work, defaultPool, false, Exchange::discardResult);
-        task.whenComplete((result, error) -> {
-            try {
-                if (error != null) {
-                    exchange.fail(error);
-                } else {
-                    exchange.respond(result);
-                }
-            } catch (Throwable t) {
-                // A stage swallows what its callbacks throw; a lost response would hang the client.
-                LOG.error("{} could not send its response; the connection is closed.", route.name(), t);
-                exchange.abort();
-            }
-        });
+        exchange.respond(route.pool().submit(work, defaultPool, false, Exchange::discardResult));
     }
 
     private static Object call(Route route, Exchange exchange, Object[] args) throws Exception {

@@ -2,38 +2,22 @@ package dev.starling;
 
 import dev.starling.concurrent.CapacityLimiter;
 import dev.starling.concurrent.Threadpool;
+import dev.starling.internal.concurrent.DefaultCapacityLimiter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.Executor;
 
 /**
  * The settings of one Starling app, with defaults that protect a service out of the box.
  *
- * <table>
- *   <caption>Defaults</caption>
- *   <tr><td>host, port</td><td>127.0.0.1, 8000</td></tr>
- *   <tr><td>event loops</td><td>one per core</td></tr>
- *   <tr><td>default threadpool</td><td>{@link Threadpool#create()}: 40 tokens, 400 waiters</td></tr>
- *   <tr><td>virtual threads</td><td>{@code Threadpool.virtual(1000)}</td></tr>
- *   <tr><td>request line</td><td>8 KiB, else 414</td></tr>
- *   <tr><td>headers</td><td>16 KiB in all, else 431</td></tr>
- *   <tr><td>body</td><td>1 MiB, else 413</td></tr>
- *   <tr><td>pipelined requests waiting on one connection</td><td>16, then reading pauses</td></tr>
- *   <tr><td>idle connection timeout</td><td>60 s</td></tr>
- *   <tr><td>request headers, from their first byte (408)</td><td>30 s ({@link Builder#requestHeaderTimeout})</td></tr>
- *   <tr><td>request body, from the end of the headers (408)</td><td>60 s ({@link Builder#requestBodyTimeout})</td></tr>
- *   <tr><td>a response the client takes nothing of (connection closed)</td><td>60 s
- *       ({@link Builder#responseWriteTimeout})</td></tr>
- *   <tr><td>blocked-loop warning</td><td>after 100 ms</td></tr>
- *   <tr><td>stuck worker-task warning</td><td>after 60 s</td></tr>
- *   <tr><td>shutdown grace period</td><td>30 s</td></tr>
- *   <tr><td>request timeout (504)</td><td>none ({@link Builder#requestTimeout}, {@link Timeout})</td></tr>
- *   <tr><td>time in a threadpool's waiting room (503)</td><td>30 s ({@link Threadpool#queueTimeout})</td></tr>
- *   <tr><td>response compression</td><td>off ({@link Builder#gzip(int)})</td></tr>
- *   <tr><td>OpenAPI document at {@code /openapi.json}</td><td>on ({@link Builder#openapi(boolean)})</td></tr>
- * </table>
+ * <p>Each setter says its default and what happens past a limit; docs/server.md lists them all in one
+ * table. Every setter checks its value at once and says what was wrong, so a bad setting fails where it is
+ * made.
  *
  * <pre>{@code
  * Starling app = Starling.create(c -> c.port(8080).threadpool(Threadpool.platform(64)));
@@ -41,268 +25,166 @@ import java.util.concurrent.Executor;
  */
 public final class Config {
 
-    private final String host;
-    private final int port;
-    private final int eventLoops;
-    private final Threadpool threadpool;
-    private final Threadpool virtualThreads;
+    private static final Setting<String> HOST = Setting.of("host", "127.0.0.1");
+    private static final Setting<Integer> PORT = Setting.of("port", 8000);
+    private static final Setting<Integer> EVENT_LOOPS = Setting.of("eventLoops",
+            Runtime.getRuntime().availableProcessors());
+    private static final Setting<Threadpool> THREADPOOL = Setting.of("threadpool", Threadpool.create());
+    private static final Setting<Threadpool> VIRTUAL_THREADS = Setting.of("virtualThreads", Threadpool.virtual(1000));
+    private static final Setting<Duration> REQUEST_TIMEOUT = Setting.of("requestTimeout", Duration.ZERO);
+    private static final Setting<Integer> MAX_REQUEST_LINE = Setting.of("maxRequestLineLength", 8 * 1024);
+    private static final Setting<Integer> MAX_HEADER_SIZE = Setting.of("maxHeaderSize", 16 * 1024);
+    private static final Setting<Integer> MAX_BODY_SIZE = Setting.of("maxBodySize", 1024 * 1024);
+    private static final Setting<Integer> MAX_PART_MEMORY = Setting.of("maxPartMemory", 1024 * 1024);
+    private static final Setting<Integer> MAX_PIPELINED = Setting.of("maxPipelinedRequests", 16);
+    private static final Setting<Integer> MAX_CONNECTIONS = Setting.of("maxConnections", 10_000);
+    private static final Setting<Duration> IDLE_TIMEOUT = Setting.of("idleTimeout", Duration.ofSeconds(60));
+    private static final Setting<Duration> HEADER_TIMEOUT = Setting.of("requestHeaderTimeout", Duration.ofSeconds(30));
+    private static final Setting<Duration> BODY_TIMEOUT = Setting.of("requestBodyTimeout", Duration.ofSeconds(60));
+    private static final Setting<Duration> WRITE_TIMEOUT = Setting.of("responseWriteTimeout", Duration.ofSeconds(60));
+    private static final Setting<Duration> BLOCKED_LOOP = Setting.of("blockedLoopThreshold", Duration.ofMillis(100));
+    private static final Setting<Boolean> WATCHDOG = Setting.of("watchdog", true);
+    private static final Setting<Duration> STUCK_TASK = Setting.of("stuckTaskThreshold", Duration.ofSeconds(60));
+    private static final Setting<Duration> SHUTDOWN_GRACE = Setting.of("shutdownGrace", Duration.ofSeconds(30));
+    /** The smallest body compressed; -1 for no compression. */
+    private static final Setting<Integer> GZIP = Setting.of("gzip", -1);
+    private static final Setting<Boolean> OPENAPI = Setting.of("openapi", true);
+    private static final Setting<String> OPENAPI_TITLE = Setting.of("openapiTitle", "Starling");
+    private static final Setting<String> OPENAPI_VERSION = Setting.of("openapiVersion", "0.1.0");
+
+    private final Object[] values;
     private final Map<String, Threadpool> pools;
     private final Map<String, Executor> executors;
     private final Map<String, CapacityLimiter> executorLimiters;
-    private final java.util.List<Observer> observers;
-    private final Duration requestTimeout;
-    private final int maxRequestLineLength;
-    private final int maxHeaderSize;
-    private final int maxBodySize;
-    private final int maxPartMemory;
-    private final int maxPipelinedRequests;
-    private final int maxConnections;
-    private final Duration idleTimeout;
-    private final Duration requestHeaderTimeout;
-    private final Duration requestBodyTimeout;
-    private final Duration responseWriteTimeout;
-    private final Duration blockedLoopThreshold;
-    private final boolean watchdog;
-    private final Duration stuckTaskThreshold;
-    private final Duration shutdownGrace;
-    private final int gzipMinimumSize;
-    private final boolean openapi;
-    private final String openapiTitle;
-    private final String openapiVersion;
-    private final java.util.List<String> openapiServers;
+    private final List<Observer> observers;
+    private final List<String> openapiServers;
 
     private Config(Builder b) {
-        this.host = b.host;
-        this.port = b.port;
-        this.eventLoops = b.eventLoops;
-        this.threadpool = b.threadpool;
-        this.virtualThreads = b.virtualThreads;
+        this.values = b.values.clone();
         this.pools = Map.copyOf(b.pools);
         this.executors = Map.copyOf(b.executors);
         this.executorLimiters = Map.copyOf(b.executorLimiters);
-        this.observers = java.util.List.copyOf(b.observers);
-        this.requestTimeout = b.requestTimeout;
-        this.maxRequestLineLength = b.maxRequestLineLength;
-        this.maxHeaderSize = b.maxHeaderSize;
-        this.maxBodySize = b.maxBodySize;
-        this.maxPartMemory = b.maxPartMemory;
-        this.maxPipelinedRequests = b.maxPipelinedRequests;
-        this.maxConnections = b.maxConnections;
-        this.idleTimeout = b.idleTimeout;
-        this.requestHeaderTimeout = b.requestHeaderTimeout;
-        this.requestBodyTimeout = b.requestBodyTimeout;
-        this.responseWriteTimeout = b.responseWriteTimeout;
-        this.blockedLoopThreshold = b.blockedLoopThreshold;
-        this.watchdog = b.watchdog;
-        this.stuckTaskThreshold = b.stuckTaskThreshold;
-        this.shutdownGrace = b.shutdownGrace;
-        this.gzipMinimumSize = b.gzipMinimumSize;
-        this.openapi = b.openapi;
-        this.openapiTitle = b.openapiTitle;
-        this.openapiVersion = b.openapiVersion;
-        this.openapiServers = java.util.List.copyOf(b.openapiServers);
+        this.observers = List.copyOf(b.observers);
+        this.openapiServers = List.copyOf(b.openapiServers);
     }
 
     /** Returns a builder with every default. */
-    public static Builder builder() {
-        return new Builder();
-    }
+    public static Builder builder() { return new Builder(); }
 
     /** Returns the settings with every default. */
-    public static Config create() {
-        return builder().build();
-    }
+    public static Config create() { return builder().build(); }
 
     /** Returns the address to listen on. */
-    public String host() {
-        return host;
-    }
+    public String host() { return HOST.in(values); }
 
     /** Returns the port to listen on; 0 picks a free one. */
-    public int port() {
-        return port;
-    }
+    public int port() { return PORT.in(values); }
 
     /** Returns the number of event loops. */
-    public int eventLoops() {
-        return eventLoops;
-    }
+    public int eventLoops() { return EVENT_LOOPS.in(values); }
 
     /** Returns the default threadpool that plain handlers and {@code runInThreadpool} use. */
-    public Threadpool threadpool() {
-        return threadpool;
-    }
+    public Threadpool threadpool() { return THREADPOOL.in(values); }
 
     /** Returns the pool of {@link RunOnVirtualThread} handlers. */
-    public Threadpool virtualThreads() {
-        return virtualThreads;
-    }
+    public Threadpool virtualThreads() { return VIRTUAL_THREADS.in(values); }
 
-    /** Returns the named threadpools that Starling creates and owns. */
-    public Map<String, Threadpool> pools() {
-        return pools;
-    }
+    /** Returns the named threadpools that Starling creates and owns; the app reads them when it is made. */
+    Map<String, Threadpool> pools() { return pools; }
 
-    /** Returns the named executors that the user owns. */
-    public Map<String, Executor> executors() {
-        return executors;
-    }
-
-    /** Returns how long a request may go unanswered before it gets 504; zero for no limit. */
-    public Duration requestTimeout() {
-        return requestTimeout;
-    }
-
-    /** Returns the observers that receive the app's events, in the order they were added. */
-    public java.util.List<Observer> observers() {
-        return observers;
-    }
+    /** Returns the named executors that the user owns; the app reads them when it is made. */
+    Map<String, Executor> executors() { return executors; }
 
     /** Returns the limiter in front of each executor of {@link #executors()}, by name. */
-    public Map<String, CapacityLimiter> executorLimiters() {
-        return executorLimiters;
-    }
+    Map<String, CapacityLimiter> executorLimiters() { return executorLimiters; }
+
+    /** Returns the observers that receive the app's events, in the order they were added. */
+    List<Observer> observers() { return observers; }
+
+    /** Returns how long a request may go unanswered before it gets 504; zero for no limit. */
+    public Duration requestTimeout() { return REQUEST_TIMEOUT.in(values); }
 
     /** Returns the longest request line accepted. */
-    public int maxRequestLineLength() {
-        return maxRequestLineLength;
-    }
+    public int maxRequestLineLength() { return MAX_REQUEST_LINE.in(values); }
 
     /** Returns the most bytes of headers accepted. */
-    public int maxHeaderSize() {
-        return maxHeaderSize;
-    }
+    public int maxHeaderSize() { return MAX_HEADER_SIZE.in(values); }
 
     /** Returns the largest body accepted. */
-    public int maxBodySize() {
-        return maxBodySize;
-    }
+    public int maxBodySize() { return MAX_BODY_SIZE.in(values); }
 
     /**
      * Returns the largest part of a {@code multipart/form-data} body kept in memory; a larger upload is spooled
      * to a temporary file (off the event loop) and deleted after the response.
      */
-    public int maxPartMemory() {
-        return maxPartMemory;
-    }
+    public int maxPartMemory() { return MAX_PART_MEMORY.in(values); }
 
     /** Returns how many pipelined requests may wait on one connection before reading pauses. */
-    public int maxPipelinedRequests() {
-        return maxPipelinedRequests;
-    }
+    public int maxPipelinedRequests() { return MAX_PIPELINED.in(values); }
 
     /**
      * Returns how many connections may be open at once; past it the server stops accepting, and new connections
      * wait in the operating system's backlog until one closes.
      */
-    public int maxConnections() {
-        return maxConnections;
-    }
+    public int maxConnections() { return MAX_CONNECTIONS.in(values); }
 
     /** Returns how long a connection may stay idle between requests. */
-    public Duration idleTimeout() {
-        return idleTimeout;
-    }
+    public Duration idleTimeout() { return IDLE_TIMEOUT.in(values); }
 
     /** Returns how long a request's headers may take to arrive, from their first byte, before it gets 408. */
-    public Duration requestHeaderTimeout() {
-        return requestHeaderTimeout;
-    }
+    public Duration requestHeaderTimeout() { return HEADER_TIMEOUT.in(values); }
 
     /** Returns how long a request's body may take to arrive, from the end of its headers, before it gets 408. */
-    public Duration requestBodyTimeout() {
-        return requestBodyTimeout;
-    }
+    public Duration requestBodyTimeout() { return BODY_TIMEOUT.in(values); }
 
     /** Returns how long the socket may take none of a pending response before the connection is closed. */
-    public Duration responseWriteTimeout() {
-        return responseWriteTimeout;
-    }
+    public Duration responseWriteTimeout() { return WRITE_TIMEOUT.in(values); }
 
     /** Returns how long user code may hold an event loop before the watchdog warns. */
-    public Duration blockedLoopThreshold() {
-        return blockedLoopThreshold;
-    }
+    public Duration blockedLoopThreshold() { return BLOCKED_LOOP.in(values); }
 
     /** Returns whether the blocked-loop watchdog runs. */
-    public boolean watchdog() {
-        return watchdog;
-    }
+    public boolean watchdog() { return WATCHDOG.in(values); }
 
     /** Returns how long an offloaded task may run before the watchdog reports it as stuck. */
-    public Duration stuckTaskThreshold() {
-        return stuckTaskThreshold;
-    }
+    public Duration stuckTaskThreshold() { return STUCK_TASK.in(values); }
 
     /** Returns how long shutdown waits for in-flight requests. */
-    public Duration shutdownGrace() {
-        return shutdownGrace;
-    }
+    public Duration shutdownGrace() { return SHUTDOWN_GRACE.in(values); }
 
     /** Returns the smallest response body that is compressed, when compression is on. */
-    public java.util.OptionalInt gzip() {
-        return gzipMinimumSize < 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(gzipMinimumSize);
+    public OptionalInt gzip() {
+        int minimum = GZIP.in(values);
+        return minimum < 0 ? OptionalInt.empty() : OptionalInt.of(minimum);
     }
 
     /** Returns true when the app serves its OpenAPI document at {@code /openapi.json}. */
-    public boolean openapi() {
-        return openapi;
-    }
+    public boolean openapi() { return OPENAPI.in(values); }
 
     /** Returns the title of the OpenAPI document ({@code info.title}). */
-    public String openapiTitle() {
-        return openapiTitle;
-    }
+    public String openapiTitle() { return OPENAPI_TITLE.in(values); }
 
     /** Returns the version of the OpenAPI document ({@code info.version}). */
-    public String openapiVersion() {
-        return openapiVersion;
-    }
+    public String openapiVersion() { return OPENAPI_VERSION.in(values); }
 
     /** Returns the server URLs listed in the OpenAPI document, possibly none. */
-    public java.util.List<String> openapiServers() {
-        return openapiServers;
-    }
+    public List<String> openapiServers() { return openapiServers; }
 
     /** Collects settings; every setter checks its value at once and says what was wrong. */
     public static final class Builder {
-        private String host = "127.0.0.1";
-        private int port = 8000;
-        private int eventLoops = Runtime.getRuntime().availableProcessors();
-        private Threadpool threadpool = Threadpool.create();
-        private Threadpool virtualThreads = Threadpool.virtual(1000);
+        private final Object[] values = Setting.defaults();
         private final Map<String, Threadpool> pools = new LinkedHashMap<>();
         private final Map<String, Executor> executors = new LinkedHashMap<>();
         private final Map<String, CapacityLimiter> executorLimiters = new LinkedHashMap<>();
-        private final java.util.List<Observer> observers = new java.util.ArrayList<>();
-        private Duration requestTimeout = Duration.ZERO;
-        private int maxRequestLineLength = 8 * 1024;
-        private int maxHeaderSize = 16 * 1024;
-        private int maxBodySize = 1024 * 1024;
-        private int maxPartMemory = 1024 * 1024;
-        private int maxPipelinedRequests = 16;
-        private int maxConnections = 10_000;
-        private Duration idleTimeout = Duration.ofSeconds(60);
-        private Duration requestHeaderTimeout = Duration.ofSeconds(30);
-        private Duration requestBodyTimeout = Duration.ofSeconds(60);
-        private Duration responseWriteTimeout = Duration.ofSeconds(60);
-        private Duration blockedLoopThreshold = Duration.ofMillis(100);
-        private boolean watchdog = true;
-        private Duration stuckTaskThreshold = Duration.ofSeconds(60);
-        private Duration shutdownGrace = Duration.ofSeconds(30);
-        private int gzipMinimumSize = -1;
-        private boolean openapi = true;
-        private String openapiTitle = "Starling";
-        private String openapiVersion = "0.1.0";
-        private final java.util.List<String> openapiServers = new java.util.ArrayList<>();
+        private final List<Observer> observers = new ArrayList<>();
+        private final List<String> openapiServers = new ArrayList<>();
 
         private Builder() {
         }
 
         /** Sets the address to listen on. */
         public Builder host(String host) {
-            this.host = Objects.requireNonNull(host, "The host must not be null.");
-            return this;
+            return set(HOST, Objects.requireNonNull(host, "The host must not be null."));
         }
 
         /** Sets the port to listen on; 0 picks a free one. */
@@ -310,20 +192,17 @@ public final class Config {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("A port is between 0 and 65535, not " + port + ".");
             }
-            this.port = port;
-            return this;
+            return set(PORT, port);
         }
 
         /** Sets the number of event loops. */
         public Builder eventLoops(int eventLoops) {
-            this.eventLoops = positive("eventLoops", eventLoops);
-            return this;
+            return set(EVENT_LOOPS, positive(EVENT_LOOPS, eventLoops));
         }
 
         /** Sets the default threadpool. */
         public Builder threadpool(Threadpool threadpool) {
-            this.threadpool = Objects.requireNonNull(threadpool, "The threadpool must not be null.");
-            return this;
+            return set(THREADPOOL, Objects.requireNonNull(threadpool, "The threadpool must not be null."));
         }
 
         /** Sets the pool of {@link RunOnVirtualThread} handlers. */
@@ -331,8 +210,7 @@ public final class Config {
             if (!pool.isVirtual()) {
                 throw new IllegalArgumentException("virtualThreads needs a Threadpool.virtual(...), not " + pool + ".");
             }
-            this.virtualThreads = pool;
-            return this;
+            return set(VIRTUAL_THREADS, pool);
         }
 
         /** Registers a threadpool that Starling creates, owns and shuts down, for {@link ExecuteOn}. */
@@ -351,11 +229,13 @@ public final class Config {
             return executor(name, executor, CapacityLimiter.create(Threadpool.DEFAULT_TOKENS));
         }
 
-        /** Registers an executor the caller owns behind {@code limiter}, which bounds how many tasks it runs at once. */
+        /**
+         * Registers an executor the caller owns behind {@code limiter}, which bounds how many tasks it runs at once.
+         */
         public Builder executor(String name, Executor executor, CapacityLimiter limiter) {
             checkName(name);
             Objects.requireNonNull(limiter, "The limiter must not be null; every named executor has one.");
-            if (!(limiter instanceof dev.starling.internal.concurrent.DefaultCapacityLimiter)) {
+            if (!(limiter instanceof DefaultCapacityLimiter)) {
                 throw new IllegalArgumentException("The executor '" + name + "' needs a limiter made by"
                         + " CapacityLimiter.create, not " + limiter.getClass().getName() + ".");
             }
@@ -374,8 +254,7 @@ public final class Config {
             if (timeout.isNegative()) {
                 throw new IllegalArgumentException("requestTimeout must be zero (none) or more, not " + timeout + ".");
             }
-            this.requestTimeout = timeout;
-            return this;
+            return set(REQUEST_TIMEOUT, timeout);
         }
 
         /** Adds an observer of requests, offloaded tasks, refusals and event loops (metrics, tracing). */
@@ -396,32 +275,27 @@ public final class Config {
 
         /** Sets the longest request line accepted (414 past it). */
         public Builder maxRequestLineLength(int bytes) {
-            this.maxRequestLineLength = positive("maxRequestLineLength", bytes);
-            return this;
+            return set(MAX_REQUEST_LINE, positive(MAX_REQUEST_LINE, bytes));
         }
 
         /** Sets the most bytes of headers accepted (431 past it). */
         public Builder maxHeaderSize(int bytes) {
-            this.maxHeaderSize = positive("maxHeaderSize", bytes);
-            return this;
+            return set(MAX_HEADER_SIZE, positive(MAX_HEADER_SIZE, bytes));
         }
 
         /** Sets the largest body accepted (413 past it). */
         public Builder maxBodySize(int bytes) {
-            this.maxBodySize = positive("maxBodySize", bytes);
-            return this;
+            return set(MAX_BODY_SIZE, positive(MAX_BODY_SIZE, bytes));
         }
 
         /** Sets the largest multipart part kept in memory (default 1 MiB); larger uploads are spooled to disk. */
         public Builder maxPartMemory(int bytes) {
-            this.maxPartMemory = positive("maxPartMemory", bytes);
-            return this;
+            return set(MAX_PART_MEMORY, positive(MAX_PART_MEMORY, bytes));
         }
 
         /** Sets how many pipelined requests may wait on one connection before reading pauses. */
         public Builder maxPipelinedRequests(int requests) {
-            this.maxPipelinedRequests = positive("maxPipelinedRequests", requests);
-            return this;
+            return set(MAX_PIPELINED, positive(MAX_PIPELINED, requests));
         }
 
         /**
@@ -429,14 +303,12 @@ public final class Config {
          * until one closes. Keep it below the process's file-descriptor limit ({@code ulimit -n}).
          */
         public Builder maxConnections(int connections) {
-            this.maxConnections = positive("maxConnections", connections);
-            return this;
+            return set(MAX_CONNECTIONS, positive(MAX_CONNECTIONS, connections));
         }
 
         /** Sets how long a connection may stay idle between requests before it is closed. */
         public Builder idleTimeout(Duration timeout) {
-            this.idleTimeout = positive("idleTimeout", timeout);
-            return this;
+            return set(IDLE_TIMEOUT, positive(IDLE_TIMEOUT, timeout));
         }
 
         /**
@@ -445,8 +317,7 @@ public final class Config {
          * stops a client that sends its headers a byte at a time (slowloris) from holding a connection forever.
          */
         public Builder requestHeaderTimeout(Duration timeout) {
-            this.requestHeaderTimeout = positive("requestHeaderTimeout", timeout);
-            return this;
+            return set(HEADER_TIMEOUT, positive(HEADER_TIMEOUT, timeout));
         }
 
         /**
@@ -456,8 +327,7 @@ public final class Config {
          * body limit for large uploads over slow links.
          */
         public Builder requestBodyTimeout(Duration timeout) {
-            this.requestBodyTimeout = positive("requestBodyTimeout", timeout);
-            return this;
+            return set(BODY_TIMEOUT, positive(BODY_TIMEOUT, timeout));
         }
 
         /**
@@ -467,26 +337,22 @@ public final class Config {
          * reads slowly but steadily is not cut.
          */
         public Builder responseWriteTimeout(Duration timeout) {
-            this.responseWriteTimeout = positive("responseWriteTimeout", timeout);
-            return this;
+            return set(WRITE_TIMEOUT, positive(WRITE_TIMEOUT, timeout));
         }
 
         /** Sets how long user code may hold an event loop before the watchdog warns. */
         public Builder blockedLoopThreshold(Duration threshold) {
-            this.blockedLoopThreshold = positive("blockedLoopThreshold", threshold);
-            return this;
+            return set(BLOCKED_LOOP, positive(BLOCKED_LOOP, threshold));
         }
 
         /** Turns the blocked-loop watchdog on or off. */
         public Builder watchdog(boolean on) {
-            this.watchdog = on;
-            return this;
+            return set(WATCHDOG, on);
         }
 
         /** Sets how long an offloaded task may run on a platform worker before the watchdog reports it. */
         public Builder stuckTaskThreshold(Duration threshold) {
-            this.stuckTaskThreshold = positive("stuckTaskThreshold", threshold);
-            return this;
+            return set(STUCK_TASK, positive(STUCK_TASK, threshold));
         }
 
         /** Sets how long shutdown waits for in-flight requests before it interrupts them. */
@@ -495,8 +361,7 @@ public final class Config {
             if (grace.isNegative()) {
                 throw new IllegalArgumentException("shutdownGrace cannot be negative, but " + grace + " was given.");
             }
-            this.shutdownGrace = grace;
-            return this;
+            return set(SHUTDOWN_GRACE, grace);
         }
 
         /**
@@ -509,14 +374,12 @@ public final class Config {
                 throw new IllegalArgumentException("gzip needs a minimum size of zero or more bytes, but "
                         + minimumBytes + " was given.");
             }
-            this.gzipMinimumSize = minimumBytes;
-            return this;
+            return set(GZIP, minimumBytes);
         }
 
         /** Serves the app's OpenAPI 3.1 document at {@code GET /openapi.json} (on by default) or not. */
         public Builder openapi(boolean on) {
-            this.openapi = on;
-            return this;
+            return set(OPENAPI, on);
         }
 
         /** Sets the title and version of the OpenAPI document (by default "Starling" and "0.1.0"). */
@@ -525,9 +388,8 @@ public final class Config {
                 throw new IllegalArgumentException("The OpenAPI title and version must not be empty, but '" + title
                         + "' and '" + version + "' were given.");
             }
-            this.openapiTitle = title;
-            this.openapiVersion = version;
-            return this;
+            OPENAPI_TITLE.put(values, title);
+            return set(OPENAPI_VERSION, version);
         }
 
         /** Lists the URLs of the servers in the OpenAPI document, in order; none by default. */
@@ -538,7 +400,7 @@ public final class Config {
                 }
             }
             this.openapiServers.clear();
-            this.openapiServers.addAll(java.util.List.of(urls));
+            this.openapiServers.addAll(List.of(urls));
             return this;
         }
 
@@ -547,14 +409,21 @@ public final class Config {
             return new Config(this);
         }
 
-        private static int positive(String what, int value) {
+        private <T> Builder set(Setting<T> setting, T value) {
+            setting.put(values, value);
+            return this;
+        }
+
+        private static int positive(Setting<Integer> setting, int value) {
+            String what = setting.toString();
             if (value <= 0) {
                 throw new IllegalArgumentException(what + " must be positive, but " + value + " was given.");
             }
             return value;
         }
 
-        private static Duration positive(String what, Duration value) {
+        private static Duration positive(Setting<Duration> setting, Duration value) {
+            String what = setting.toString();
             Objects.requireNonNull(value, () -> what + " must not be null; give a positive duration.");
             if (value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException(what + " must be positive, but " + value + " was given.");

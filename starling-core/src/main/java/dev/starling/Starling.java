@@ -2,7 +2,9 @@ package dev.starling;
 
 import dev.starling.concurrent.CapacityLimiter;
 import dev.starling.internal.app.App;
+import dev.starling.internal.app.Registrations;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -24,19 +26,22 @@ public interface Starling extends AutoCloseable {
 
     /** Returns an app with the default {@link Config}. */
     static Starling create() {
-        return new App(Config.create());
+        return create(Config.create());
     }
 
     /** Returns an app whose settings {@code configure} adjusts from the defaults. */
     static Starling create(Consumer<Config.Builder> configure) {
         Config.Builder builder = Config.builder();
         configure.accept(builder);
-        return new App(builder.build());
+        return create(builder.build());
     }
 
     /** Returns an app with {@code config}. */
     static Starling create(Config config) {
-        return new App(config);
+        Objects.requireNonNull(config, "The config must not be null.");
+        // What only the app reads of the config is handed over here, where it is visible, not made public.
+        return new App(config, new Registrations(config.pools(), config.executors(), config.executorLimiters(),
+                config.observers()));
     }
 
     /** Adds every method of {@code api} annotated with {@link Get}, {@link Post}, {@link Put}, {@link Delete} or {@link Patch}. */

@@ -46,13 +46,13 @@ public final class App extends RouteShorthands {
     private final ServerLifecycle lifecycle;
     private final Shared shared;
 
-    /** Creates an app with {@code config}; nothing runs until it starts. */
-    public App(Config config) {
+    /** Creates an app with {@code config} and what it registers; nothing runs until it starts. */
+    public App(Config config, Registrations registrations) {
         this.config = Objects.requireNonNull(config, "The config must not be null.");
         this.watchdog = config.watchdog()
                 ? new Watchdog(config.blockedLoopThreshold(), config.stuckTaskThreshold()) : null;
-        Observer observer = Observers.of(config.observers());
-        this.executors = new ExecutorRegistry(config, watchdog, observer);
+        Observer observer = Observers.of(registrations.observers());
+        this.executors = new ExecutorRegistry(config, registrations, watchdog, observer);
         if (watchdog != null) {
             watchdog.observer(observer);
         }

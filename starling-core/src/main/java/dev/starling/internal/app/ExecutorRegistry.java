@@ -22,15 +22,15 @@ final class ExecutorRegistry {
     private final WorkerPool virtualPool;
     private final Map<String, WorkerPool> named = new LinkedHashMap<>();
 
-    ExecutorRegistry(Config config, Watchdog watchdog, Observer observer) {
+    ExecutorRegistry(Config config, Registrations registrations, Watchdog watchdog, Observer observer) {
         this.defaultPool = WorkerPool.create("default", config.threadpool(), watchdog);
         this.virtualPool = WorkerPool.create("virtual", config.virtualThreads(), watchdog);
-        config.pools().forEach((name, spec) -> named.put(name, WorkerPool.create(name,
+        registrations.pools().forEach((name, spec) -> named.put(name, WorkerPool.create(name,
                 spec.namePrefix().equals(Threadpool.platform(1).namePrefix())
                         || spec.namePrefix().equals(Threadpool.virtual(1).namePrefix())
                         ? spec.namePrefix("starling-" + name + "-") : spec, watchdog)));
-        config.executors().forEach((name, executor) -> named.put(name, WorkerPool.wrap(name, executor,
-                (DefaultCapacityLimiter) config.executorLimiters().get(name))));
+        registrations.executors().forEach((name, executor) -> named.put(name, WorkerPool.wrap(name, executor,
+                (DefaultCapacityLimiter) registrations.limiters().get(name))));
         Map<String, WorkerPool> registry = new LinkedHashMap<>();
         registry.put("default", defaultPool);
         registry.put("virtual", virtualPool);

@@ -11,6 +11,7 @@ import dev.starling.ExecuteOn;
 import dev.starling.Get;
 import dev.starling.Post;
 import dev.starling.ResponseHead;
+import dev.starling.Starling;
 import dev.starling.internal.app.App;
 import dev.starling.params.Body;
 import dev.starling.params.Query;
@@ -135,7 +136,7 @@ class RequestFuzzTest {
                 .maxBodySize(2048)
                 .executor("inline", INLINE::add)
                 .build();
-        app = new App(config);
+        app = (App) Starling.create(config);
         app.include(new Api());
         app.getAsync("/hello", r -> CompletableFuture.completedFuture(
                 "Hello, " + r.query("name").orElse("World") + "!"));

@@ -2,8 +2,11 @@ package dev.starling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.starling.concurrent.Threadpool;
 import dev.starling.testing.TestClient;
 import dev.starling.testing.TestResponse;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -11,6 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class BackgroundTasksTest {
@@ -87,6 +91,43 @@ class BackgroundTasksTest {
             assertThat(client.post("/later").text()).isEqualTo("accepted");
             late.kept.get(5, TimeUnit.SECONDS).add(ran::countDown);
             assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    public static final class Mailer {
+        final AtomicInteger sent = new AtomicInteger();
+
+        @Get("/signup")
+        public CompletionStage<String> signup(BackgroundTasks tasks) {
+            tasks.add(sent::incrementAndGet);
+            return CompletableFuture.completedFuture("ok");
+        }
+    }
+
+    /**
+     * A blocking task of a request answered 200 while the threadpool is full (one token, no waiting room) waits
+     * for a token and runs: it is not dropped after its response went out.
+     */
+    @Test
+    void aBackgroundTaskIsNotLostWhenThePoolIsBusy() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Mailer mailer = new Mailer();
+        try (Http http = Http.serve(c -> c.threadpool(Threadpool.platform(1).maxWaiting(0)), app -> {
+            app.get("/hold", r -> {
+                holding.countDown();
+                release.await();
+                return "held";
+            });
+            app.include(mailer);
+        })) {
+            var held = http.client.sendAsync(HttpRequest.newBuilder(http.uri("/hold")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(http.get("/signup").statusCode()).isEqualTo(200);
+            release.countDown();
+            held.get(10, TimeUnit.SECONDS);
+            Await.until("the accepted signup's mail is sent", () -> mailer.sent.get() == 1);
         }
     }
 }

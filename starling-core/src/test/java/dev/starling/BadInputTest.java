@@ -3,7 +3,12 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.starling.params.Body;
+import dev.starling.params.Query;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +21,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -27,15 +34,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bad-input matrix: every malformed, oversized, ambiguous or hostile request gets its exact status with a
  * detail that is one sentence, never a 500, a hang, a stack trace or a version, and the server serves on.
- * Cases that other classes already pin down are not repeated here: HttpServerTest (one-word request line,
- * {@code HTTP/x.y}, header line without colon, content-length with transfer-encoding, 414, 431, 413 by
- * content-length and with {@code Expect: 100-continue}), StaticFilesTest (most traversal attempts),
- * BodiesTest (malformed JSON, non-JSON content type), RoutingTest (405 with {@code Allow}) and ResponsesTest
- * (a header name that cannot be sent).
+ * Cases that other classes already pin down are not repeated here: HttpServerTest (the configured limits: 414,
+ * 431, 413 by content-length and with {@code Expect: 100-continue}, each beside the request just under it, and
+ * refusals pipelined behind a slow request), StaticFilesTest (most traversal attempts), BodiesTest (malformed
+ * JSON, non-JSON content type), RoutingTest (405 with {@code Allow}) and ResponsesTest (a header name that
+ * cannot be sent).
  */
 class BadInputTest {
 
@@ -47,6 +55,19 @@ class BadInputTest {
     }
 
     record Big(BigInteger n) {
+    }
+
+    /** Typed path and query parameters, on the loop under /items and offloaded under /off/items. */
+    static final class TypedItems {
+        @Get("/items/{id}")
+        CompletionStage<String> item(int id, @Query Optional<String> q) {
+            return CompletableFuture.completedFuture(id + " " + q.orElse("none"));
+        }
+
+        @Get("/off/items/{id}")
+        String offItem(int id, @Query Optional<String> q) {
+            return id + " " + q.orElse("none");
+        }
     }
 
     /** JSON bodies read by Jackson: a record, a big integer and any JSON value at all. */
@@ -161,6 +182,52 @@ class BadInputTest {
         }
     }
 
+    static Stream<Arguments> malformedRequests() {
+        return Stream.of(
+                argumentSet("a request line of one word", "HELLO\r\n\r\n"),
+                argumentSet("an invalid version", "GET / HTTP/x.y\r\nHost: 127.0.0.1\r\n\r\n"),
+                argumentSet("a content-length that is no number",
+                        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n"),
+                argumentSet("a header line without colon",
+                        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nthis line is no header\r\n\r\n"),
+                argumentSet("content-length together with transfer-encoding",
+                        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+                argumentSet("control bytes", "\u0001\u0002\u0003\u0004\r\n\r\n"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("malformedRequests")
+    void aMalformedRequestIs400AndTheConnectionCloses(String request) {
+        try (Http http = serve(); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send(request).read();
+
+            assertThat(response.status()).as(response.toString()).isEqualTo(400);
+            assertThat(response.header("content-type")).hasValue("application/json");
+            assertThat(response.header("content-length")).hasValue(String.valueOf(response.bodyBytes().length));
+            assertThat(response.body()).startsWith("{\"detail\":\"The request is not valid HTTP/1.1")
+                    .doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("\\tat ")
+                    .as("the detail is one sentence with one full stop").endsWith(".\"}").doesNotEndWith("..\"}");
+            connection.assertClosedByServer();
+            assertStillServing(http);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"HTTP/2.0", "HTTP/9.9"})
+    void aRequestInAnUnsupportedHttpVersionIsRefusedAndTheConnectionCloses(String version) {
+        // RFC 9110 section 15.6.6: 505 for a major version the server does not speak; 400 would do as well.
+        try (Http http = serve(); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send("GET /hello " + version + "\r\nHost: 127.0.0.1\r\n\r\n")
+                    .read();
+
+            assertThat(response.status()).as(response.toString()).isIn(400, 505);
+            assertThat(response.body()).doesNotContain("Hello, World!");
+            connection.assertClosedByServer();
+            assertStillServing(http);
+        }
+    }
+
     // ---- headers ----
 
     @Test
@@ -269,6 +336,39 @@ class BadInputTest {
                 ch.qos.logback.classic.Level.WARN));
     }
 
+    /**
+     * A client that closes in the middle of a body is a closed connection, logged at DEBUG like a reset one:
+     * not a WARN with a stack trace, which would let any client fill the log.
+     */
+    @Test
+    void aClientThatClosesMidBodyIsNotAWarning() {
+        Logger log = (Logger) LoggerFactory.getLogger("dev.starling.internal.http.ConnectionHandler");
+        Level level = log.getLevel();
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        log.addAppender(events);
+        log.setLevel(Level.DEBUG);
+        try (Http http = Http.serve(app -> app.postAsync("/echo", r -> CompletableFuture.completedFuture(r.bodyText())))) {
+            try (RawConnection connection = RawConnection.open(http.app.port())) {
+                connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nh");
+            }
+            Await.until("the server saw the connection close mid-body", () -> messages(events).stream()
+                    .anyMatch(m -> m.contains("PrematureChannelClosureException")));
+            synchronized (events) {
+                assertThat(events.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
+            }
+        } finally {
+            log.detachAppender(events);
+            log.setLevel(level);
+        }
+    }
+
+    private static List<String> messages(ListAppender<ILoggingEvent> events) {
+        synchronized (events) {
+            return events.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
     /** Reads until the server closes the connection, for at most the socket timeout. */
     private static String readUntilClosed(InputStream in) throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -311,6 +411,20 @@ class BadInputTest {
             assertError(response, 417, "The expectation '200-ok' is not supported; only 100-continue is.");
             connection.assertClosedByServer();
             assertStillServing(http);
+        }
+    }
+
+    /** An expectation with a value ({@code a=b}) gets the same 417 with its sentence, not an empty 417. */
+    @Test
+    void anExpectationWithAValueIs417WithASentenceToo() {
+        try (Http http = Http.serve(app -> app.postAsync("/echo", r -> CompletableFuture.completedFuture(r.bodyText())));
+             RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response refused = connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: a=b\r\n"
+                    + "Content-Length: 2\r\n\r\nhi").read();
+            assertThat(refused.status()).isEqualTo(417);
+            assertThat(refused.body()).isEqualTo(
+                    "{\"detail\":\"The expectation 'a=b' is not supported; only 100-continue is.\"}");
+            assertThat(refused.header("connection")).contains("close");
         }
     }
 
@@ -455,6 +569,30 @@ class BadInputTest {
             RawConnection.Response query = connection.send(get("/echo?q=%ff")).read();
             assertError(query, 400, "The request query is not valid UTF-8 once percent-decoded.");
             assertThat(connection.send(get("/echo?q=%C3%A9")).read().body()).isEqualTo("q=é");
+        }
+    }
+
+    /**
+     * A malformed percent-escape is 400 with its sentence whatever the route: typed path and query parameters on
+     * the loop or offloaded, a handler that reads the query itself, no route at all. The connection serves on.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/items/%zz", "/items/1%", "/items/1%2", "/off/items/%zz", "/items/1?q=%zz", "/items/1?q=%",
+        "/off/items/1?q=a%g0", "/hello?name=%", "/nowhere/%zz"})
+    void aMalformedPercentEscapeIs400WhateverTheRouteAndTheConnectionServesOn(String target) {
+        try (Http http = Http.serve(app -> {
+            app.include(new TypedItems());
+            app.getAsync("/hello", r -> CompletableFuture.completedFuture("Hello, " + r.query("name").orElse("World")));
+        }); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response bad = connection.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(bad.status()).as(bad.toString()).isEqualTo(400);
+            String part = target.indexOf('?') >= 0 && target.indexOf('?') < target.indexOf('%') ? "query" : "path";
+            assertThat(bad.body()).matches("\\{\"detail\":\"The request " + part
+                    + " holds '%[^']{0,2}', which is not a percent-encoded byte\\.\"}");
+
+            RawConnection.Response next = connection.send("GET /items/7?q=%41 HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(next.status()).isEqualTo(200);
+            assertThat(next.body()).isEqualTo("7 A");
         }
     }
 

@@ -8,9 +8,12 @@ import dev.starling.params.Header;
 import dev.starling.params.Query;
 import dev.starling.testing.TestClient;
 import dev.starling.testing.TestResponse;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,6 +157,58 @@ class DependenciesTest {
                 Await.until("both resources closed", () -> resources.closed.size() == 2);
                 assertThat(resources.closed).containsExactly("inner", "outer");
             }
+        }
+    }
+
+    /** A provider that ignores interrupts, as a driver's connect may: it returns its resource when released. */
+    static final class UninterruptibleProvider {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger opened = new AtomicInteger();
+        final AtomicInteger closed = new AtomicInteger();
+        final AtomicInteger interrupted = new AtomicInteger();
+
+        @Provides
+        Resource<String> conn() {
+            started.countDown();
+            // A provider that does not answer interrupts (a driver's connect, say).
+            while (true) {
+                try {
+                    if (release.await(30, TimeUnit.SECONDS)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted.incrementAndGet();
+                }
+            }
+            opened.incrementAndGet();
+            return Resource.of("c", closed::incrementAndGet);
+        }
+
+        @Get("/leak")
+        public String leak(@Depends String conn) {
+            return conn;
+        }
+    }
+
+    /**
+     * A resource that its provider returns only after the client has left (the disconnect's interrupt was
+     * ignored) is still closed, though no handler will ever use it.
+     */
+    @Test
+    void aResourceMadeAfterTheClientLeftIsStillClosed() throws Exception {
+        UninterruptibleProvider leaky = new UninterruptibleProvider();
+        try (Http http = Http.serve(app -> app.include(leaky))) {
+            try (Socket socket = new Socket("127.0.0.1", http.app.port())) {
+                OutputStream out = socket.getOutputStream();
+                out.write("GET /leak HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertThat(leaky.started.await(10, TimeUnit.SECONDS)).isTrue();
+            }
+            Await.until("the disconnect cancelled the provider", () -> leaky.interrupted.get() > 0);
+            leaky.release.countDown();  // the provider returns its resource anyway
+            Await.until("the resource made after the client left is closed", () -> leaky.closed.get() == 1);
+            assertThat(leaky.opened).hasValue(1);
         }
     }
 

@@ -3,12 +3,18 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.starling.concurrent.Threadpool;
 import dev.starling.testing.TestClient;
 import dev.starling.testing.TestResponse;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
@@ -101,6 +107,56 @@ class ExceptionHandlersTest {
             TestResponse response = client.get("/shop");
             assertThat(response.status()).isEqualTo(500);
             assertThat(response.text()).isEqualTo("{\"detail\":\"Internal Server Error\"}");
+        }
+    }
+
+    /**
+     * An async exception handler that throws is answered 500 and runs once: its own failure is not handed back to
+     * it.
+     */
+    @Test
+    void anAsyncExceptionHandlerThatThrowsGivesA500AndRunsOnce() {
+        AtomicInteger calls = new AtomicInteger();
+        try (Http http = Http.serve(app -> {
+            app.exceptionHandlerAsync(RuntimeException.class, (request, e) -> {
+                calls.incrementAndGet();
+                throw new IllegalStateException("The handler itself fails.");
+            });
+            app.getAsync("/boom", r -> CompletableFuture.failedFuture(new IllegalArgumentException("boom")));
+        })) {
+            HttpResponse<String> r = http.get("/boom");
+            assertThat(r.statusCode()).isEqualTo(500);
+            assertThat(calls.get()).as("the handler runs once").isEqualTo(1);
+        }
+    }
+
+    /**
+     * A sync exception handler that gets no place on a full threadpool (one token, no waiting room) is answered
+     * 503: the refusal is not handed to the exception handler again.
+     */
+    @Test
+    void aSyncExceptionHandlerRefusedByAFullPoolGivesA503() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (Http http = Http.serve(c -> c.threadpool(Threadpool.platform(1).maxWaiting(0)), app -> {
+            app.exceptionHandler(RuntimeException.class, (request, e) -> Response.status(418).body("handled"));
+            app.get("/hold", r -> {
+                holding.countDown();
+                release.await();
+                return "held";
+            });
+            app.getAsync("/boom", r -> CompletableFuture.failedFuture(new IllegalArgumentException("boom")));
+        })) {
+            var held = http.client.sendAsync(HttpRequest.newBuilder(http.uri("/hold")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            try {
+                HttpResponse<String> r = http.get("/boom");
+                assertThat(r.statusCode()).isEqualTo(503);
+            } finally {
+                release.countDown();
+                held.get(10, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.starling;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import dev.starling.concurrent.Concurrency;
 import dev.starling.internal.concurrent.Loops;
@@ -22,9 +21,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
-/** The HTTP/1.1 protocol as the server speaks it: connections, framing, limits and malformed input. */
+/**
+ * The HTTP/1.1 protocol as the server speaks it: connections, framing and limits. Malformed requests are in
+ * BadInputTest.
+ */
 class HttpServerTest {
 
     private static final String HELLO = "Hello, World!";
@@ -398,52 +399,6 @@ class HttpServerTest {
 
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             assertThat(response.body()).isEqualTo("length=10");
-        }
-    }
-
-    static Stream<Arguments> malformedRequests() {
-        return Stream.of(
-                argumentSet("a request line of one word", "HELLO\r\n\r\n"),
-                argumentSet("an invalid version", "GET / HTTP/x.y\r\nHost: 127.0.0.1\r\n\r\n"),
-                argumentSet("a content-length that is no number",
-                        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n"),
-                argumentSet("a header line without colon",
-                        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nthis line is no header\r\n\r\n"),
-                argumentSet("content-length together with transfer-encoding",
-                        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n"
-                                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
-                argumentSet("control bytes", "\u0001\u0002\u0003\u0004\r\n\r\n"));
-    }
-
-    @ParameterizedTest
-    @MethodSource("malformedRequests")
-    void aMalformedRequestIs400AndTheConnectionCloses(String request) {
-        try (Http http = serveWithLimits(); RawConnection connection = RawConnection.open(http.app.port())) {
-            RawConnection.Response response = connection.send(request).read();
-
-            assertThat(response.status()).as(response.toString()).isEqualTo(400);
-            assertThat(response.header("content-type")).hasValue("application/json");
-            assertThat(response.header("content-length")).hasValue(String.valueOf(response.bodyBytes().length));
-            assertThat(response.body()).startsWith("{\"detail\":\"The request is not valid HTTP/1.1")
-                    .doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("\\tat ")
-                    .as("the detail is one sentence with one full stop").endsWith(".\"}").doesNotEndWith("..\"}");
-            connection.assertClosedByServer();
-            assertStillServing(http);
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"HTTP/2.0", "HTTP/9.9"})
-    void aRequestInAnUnsupportedHttpVersionIsRefusedAndTheConnectionCloses(String version) {
-        // RFC 9110 section 15.6.6: 505 for a major version the server does not speak; 400 would do as well.
-        try (Http http = serveWithLimits(); RawConnection connection = RawConnection.open(http.app.port())) {
-            RawConnection.Response response = connection.send("GET /hello " + version + "\r\nHost: 127.0.0.1\r\n\r\n")
-                    .read();
-
-            assertThat(response.status()).as(response.toString()).isIn(400, 505);
-            assertThat(response.body()).doesNotContain(HELLO);
-            connection.assertClosedByServer();
-            assertStillServing(http);
         }
     }
 

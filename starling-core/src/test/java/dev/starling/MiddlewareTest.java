@@ -6,13 +6,20 @@ import dev.starling.concurrent.Threadpool;
 import dev.starling.middleware.Cors;
 import dev.starling.middleware.RequestId;
 import dev.starling.middleware.TrustedHosts;
+import dev.starling.params.Form;
 import dev.starling.testing.TestClient;
 import dev.starling.testing.TestResponse;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -118,6 +125,66 @@ class MiddlewareTest {
             assertThat(served.headers("x-seen-by")).containsExactly("only");
         } finally {
             java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * The 504 of a request past its time limit goes through the after-phase like any other answer: cancelling
+     * the request's work does not cancel the after-middleware of its own 504.
+     */
+    @Test
+    void theMiddlewaresAfterPhaseRunsOnA504() {
+        CountDownLatch never = new CountDownLatch(1);
+        try (Http http = Http.serve(c -> c.requestTimeout(Duration.ofMillis(200)).threadpool(Threadpool.platform(1)),
+                app -> app
+                        .middleware(new Middleware() {
+                            @Override
+                            public void after(Request request, ResponseHead response) {
+                                response.header("x-after", "yes");
+                            }
+                        })
+                        .get("/slow", r -> {
+                            never.await();
+                            return "never";
+                        }))) {
+            HttpResponse<String> response = http.get("/slow");
+
+            assertThat(response.statusCode()).isEqualTo(504);
+            assertThat(response.headers().firstValue("x-after")).as("the after-middleware saw the 504").hasValue("yes");
+        }
+    }
+
+    /**
+     * A multipart body is decoded off the loop before its route runs; the before-phase still runs once for the
+     * request, not again once the form is decoded.
+     */
+    @Test
+    void beforeMiddlewareRunsOncePerMultipartRequest() {
+        AtomicInteger befores = new AtomicInteger();
+        String boundary = "XyZ";
+        try (Http http = Http.serve(app -> {
+            app.middleware(new Middleware() {
+                @Override
+                public Optional<Object> before(Request request) {
+                    befores.incrementAndGet();
+                    return Optional.empty();
+                }
+            });
+            app.include(new Object() {
+                @Post("/up")
+                public String up(@Form String note) {
+                    return note;
+                }
+            });
+        })) {
+            byte[] body = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--"
+                    + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(http.uri("/up"))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("content-type", "multipart/form-data; boundary=" + boundary)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+            assertThat(r.body()).isEqualTo("hi");
+            assertThat(befores.get()).as("before-phase runs once").isEqualTo(1);
         }
     }
 

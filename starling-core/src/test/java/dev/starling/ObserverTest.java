@@ -79,6 +79,60 @@ class ObserverTest {
         }
     }
 
+    /**
+     * A request that the connection refuses before any route (here its content-length is no number) is
+     * reported with the status the client got.
+     */
+    @Test
+    void aRefusalWrittenByTheConnectionIsReported() throws Exception {
+        List<Integer> statuses = new CopyOnWriteArrayList<>();
+        CountDownLatch reported = new CountDownLatch(1);
+        Observer observer = new Observer() {
+            @Override
+            public void requestEnded(String method, String route, int status, long nanos) {
+                statuses.add(status);
+                reported.countDown();
+            }
+        };
+        try (Http http = Http.serve(c -> c.observer(observer), app -> app.get("/x", r -> "x"))) {
+            String response = http.raw("GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n");
+            assertThat(response).startsWith("HTTP/1.1 400");
+
+            assertThat(reported.await(5, TimeUnit.SECONDS)).as("the 400 was reported to the observer").isTrue();
+            assertThat(statuses).containsExactly(400);
+        }
+    }
+
+    /**
+     * An after-middleware may change the status; the observer hears the status the client got, not the one the
+     * handler made.
+     */
+    @Test
+    void theObserverHearsTheStatusTheClientGotAfterMiddlewareChangedIt() throws Exception {
+        List<Integer> statuses = new CopyOnWriteArrayList<>();
+        CountDownLatch reported = new CountDownLatch(1);
+        Observer observer = new Observer() {
+            @Override
+            public void requestEnded(String method, String route, int status, long nanos) {
+                statuses.add(status);
+                reported.countDown();
+            }
+        };
+        try (Http http = Http.serve(c -> c.observer(observer), app -> app
+                .middleware(new Middleware() {
+                    @Override
+                    public void after(Request request, ResponseHead response) {
+                        response.status(418);
+                    }
+                })
+                .get("/tea", r -> "tea"))) {
+            assertThat(http.get("/tea").statusCode()).isEqualTo(418);
+
+            assertThat(reported.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(statuses).containsExactly(418);
+        }
+    }
+
     @Test
     void offloadedTasksAreReportedWithTheirExecutorAndOutcome() throws Exception {
         Recorder recorder = new Recorder();

@@ -114,6 +114,22 @@ class StaticFilesTest {
         }
     }
 
+    /**
+     * A directory asked for with a leading double slash is redirected within this host: the location is never
+     * a protocol-relative URL ({@code //evil.example/}), which a browser would follow to another host.
+     */
+    @Test
+    void aStaticDirectoryRedirectNeverLeavesTheHost() throws Exception {
+        Path site = Files.createDirectories(temp.resolve("site"));
+        Path dir = Files.createDirectories(site.resolve("evil.example"));
+        Files.writeString(dir.resolve("index.html"), "<p>hi</p>");
+        try (Http http = Http.serve(app -> app.mount("/", StaticFiles.of(site).html(true)))) {
+            String raw = http.raw("GET //evil.example HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(raw).startsWith("HTTP/1.1 307");
+            assertThat(raw.toLowerCase()).doesNotContain("location: //evil.example/");
+        }
+    }
+
     @Test
     void noRequestReachesAFileOutsideTheDirectory() {
         try (TestClient client = serve(StaticFiles.of(root))) {

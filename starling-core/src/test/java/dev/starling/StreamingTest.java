@@ -152,6 +152,49 @@ class StreamingTest {
         }
     }
 
+    /** A handler that ignores interrupts, as a JDBC driver may, and returns its stream when released. */
+    static final class UninterruptibleRows {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger closed = new AtomicInteger();
+        final AtomicInteger interrupted = new AtomicInteger();
+
+        @Get("/rows")
+        public java.util.stream.Stream<String> rows() {
+            started.countDown();
+            while (true) {
+                try {
+                    if (release.await(30, TimeUnit.SECONDS)) {
+                        break;
+                    }
+                } catch (InterruptedException ignored) {
+                    // a JDBC driver, say, that does not answer interrupts
+                    interrupted.incrementAndGet();
+                }
+            }
+            return java.util.stream.Stream.of("a", "b").onClose(closed::incrementAndGet);
+        }
+    }
+
+    /**
+     * A stream that its handler returns only after the client has left (the disconnect's interrupt was ignored)
+     * is still closed: its onClose runs though nothing is sent.
+     */
+    @Test
+    void aStreamReturnedAfterTheClientLeftIsClosed() throws Exception {
+        UninterruptibleRows h = new UninterruptibleRows();
+        try (Http http = Http.serve(app -> app.include(h))) {
+            try (Socket socket = new Socket("127.0.0.1", http.app.port())) {
+                socket.getOutputStream().write("GET /rows HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                assertThat(h.started.await(10, TimeUnit.SECONDS)).isTrue();
+            }
+            Await.until("the disconnect cancelled the handler", () -> h.interrupted.get() > 0);
+            h.release.countDown();
+            Await.until("the stream returned after the client left is closed", () -> h.closed.get() == 1);
+        }
+    }
+
     @Test
     void aClosingIteratorIsClosedWhenTheClientDisconnects() throws Exception {
         CountDownLatch pulled = new CountDownLatch(2);

@@ -8,6 +8,7 @@ import dev.starling.testing.TestRequest;
 import dev.starling.testing.TestResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,13 +16,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Multipart uploads: small parts in memory, large ones spooled to a temporary file (deleted after the response),
  * text fields with {@code @Form}, {@code Optional} and {@code List} of files, and 422 for a missing file; each
- * route offloaded under /off and on the event loop under /loop.
+ * route offloaded under /off and on the event loop under /loop. A boundary too long to search is refused.
  */
 class UploadsTest {
 
@@ -155,5 +157,17 @@ class UploadsTest {
             assertThat(r.status()).isEqualTo(422);
             assertThat(r.text()).contains("\"loc\":[\"body\",\"file\"]").contains("\"loc\":[\"body\",\"note\"]");
         }
+    }
+
+    /**
+     * A boundary longer than RFC 2046 allows (70 characters) is refused before any search, which would take
+     * time in the body's size times the boundary's: the form is empty.
+     */
+    @Test
+    void aBoundaryLongerThanTheRfcAllowsIsRefused() {
+        int k = 4000;
+        byte[] body = ("-".repeat(k + 1) + "x").repeat(200).getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(dev.starling.internal.params.FormData.decode("multipart/form-data; boundary=" + "-".repeat(k), body,
+                false, 1 << 20)).isSameAs(dev.starling.internal.params.FormData.EMPTY);
     }
 }

@@ -11,16 +11,22 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The app's start-up and shutdown hooks, FastAPI's lifespan: each is wrapped once, when added, into a stage
- * started on an event loop (a blocking hook is offloaded from there), and they run in the order added.
+ * The app's start-up and shutdown hooks, FastAPI's lifespan: each is wrapped once, when added, into one
+ * shape that starts it and returns its stage (an asynchronous hook on an event loop, a blocking one offloaded
+ * from the thread that starts or stops the app), and they run in the order added.
  */
 final class Lifespan {
 
-    private final List<Supplier<? extends CompletionStage<?>>> startup = new ArrayList<>();
-    private final List<Supplier<? extends CompletionStage<?>>> shutdown = new ArrayList<>();
+    /** A hook, started: given an event loop, it returns the stage of its work. */
+    interface Started extends Function<EventExecutor, CompletionStage<?>> {
+    }
+
+    private final List<Started> startup = new ArrayList<>();
+    private final List<Started> shutdown = new ArrayList<>();
     private final WorkerPool pool;
     /** Throws with the given sentence once the app has started. */
     private final Consumer<String> requireNew;
@@ -37,7 +43,7 @@ final class Lifespan {
 
     /** Adds a start-up hook that runs on a loop. */
     void onStartup(Supplier<? extends CompletionStage<?>> hook) {
-        startup.add(checked(Objects.requireNonNull(hook, "The start-up hook must not be null.")));
+        startup.add(checked(onLoop(Objects.requireNonNull(hook, "The start-up hook must not be null."))));
     }
 
     /** Adds a blocking shutdown hook. */
@@ -47,7 +53,7 @@ final class Lifespan {
 
     /** Adds a shutdown hook that runs on a loop. */
     void onShutdown(Supplier<? extends CompletionStage<?>> hook) {
-        shutdown.add(checked(Objects.requireNonNull(hook, "The shutdown hook must not be null.")));
+        shutdown.add(checked(onLoop(Objects.requireNonNull(hook, "The shutdown hook must not be null."))));
     }
 
     private <H> H checked(H hook) {
@@ -55,43 +61,49 @@ final class Lifespan {
         return hook;
     }
 
-    private Supplier<CompletionStage<?>> offloaded(Starling.Hook hook) {
-        return () -> pool.submit(() -> {
+    private Started offloaded(Starling.Hook hook) {
+        return loop -> pool.submit(() -> {
             hook.run();
             return null;
         }, pool, false);
     }
 
-    /** Runs the start-up hooks on {@code loop} in turn; the first that fails stops the rest and is thrown. */
+    private static Started onLoop(Supplier<? extends CompletionStage<?>> hook) {
+        return loop -> {
+            CompletableFuture<Object> done = new CompletableFuture<>();
+            loop.execute(() -> {
+                try {
+                    hook.get().whenComplete((v, e) -> {
+                        if (e != null) {
+                            done.completeExceptionally(e);
+                        } else {
+                            done.complete(v);
+                        }
+                    });
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+            return done;
+        };
+    }
+
+    /** Runs the start-up hooks in turn; the first that fails stops the rest and is thrown. */
     void starting(EventExecutor loop) throws Exception {
-        for (Supplier<? extends CompletionStage<?>> hook : startup) {
+        for (Started hook : startup) {
             run(hook, loop);
         }
     }
 
     /** Returns the shutdown hooks, in order, for the caller to run with {@link #run} and log each failure. */
-    List<Supplier<? extends CompletionStage<?>>> shutdownHooks() {
+    List<Started> shutdownHooks() {
         return shutdown;
     }
 
-    /** Runs one hook on {@code loop} and waits for its stage. */
-    static void run(Supplier<? extends CompletionStage<?>> hook, EventExecutor loop) throws Exception {
-        CompletableFuture<Object> done = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                hook.get().whenComplete((v, e) -> {
-                    if (e != null) {
-                        done.completeExceptionally(e);
-                    } else {
-                        done.complete(v);
-                    }
-                });
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        });
+    /** Starts one hook ({@code loop} is where an asynchronous one runs) and waits for its stage. */
+    static void run(Started hook, EventExecutor loop) throws Exception {
         try {
-            done.get();
+            hook.apply(loop).toCompletableFuture().get();
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null
                     ? c.getCause() : e.getCause();

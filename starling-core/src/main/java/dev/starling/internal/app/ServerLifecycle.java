@@ -10,10 +10,8 @@ import dev.starling.internal.http.InFlight;
 import dev.starling.internal.http.Shared;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,7 +155,7 @@ final class ServerLifecycle {
             Thread.currentThread().interrupt();
         }
         server.closeConnections();
-        for (Supplier<? extends CompletionStage<?>> hook : lifespan.shutdownHooks()) {
+        for (Lifespan.Started hook : lifespan.shutdownHooks()) {
             try {
                 Lifespan.run(hook, server.nextLoop());
             } catch (Exception e) {

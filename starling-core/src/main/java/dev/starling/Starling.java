@@ -168,12 +168,11 @@ public interface Starling extends AutoCloseable {
     /** Returns the port the app listens on. */
     int port();
 
-    /** Returns the capacity limiter of the default threadpool. */
-    CapacityLimiter defaultLimiter();
 
     /**
-     * Returns the capacity limiter of the executor called {@code executor}: {@code "default"}, {@code "virtual"}
-     * or a name registered on the config; its counters are the executor's statistics.
+     * Returns the capacity limiter of the executor called {@code executor}: {@code "default"} (the default
+     * threadpool), {@code "virtual"} or a name registered on the config; its counters are the executor's
+     * statistics.
      */
     java.util.Optional<CapacityLimiter> limiter(String executor);
 

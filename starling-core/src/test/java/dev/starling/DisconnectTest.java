@@ -41,12 +41,12 @@ class DisconnectTest {
                 out.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-                assertThat(http.app.defaultLimiter().borrowedTokens()).isEqualTo(1);
+                assertThat(http.app.limiter("default").orElseThrow().borrowedTokens()).isEqualTo(1);
             }
             assertThat(interrupted.await(10, TimeUnit.SECONDS)).as("the handler's thread is interrupted").isTrue();
             // One token only: this request can run only if the disconnected request gave its token back.
             assertThat(http.get("/quick").body()).isEqualTo("quick");
-            assertThat(http.app.defaultLimiter().borrowedTokens()).isZero();
+            assertThat(http.app.limiter("default").orElseThrow().borrowedTokens()).isZero();
         }
     }
 
@@ -69,9 +69,9 @@ class DisconnectTest {
                 socket.getOutputStream().write("GET /queued HTTP/1.1\r\nHost: x\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
                 socket.getOutputStream().flush();
-                Await.until("the request waits for the token", () -> http.app.defaultLimiter().waiting() == 1);
+                Await.until("the request waits for the token", () -> http.app.limiter("default").orElseThrow().waiting() == 1);
             }
-            Await.until("the waiter left with its client", () -> http.app.defaultLimiter().waiting() == 0);
+            Await.until("the waiter left with its client", () -> http.app.limiter("default").orElseThrow().waiting() == 0);
             release.countDown();
             assertThat(held.get(10, TimeUnit.SECONDS).body()).isEqualTo("held");
             assertThat(http.get("/queued").body()).isEqualTo("1");

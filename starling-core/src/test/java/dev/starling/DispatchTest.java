@@ -61,7 +61,7 @@ class DispatchTest {
                     http.client.sendAsync(HttpRequest.newBuilder(http.uri("/busy")).build(),
                             HttpResponse.BodyHandlers.ofString()));
             assertThat(bothBusy.await(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(http.app.defaultLimiter().availableTokens()).isZero();
+            assertThat(http.app.limiter("default").orElseThrow().availableTokens()).isZero();
             assertThat(http.get("/ping").body()).isEqualTo("pong");
             release.countDown();
             for (var response : busy) {
@@ -140,7 +140,7 @@ class DispatchTest {
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.headers().firstValue("retry-after")).hasValue("1");
             assertThat(refused.body()).isEqualTo("{\"detail\":\"The server is at capacity; retry shortly.\"}");
-            assertThat(http.app.defaultLimiter().rejectedCount()).isEqualTo(1);
+            assertThat(http.app.limiter("default").orElseThrow().rejectedCount()).isEqualTo(1);
             release.countDown();
             assertThat(held.get(10, TimeUnit.SECONDS).body()).isEqualTo("held");
         }

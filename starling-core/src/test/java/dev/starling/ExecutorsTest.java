@@ -59,7 +59,7 @@ class ExecutorsTest {
             HttpResponse<String> response = http.get("/plain");
 
             assertThat(response.body()).startsWith("starling-virtual-").endsWith(" virtual");
-            assertThat(http.app.defaultLimiter().totalTokens()).isEqualTo(100);
+            assertThat(http.app.limiter("default").orElseThrow().totalTokens()).isEqualTo(100);
         }
     }
 
@@ -87,7 +87,7 @@ class ExecutorsTest {
             assertThat(ping.body()).isEqualTo("pong");
             assertThat(first.get(10, TimeUnit.SECONDS).body()).isEqualTo("report");
             assertThat(http.app.limiter("reports")).get().satisfies(l -> assertThat(l.rejectedCount()).isEqualTo(1));
-            assertThat(http.app.defaultLimiter().rejectedCount()).isZero();
+            assertThat(http.app.limiter("default").orElseThrow().rejectedCount()).isZero();
         }
     }
 

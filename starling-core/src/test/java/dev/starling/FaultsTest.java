@@ -172,7 +172,7 @@ class FaultsTest {
             List<ILoggingEvent> about = warningsAbout(marker);
             assertThat(about).as("logged once: %s", about).hasSize(1);
             assertThat(about.get(0).getLevel()).isEqualTo(Level.ERROR);
-            Await.until("the token is back", () -> http.app.defaultLimiter().borrowedTokens() == 0);
+            Await.until("the token is back", () -> http.app.limiter("default").orElseThrow().borrowedTokens() == 0);
             for (int i = 0; i < 3; i++) {
                 assertStillServing(http);
             }
@@ -210,7 +210,7 @@ class FaultsTest {
             assertThat(about.get(0).getLevel()).isEqualTo(Level.WARN);
             assertThat(about.get(0).getFormattedMessage()).contains("GET /never").contains("300 ms");
             assertThat(interrupted.await(10, TimeUnit.SECONDS)).as("the worker was interrupted").isTrue();
-            Await.until("the token is back", () -> http.app.defaultLimiter().borrowedTokens() == 0);
+            Await.until("the token is back", () -> http.app.limiter("default").orElseThrow().borrowedTokens() == 0);
             assertStillServing(http);
         }
     }
@@ -235,7 +235,7 @@ class FaultsTest {
             }
 
             assertThat(interrupted.await(10, TimeUnit.SECONDS)).as("the handler was interrupted").isTrue();
-            Await.until("the token is back", () -> http.app.defaultLimiter().borrowedTokens() == 0);
+            Await.until("the token is back", () -> http.app.limiter("default").orElseThrow().borrowedTokens() == 0);
             assertStillServing(http);
             assertThat(warnings()).as("a client that leaves is no fault of the server's").isEmpty();
         }

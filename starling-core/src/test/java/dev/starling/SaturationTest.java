@@ -49,7 +49,7 @@ class SaturationTest {
             assertThat(waited.headers().firstValue("retry-after")).hasValue("1");
             assertThat(waited.body()).isEqualTo("{\"detail\":\"The server is at capacity; retry shortly.\"}");
             assertThat(first.get(10, TimeUnit.SECONDS).body()).isEqualTo("held");
-            assertThat(http.app.defaultLimiter().timedOutCount()).isEqualTo(1);
+            assertThat(http.app.limiter("default").orElseThrow().timedOutCount()).isEqualTo(1);
             assertThat(refusals).containsExactly(Observer.Refusal.TIMED_OUT);
         }
     }
@@ -57,8 +57,8 @@ class SaturationTest {
     @Test
     void theDefaultPoolWaitsThirtySecondsAtMost() {
         try (Http http = Http.serve(app -> app.get("/x", r -> "x"))) {
-            assertThat(http.app.defaultLimiter().queueTimeout()).isEqualTo(Duration.ofSeconds(30));
-            assertThat(http.app.defaultLimiter().maxWaiting()).isEqualTo(400);
+            assertThat(http.app.limiter("default").orElseThrow().queueTimeout()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(http.app.limiter("default").orElseThrow().maxWaiting()).isEqualTo(400);
         }
     }
 
@@ -73,7 +73,7 @@ class SaturationTest {
                     gate.await(30, TimeUnit.SECONDS);
                     return "done";
                 }))) {
-            var limiter = http.app.defaultLimiter();
+            var limiter = http.app.limiter("default").orElseThrow();
             List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
             for (int i = 0; i < requests; i++) {
                 responses.add(http.client.sendAsync(HttpRequest.newBuilder(http.uri("/work"))
@@ -109,7 +109,7 @@ class SaturationTest {
                     return "stored";
                 }).post("/warm", r -> "warm"));
              var senders = Executors.newVirtualThreadPerTaskExecutor()) {
-            var limiter = http.app.defaultLimiter();
+            var limiter = http.app.limiter("default").orElseThrow();
             for (int i = 0; i < 3; i++) {
                 assertThat(post(http, "/warm", body)).isEqualTo(200);
             }

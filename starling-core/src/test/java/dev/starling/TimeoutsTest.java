@@ -56,7 +56,7 @@ class TimeoutsTest {
                     + " limit of GET /" + side + ".\"}");
             assertThat(interrupted.await(10, TimeUnit.SECONDS)).as("the worker was interrupted").isTrue();
             assertThat(next.body()).isEqualTo("fast");
-            Await.until("the token is back", () -> http.app.defaultLimiter().borrowedTokens() == 0);
+            Await.until("the token is back", () -> http.app.limiter("default").orElseThrow().borrowedTokens() == 0);
         }
     }
 

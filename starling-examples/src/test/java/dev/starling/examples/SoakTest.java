@@ -635,7 +635,7 @@ class SoakTest {
                 .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).findFirst()
                 .orElse(-1);
         long[] connections = connections(port);
-        long defaultBorrowed = app == null ? 0 : app.defaultLimiter().borrowedTokens();
+        long defaultBorrowed = app == null ? 0 : app.limiter("default").orElseThrow().borrowedTokens();
         long tinyBorrowed = app == null ? 0 : app.limiter("tiny").map(CapacityLimiter::borrowedTokens).orElse(0);
         return new Sample(label, at, requests.sum() + disconnects.sum(), threads, starling, fds, sockets, heap, netty,
                 PlatformDependent.usedDirectMemory(), nio,

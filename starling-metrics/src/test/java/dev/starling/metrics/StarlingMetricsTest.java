@@ -142,7 +142,7 @@ class StarlingMetricsTest {
         });
         metrics.bindTo(app);
         try (TestClient client = TestClient.create(app)) {
-            CapacityLimiter limiter = app.defaultLimiter();
+            CapacityLimiter limiter = app.limiter("default").orElseThrow();
             assertThat(gauge("starling.executor.tokens", "default")).isEqualTo(5);
             assertThat(gauge("starling.executor.tokens.borrowed", "default")).isZero();
             assertThat(gauge("starling.executor.waiting.max", "default")).isEqualTo(limiter.maxWaiting());

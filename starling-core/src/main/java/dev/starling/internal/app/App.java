@@ -216,10 +216,6 @@ public final class App extends RouteShorthands {
         stop();
     }
 
-    @Override
-    public CapacityLimiter defaultLimiter() {
-        return executors.defaultPool().limiter();
-    }
 
     @Override
     public Map<String, CapacityLimiter> limiters() {

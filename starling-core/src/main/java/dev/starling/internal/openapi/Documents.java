@@ -1,6 +1,7 @@
 package dev.starling.internal.openapi;
 
 import dev.starling.Config;
+import dev.starling.internal.params.ParameterModel;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,10 +20,16 @@ public final class Documents {
     public static final String PATH = "/openapi.json";
 
     /**
-     * One route as the document sees it: {@code handler} is the annotated method, or null for a lambda route;
-     * {@code pathNames} are the names of the template's parameters.
+     * One route as the document sees it: {@code model} describes the annotated method's parameters, or is null
+     * for a lambda route; {@code pathNames} are the names of the template's parameters.
      */
-    public record Entry(String method, String path, List<String> pathNames, Method handler, List<String> tags) {
+    public record Entry(String method, String path, List<String> pathNames, ParameterModel model,
+                        List<String> tags) {
+
+        /** Returns the annotated handler method, or null for a lambda route. */
+        Method handler() {
+            return model == null ? null : model.method();
+        }
     }
 
     private static final List<String> METHOD_ORDER = List.of("get", "put", "post", "delete", "options", "head",
@@ -72,7 +79,7 @@ public final class Documents {
             }
             op.put("operationId", unique(operationId(e), ids));
             if (e.handler() != null) {
-                Operations.describe(op, e.handler(), e.pathNames(), schemas);
+                Operations.describe(op, e.model(), schemas);
             } else {
                 List<Object> parameters = new ArrayList<>();
                 for (String name : e.pathNames()) {

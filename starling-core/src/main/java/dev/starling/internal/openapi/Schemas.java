@@ -199,39 +199,43 @@ final class Schemas {
      */
     static void constrain(Map<String, Object> schema, AnnotatedElement... elements) {
         for (AnnotatedElement e : elements) {
-            if (e == null) {
+            if (e != null) {
+                constrain(schema, List.of(e.getAnnotations()));
+            }
+        }
+    }
+
+    /** Adds the JSON Schema keywords of the Jakarta constraints among {@code annotations} to {@code schema}. */
+    static void constrain(Map<String, Object> schema, List<Annotation> annotations) {
+        for (Annotation a : annotations) {
+            String type = a.annotationType().getName();
+            if (!type.startsWith("jakarta.validation.constraints.")) {
                 continue;
             }
-            for (Annotation a : e.getAnnotations()) {
-                String type = a.annotationType().getName();
-                if (!type.startsWith("jakarta.validation.constraints.")) {
-                    continue;
-                }
-                boolean array = "array".equals(schema.get("type"));
-                switch (type.substring("jakarta.validation.constraints.".length())) {
-                    case "Min" -> schema.put("minimum", value(a, "value"));
-                    case "Max" -> schema.put("maximum", value(a, "value"));
-                    case "DecimalMin" -> schema.put("minimum", new java.math.BigDecimal((String) value(a, "value")));
-                    case "DecimalMax" -> schema.put("maximum", new java.math.BigDecimal((String) value(a, "value")));
-                    case "Positive" -> schema.put("exclusiveMinimum", 0);
-                    case "PositiveOrZero" -> schema.put("minimum", 0);
-                    case "Negative" -> schema.put("exclusiveMaximum", 0);
-                    case "NegativeOrZero" -> schema.put("maximum", 0);
-                    case "Pattern" -> schema.put("pattern", value(a, "regexp"));
-                    case "Email" -> schema.put("format", "email");
-                    case "NotBlank", "NotEmpty" -> schema.put(array ? "minItems" : "minLength", 1);
-                    case "Size" -> {
-                        int min = (Integer) value(a, "min");
-                        int max = (Integer) value(a, "max");
-                        if (min > 0) {
-                            schema.put(array ? "minItems" : "minLength", min);
-                        }
-                        if (max < Integer.MAX_VALUE) {
-                            schema.put(array ? "maxItems" : "maxLength", max);
-                        }
+            boolean array = "array".equals(schema.get("type"));
+            switch (type.substring("jakarta.validation.constraints.".length())) {
+                case "Min" -> schema.put("minimum", value(a, "value"));
+                case "Max" -> schema.put("maximum", value(a, "value"));
+                case "DecimalMin" -> schema.put("minimum", new java.math.BigDecimal((String) value(a, "value")));
+                case "DecimalMax" -> schema.put("maximum", new java.math.BigDecimal((String) value(a, "value")));
+                case "Positive" -> schema.put("exclusiveMinimum", 0);
+                case "PositiveOrZero" -> schema.put("minimum", 0);
+                case "Negative" -> schema.put("exclusiveMaximum", 0);
+                case "NegativeOrZero" -> schema.put("maximum", 0);
+                case "Pattern" -> schema.put("pattern", value(a, "regexp"));
+                case "Email" -> schema.put("format", "email");
+                case "NotBlank", "NotEmpty" -> schema.put(array ? "minItems" : "minLength", 1);
+                case "Size" -> {
+                    int min = (Integer) value(a, "min");
+                    int max = (Integer) value(a, "max");
+                    if (min > 0) {
+                        schema.put(array ? "minItems" : "minLength", min);
                     }
-                    default -> { }
+                    if (max < Integer.MAX_VALUE) {
+                        schema.put(array ? "maxItems" : "maxLength", max);
+                    }
                 }
+                default -> { }
             }
         }
     }

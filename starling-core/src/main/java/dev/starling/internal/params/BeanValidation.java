@@ -133,6 +133,35 @@ final class BeanValidation {
                 + "Jakarta Validation provider is on the class path; add " + DEPENDENCY + " to your dependencies.";
     }
 
+    /**
+     * Returns the checks of the method {@code model} describes, called on {@code target}, or null when none of its
+     * parameters nor its body is constrained; fails when something is but {@code validatorAvailable} is false.
+     */
+    static Checks checks(Object target, ParameterModel model, boolean validatorAvailable) {
+        Annotation constraint = null;
+        String constrained = null;
+        for (ParameterModel.Input input : model.inputs()) {
+            if (input.constraint() != null) {
+                constraint = input.constraint();
+                constrained = input.where();
+                break;
+            }
+        }
+        Class<?> bodyType = model.bodyType();
+        if (constraint == null && bodyType != null) {
+            constraint = constraintOnType(bodyType);
+            constrained = model.inputs().get(model.body()).where() + " (its type " + bodyType.getSimpleName() + ")";
+        }
+        if (constraint == null) {
+            return null;
+        }
+        if (!validatorAvailable) {
+            throw new IllegalArgumentException(missing(constrained, constraint));
+        }
+        Checks checks = new Checks(target, model);
+        return checks.any() ? checks : null;
+    }
+
     /** The validator and the checks of one route; built once when the route is added. */
     static final class Checks {
         private static final ValidatorFactory FACTORY = factory();
@@ -146,14 +175,11 @@ final class BeanValidation {
         private final boolean bodyConstrained;
         private final ExecutableValidator executables = VALIDATOR.forExecutables();
 
-        /**
-         * {@code locations} gives each parameter's FastAPI location (null for those without one); {@code body}
-         * is the index of the @Body parameter, or -1.
-         */
-        Checks(Object target, Method method, List<List<Object>> locations, int body, Class<?> bodyType) {
+        /** Checks the parameters of {@code model}'s method called on {@code target}, and its body. */
+        Checks(Object target, ParameterModel model) {
             this.target = target;
-            this.method = method;
-            this.locations = locations;
+            this.method = model.method();
+            this.locations = model.inputs().stream().map(ParameterModel.Input::loc).toList();
             MethodDescriptor descriptor = VALIDATOR
                     .getConstraintsForClass(method.getDeclaringClass())
                     .getConstraintsForMethod(method.getName(), method.getParameterTypes());
@@ -173,7 +199,8 @@ final class BeanValidation {
                             + "Optional<@Size(min = 2) String>.", e);
                 }
             }
-            this.body = body;
+            this.body = model.body();
+            Class<?> bodyType = model.bodyType();
             this.bodyConstrained = bodyType != null && VALIDATOR.getConstraintsForClass(bodyType).isBeanConstrained();
         }
 

@@ -65,12 +65,6 @@ public final class Injection {
         return new Injection(List.copyOf(all));
     }
 
-    /** Returns true when {@code p} is injected rather than bound from the request. */
-    public static boolean isInjected(Parameter p) {
-        return p.getAnnotation(Depends.class) != null || p.getType() == BackgroundTasks.class
-                || p.getType() == dev.starling.AppState.class;
-    }
-
     /** Builds the injection of {@code method} used on a route with {@code template}. */
     public static Injection of(Method method, PathTemplate template, Providers providers) {
         return of(method, template, providers, new LinkedHashSet<>());

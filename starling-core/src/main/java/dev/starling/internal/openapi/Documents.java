@@ -1,9 +1,11 @@
 package dev.starling.internal.openapi;
 
 import dev.starling.Config;
+import dev.starling.Operation;
 import dev.starling.internal.params.ParameterModel;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +51,7 @@ public final class Documents {
         Map<String, Map<String, Object>> paths = new TreeMap<>();
         Set<String> ids = new HashSet<>();
         List<Entry> sorted = new ArrayList<>(entries);
-        sorted.sort(java.util.Comparator.comparing(Entry::path)
+        sorted.sort(Comparator.comparing(Entry::path)
                 .thenComparing(e -> METHOD_ORDER.indexOf(e.method().toLowerCase(Locale.ROOT))));
         for (Entry e : sorted) {
             String verb = e.method().toLowerCase(Locale.ROOT);
@@ -57,9 +59,8 @@ public final class Documents {
                 continue;
             }
             Map<String, Object> op = new LinkedHashMap<>();
-            dev.starling.Operation about = e.handler() == null ? null
-                    : e.handler().getAnnotation(dev.starling.Operation.class);
-            java.util.List<String> tags = new java.util.ArrayList<>(e.tags());
+            Operation about = e.handler() == null ? null : e.handler().getAnnotation(Operation.class);
+            List<String> tags = new ArrayList<>(e.tags());
             if (about != null) {
                 for (String tag : about.tags()) {
                     if (!tags.contains(tag)) {

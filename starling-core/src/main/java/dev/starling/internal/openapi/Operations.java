@@ -1,18 +1,23 @@
 package dev.starling.internal.openapi;
 
+import dev.starling.FileResponse;
+import dev.starling.Response;
 import dev.starling.internal.params.ParameterModel;
 import dev.starling.internal.params.ParameterModel.Input;
 import dev.starling.internal.params.ParameterModel.Shape;
 import dev.starling.internal.params.ParameterModel.Source;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
-import java.util.concurrent.Flow;
-import java.util.concurrent.CompletionStage;
+import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.stream.Stream;
 
 /**
  * Describes the parameters, request body and responses of one handler method, from the {@link ParameterModel}
@@ -129,10 +134,10 @@ final class Operations {
             ok = content("text/plain", Schemas.typed("string", null));
         } else if (raw == byte[].class) {
             ok = content("application/octet-stream", Schemas.typed("string", "binary"));
-        } else if (raw == dev.starling.FileResponse.class) {
+        } else if (raw == FileResponse.class) {
             ok = content("application/octet-stream", Schemas.typed("string", "binary"));
-        } else if (raw == Object.class || raw == dev.starling.Response.class
-                || java.util.Iterator.class.isAssignableFrom(raw) || java.util.stream.Stream.class.isAssignableFrom(raw)
+        } else if (raw == Object.class || raw == Response.class
+                || Iterator.class.isAssignableFrom(raw) || Stream.class.isAssignableFrom(raw)
                 || Flow.Publisher.class.isAssignableFrom(raw)) {
             ok = new LinkedHashMap<>();
         } else {
@@ -166,7 +171,7 @@ final class Operations {
                 return Long.parseLong(raw.trim());
             }
             if ("number".equals(type)) {
-                return new java.math.BigDecimal(raw.trim());
+                return new BigDecimal(raw.trim());
             }
         } catch (NumberFormatException e) {
             return raw;

@@ -1,5 +1,6 @@
 package dev.starling.internal.params;
 
+import dev.starling.AppState;
 import dev.starling.BackgroundTasks;
 import dev.starling.Depends;
 import dev.starling.internal.routing.PathTemplate;
@@ -78,7 +79,7 @@ public final class Injection {
             Parameter p = params[i];
             if (p.getType() == BackgroundTasks.class) {
                 slots.add(new Slot(i, null));
-            } else if (p.getType() == dev.starling.AppState.class) {
+            } else if (p.getType() == AppState.class) {
                 slots.add(new Slot(i, null, true));
             } else if (p.getAnnotation(Depends.class) != null) {
                 Providers.Provider provider = providers.find(method, p);

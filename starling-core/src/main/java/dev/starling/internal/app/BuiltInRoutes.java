@@ -33,7 +33,7 @@ final class BuiltInRoutes {
         }
         List<Documents.Entry> entries = new ArrayList<>();
         for (Route r : table.routes()) {
-            entries.add(new Documents.Entry(r.method(), r.template().text(), r.template().names(), r.binder().method(),
+            entries.add(new Documents.Entry(r.method(), r.template().text(), r.template().names(), r.binder().model(),
                     r.tags()));
         }
         byte[] document = Documents.encode(config, entries, json);

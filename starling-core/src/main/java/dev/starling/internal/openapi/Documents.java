@@ -1,8 +1,11 @@
 package dev.starling.internal.openapi;
 
 import dev.starling.Config;
+import dev.starling.Operation;
+import dev.starling.internal.params.ParameterModel;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,10 +22,16 @@ public final class Documents {
     public static final String PATH = "/openapi.json";
 
     /**
-     * One route as the document sees it: {@code handler} is the annotated method, or null for a lambda route;
-     * {@code pathNames} are the names of the template's parameters.
+     * One route as the document sees it: {@code model} describes the annotated method's parameters, or is null
+     * for a lambda route; {@code pathNames} are the names of the template's parameters.
      */
-    public record Entry(String method, String path, List<String> pathNames, Method handler, List<String> tags) {
+    public record Entry(String method, String path, List<String> pathNames, ParameterModel model,
+                        List<String> tags) {
+
+        /** Returns the annotated handler method, or null for a lambda route. */
+        Method handler() {
+            return model == null ? null : model.method();
+        }
     }
 
     private static final List<String> METHOD_ORDER = List.of("get", "put", "post", "delete", "options", "head",
@@ -42,7 +51,7 @@ public final class Documents {
         Map<String, Map<String, Object>> paths = new TreeMap<>();
         Set<String> ids = new HashSet<>();
         List<Entry> sorted = new ArrayList<>(entries);
-        sorted.sort(java.util.Comparator.comparing(Entry::path)
+        sorted.sort(Comparator.comparing(Entry::path)
                 .thenComparing(e -> METHOD_ORDER.indexOf(e.method().toLowerCase(Locale.ROOT))));
         for (Entry e : sorted) {
             String verb = e.method().toLowerCase(Locale.ROOT);
@@ -50,9 +59,8 @@ public final class Documents {
                 continue;
             }
             Map<String, Object> op = new LinkedHashMap<>();
-            dev.starling.Operation about = e.handler() == null ? null
-                    : e.handler().getAnnotation(dev.starling.Operation.class);
-            java.util.List<String> tags = new java.util.ArrayList<>(e.tags());
+            Operation about = e.handler() == null ? null : e.handler().getAnnotation(Operation.class);
+            List<String> tags = new ArrayList<>(e.tags());
             if (about != null) {
                 for (String tag : about.tags()) {
                     if (!tags.contains(tag)) {
@@ -72,7 +80,7 @@ public final class Documents {
             }
             op.put("operationId", unique(operationId(e), ids));
             if (e.handler() != null) {
-                Operations.describe(op, e.handler(), e.pathNames(), schemas);
+                Operations.describe(op, e.model(), schemas);
             } else {
                 List<Object> parameters = new ArrayList<>();
                 for (String name : e.pathNames()) {

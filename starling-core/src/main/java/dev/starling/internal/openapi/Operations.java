@@ -1,107 +1,75 @@
 package dev.starling.internal.openapi;
 
-import dev.starling.Request;
-import dev.starling.UploadedFile;
-import dev.starling.internal.params.Injection;
-import dev.starling.internal.params.Binder;
-import dev.starling.params.Body;
-import dev.starling.params.Cookie;
-import dev.starling.params.Default;
-import dev.starling.params.Form;
-import dev.starling.params.Header;
-import dev.starling.params.Path;
-import dev.starling.params.Query;
-import java.lang.reflect.Method;
-import java.lang.reflect.Parameter;
+import dev.starling.FileResponse;
+import dev.starling.Response;
+import dev.starling.internal.params.ParameterModel;
+import dev.starling.internal.params.ParameterModel.Input;
+import dev.starling.internal.params.ParameterModel.Shape;
+import dev.starling.internal.params.ParameterModel.Source;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
-import java.util.concurrent.Flow;
-import java.util.concurrent.CompletionStage;
+import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.stream.Stream;
 
 /**
- * Describes the parameters, request body and responses of one handler method, reading its signature the way
- * {@link Binder} binds it.
+ * Describes the parameters, request body and responses of one handler method, from the {@link ParameterModel}
+ * its binder binds with.
  */
 final class Operations {
 
     private Operations() {
     }
 
-    /** Fills {@code op} with what {@code method}, under a template with {@code pathNames}, takes and returns. */
-    static void describe(Map<String, Object> op, Method method, List<String> pathNames, Schemas schemas) {
+    /** Fills {@code op} with what the method {@code model} describes takes and returns. */
+    static void describe(Map<String, Object> op, ParameterModel model, Schemas schemas) {
         List<Object> parameters = new ArrayList<>();
         Map<String, Object> formProperties = new LinkedHashMap<>();
         List<String> formRequired = new ArrayList<>();
         boolean multipart = false;
         Map<String, Object> body = null;
         boolean bound = false;
-        for (Parameter p : method.getParameters()) {
-            if (p.getType() == Request.class || Injection.isInjected(p)) {
+        for (Input p : model.inputs()) {
+            if (!p.source().sent()) {
                 continue;
             }
             bound = true;
-            if (p.getAnnotation(Body.class) != null) {
+            if (p.source() == Source.BODY) {
                 body = body(p, schemas);
                 continue;
             }
-            if (isUpload(p)) {
+            String name = p.name();
+            if (p.source() == Source.FILE) {
                 multipart = true;
-                Form form = p.getAnnotation(Form.class);
-                String name = form != null && !form.value().isEmpty() ? form.value() : p.getName();
                 Map<String, Object> file = Schemas.typed("string", "binary");
-                formProperties.put(name, p.getType() == List.class ? Schemas.array(file) : file);
-                if (p.getType() == UploadedFile.class) {
+                formProperties.put(name, p.shape() == Shape.LIST ? Schemas.array(file) : file);
+                if (p.required()) {
                     formRequired.add(name);
                 }
                 continue;
             }
-            Path path = p.getAnnotation(Path.class);
-            Header header = p.getAnnotation(Header.class);
-            Cookie cookie = p.getAnnotation(Cookie.class);
-            Form form = p.getAnnotation(Form.class);
-            Query query = p.getAnnotation(Query.class);
-            String in;
-            String name;
-            if (path != null || (header == null && cookie == null && form == null && query == null
-                    && pathNames.contains(p.getName()))) {
-                in = "path";
-                name = path != null && !path.value().isEmpty() ? path.value() : p.getName();
-            } else if (header != null) {
-                in = "header";
-                name = !header.value().isEmpty() ? header.value() : Binder.kebab(p.getName());
-            } else if (cookie != null) {
-                in = "cookie";
-                name = !cookie.value().isEmpty() ? cookie.value() : p.getName();
-            } else if (form != null) {
-                in = "form";
-                name = !form.value().isEmpty() ? form.value() : p.getName();
-            } else {
-                in = "query";
-                name = query != null && !query.value().isEmpty() ? query.value() : p.getName();
-            }
             Map<String, Object> schema = valueSchema(p);
-            Default dflt = p.getAnnotation(Default.class);
-            if (dflt != null) {
-                schema.put("default", defaultValue(dflt.value(), schema));
+            if (p.defaultText() != null) {
+                schema.put("default", defaultValue(p.defaultText(), schema));
             }
-            boolean required = in.equals("path")
-                    || (dflt == null && p.getType() != Optional.class && p.getType() != List.class);
-            if (in.equals("form")) {
+            if (p.source() == Source.FORM) {
                 formProperties.put(name, schema);
-                if (required) {
+                if (p.required()) {
                     formRequired.add(name);
                 }
                 continue;
             }
             Map<String, Object> parameter = new LinkedHashMap<>();
             parameter.put("name", name);
-            parameter.put("in", in);
-            parameter.put("required", required);
+            parameter.put("in", p.source().name().toLowerCase(Locale.ROOT));
+            parameter.put("required", p.required());
             parameter.put("schema", schema);
             parameters.add(parameter);
         }
@@ -121,7 +89,7 @@ final class Operations {
             op.put("requestBody", body);
         }
         Map<String, Object> responses = new LinkedHashMap<>();
-        response(responses, method.getGenericReturnType(), schemas);
+        response(responses, model.method().getGenericReturnType(), schemas);
         if (bound) {
             Map<String, Object> ref = new LinkedHashMap<>();
             ref.put("$ref", "#/components/schemas/HTTPValidationError");
@@ -133,12 +101,8 @@ final class Operations {
         op.put("responses", responses);
     }
 
-    private static Map<String, Object> body(Parameter p, Schemas schemas) {
-        Type type = p.getParameterizedType();
-        boolean optional = p.getType() == Optional.class;
-        if (optional && type instanceof ParameterizedType pt) {
-            type = pt.getActualTypeArguments()[0];
-        }
+    private static Map<String, Object> body(Input p, Schemas schemas) {
+        Type type = p.elementType();
         Map<String, Object> body;
         if (type == String.class) {
             body = content("text/plain", Schemas.typed("string", null));
@@ -148,7 +112,7 @@ final class Operations {
             Map<String, Object> schema = new LinkedHashMap<>(schemas.of(type));
             body = content("application/json", schema);
         }
-        body.put("required", !optional);
+        body.put("required", p.required());
         return body;
     }
 
@@ -170,10 +134,10 @@ final class Operations {
             ok = content("text/plain", Schemas.typed("string", null));
         } else if (raw == byte[].class) {
             ok = content("application/octet-stream", Schemas.typed("string", "binary"));
-        } else if (raw == dev.starling.FileResponse.class) {
+        } else if (raw == FileResponse.class) {
             ok = content("application/octet-stream", Schemas.typed("string", "binary"));
-        } else if (raw == Object.class || raw == dev.starling.Response.class
-                || java.util.Iterator.class.isAssignableFrom(raw) || java.util.stream.Stream.class.isAssignableFrom(raw)
+        } else if (raw == Object.class || raw == Response.class
+                || Iterator.class.isAssignableFrom(raw) || Stream.class.isAssignableFrom(raw)
                 || Flow.Publisher.class.isAssignableFrom(raw)) {
             ok = new LinkedHashMap<>();
         } else {
@@ -183,21 +147,15 @@ final class Operations {
         responses.put("200", reorder(ok));
     }
 
-    private static Map<String, Object> valueSchema(Parameter p) {
-        Class<?> element = p.getType();
-        boolean list = element == List.class;
-        if ((element == Optional.class || list) && p.getParameterizedType() instanceof ParameterizedType pt
-                && pt.getActualTypeArguments()[0] instanceof Class<?> c) {
-            element = c;
-        }
-        Map<String, Object> schema = Schemas.simple(element);
+    private static Map<String, Object> valueSchema(Input p) {
+        Map<String, Object> schema = Schemas.simple(p.element());
         if (schema == null) {
             schema = Schemas.typed("string", null);
         }
-        if (list) {
+        if (p.shape() == Shape.LIST) {
             schema = Schemas.array(schema);
         }
-        Schemas.constrain(schema, p);
+        Schemas.constrain(schema, p.annotations());
         return schema;
     }
 
@@ -213,7 +171,7 @@ final class Operations {
                 return Long.parseLong(raw.trim());
             }
             if ("number".equals(type)) {
-                return new java.math.BigDecimal(raw.trim());
+                return new BigDecimal(raw.trim());
             }
         } catch (NumberFormatException e) {
             return raw;
@@ -222,15 +180,6 @@ final class Operations {
             return Boolean.parseBoolean(raw.trim());
         }
         return raw;
-    }
-
-    private static boolean isUpload(Parameter p) {
-        if (p.getType() == UploadedFile.class) {
-            return true;
-        }
-        return (p.getType() == List.class || p.getType() == Optional.class)
-                && p.getParameterizedType() instanceof ParameterizedType pt
-                && pt.getActualTypeArguments()[0] == UploadedFile.class;
     }
 
     /** Returns {@code {"content": {mediaType: {"schema": schema}}}}. */

@@ -7,13 +7,25 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.lang.reflect.WildcardType;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.OffsetTime;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * Turns Java types into JSON Schema (as OpenAPI 3.1 uses it), collecting the schemas of records in
@@ -50,7 +62,7 @@ final class Schemas {
             }
             if (Collection.class.isAssignableFrom(raw)) {
                 Map<String, Object> s = array(of(args[0]));
-                if (java.util.Set.class.isAssignableFrom(raw)) {
+                if (Set.class.isAssignableFrom(raw)) {
                     s.put("uniqueItems", true);
                 }
                 return s;
@@ -98,7 +110,7 @@ final class Schemas {
         if (c == long.class || c == Long.class) {
             return typed("integer", "int64");
         }
-        if (c == java.math.BigInteger.class) {
+        if (c == BigInteger.class) {
             return typed("integer", null);
         }
         if (c == double.class || c == Double.class) {
@@ -107,7 +119,7 @@ final class Schemas {
         if (c == float.class || c == Float.class) {
             return typed("number", "float");
         }
-        if (c == java.math.BigDecimal.class) {
+        if (c == BigDecimal.class) {
             return typed("number", null);
         }
         if (c == boolean.class || c == Boolean.class) {
@@ -116,20 +128,20 @@ final class Schemas {
         if (c == String.class || c == char.class || c == Character.class || CharSequence.class.isAssignableFrom(c)) {
             return typed("string", null);
         }
-        if (c == java.util.UUID.class) {
+        if (c == UUID.class) {
             return typed("string", "uuid");
         }
-        if (c == java.time.LocalDate.class) {
+        if (c == LocalDate.class) {
             return typed("string", "date");
         }
-        if (c == java.time.LocalTime.class || c == java.time.OffsetTime.class) {
+        if (c == LocalTime.class || c == OffsetTime.class) {
             return typed("string", "time");
         }
-        if (c == java.time.Instant.class || c == java.time.LocalDateTime.class
-                || c == java.time.OffsetDateTime.class || c == java.time.ZonedDateTime.class) {
+        if (c == Instant.class || c == LocalDateTime.class || c == OffsetDateTime.class
+                || c == ZonedDateTime.class) {
             return typed("string", "date-time");
         }
-        if (c == java.time.Duration.class) {
+        if (c == Duration.class) {
             return typed("string", "duration");
         }
         if (c.isEnum()) {
@@ -199,39 +211,43 @@ final class Schemas {
      */
     static void constrain(Map<String, Object> schema, AnnotatedElement... elements) {
         for (AnnotatedElement e : elements) {
-            if (e == null) {
+            if (e != null) {
+                constrain(schema, List.of(e.getAnnotations()));
+            }
+        }
+    }
+
+    /** Adds the JSON Schema keywords of the Jakarta constraints among {@code annotations} to {@code schema}. */
+    static void constrain(Map<String, Object> schema, List<Annotation> annotations) {
+        for (Annotation a : annotations) {
+            String type = a.annotationType().getName();
+            if (!type.startsWith("jakarta.validation.constraints.")) {
                 continue;
             }
-            for (Annotation a : e.getAnnotations()) {
-                String type = a.annotationType().getName();
-                if (!type.startsWith("jakarta.validation.constraints.")) {
-                    continue;
-                }
-                boolean array = "array".equals(schema.get("type"));
-                switch (type.substring("jakarta.validation.constraints.".length())) {
-                    case "Min" -> schema.put("minimum", value(a, "value"));
-                    case "Max" -> schema.put("maximum", value(a, "value"));
-                    case "DecimalMin" -> schema.put("minimum", new java.math.BigDecimal((String) value(a, "value")));
-                    case "DecimalMax" -> schema.put("maximum", new java.math.BigDecimal((String) value(a, "value")));
-                    case "Positive" -> schema.put("exclusiveMinimum", 0);
-                    case "PositiveOrZero" -> schema.put("minimum", 0);
-                    case "Negative" -> schema.put("exclusiveMaximum", 0);
-                    case "NegativeOrZero" -> schema.put("maximum", 0);
-                    case "Pattern" -> schema.put("pattern", value(a, "regexp"));
-                    case "Email" -> schema.put("format", "email");
-                    case "NotBlank", "NotEmpty" -> schema.put(array ? "minItems" : "minLength", 1);
-                    case "Size" -> {
-                        int min = (Integer) value(a, "min");
-                        int max = (Integer) value(a, "max");
-                        if (min > 0) {
-                            schema.put(array ? "minItems" : "minLength", min);
-                        }
-                        if (max < Integer.MAX_VALUE) {
-                            schema.put(array ? "maxItems" : "maxLength", max);
-                        }
+            boolean array = "array".equals(schema.get("type"));
+            switch (type.substring("jakarta.validation.constraints.".length())) {
+                case "Min" -> schema.put("minimum", value(a, "value"));
+                case "Max" -> schema.put("maximum", value(a, "value"));
+                case "DecimalMin" -> schema.put("minimum", new BigDecimal((String) value(a, "value")));
+                case "DecimalMax" -> schema.put("maximum", new BigDecimal((String) value(a, "value")));
+                case "Positive" -> schema.put("exclusiveMinimum", 0);
+                case "PositiveOrZero" -> schema.put("minimum", 0);
+                case "Negative" -> schema.put("exclusiveMaximum", 0);
+                case "NegativeOrZero" -> schema.put("maximum", 0);
+                case "Pattern" -> schema.put("pattern", value(a, "regexp"));
+                case "Email" -> schema.put("format", "email");
+                case "NotBlank", "NotEmpty" -> schema.put(array ? "minItems" : "minLength", 1);
+                case "Size" -> {
+                    int min = (Integer) value(a, "min");
+                    int max = (Integer) value(a, "max");
+                    if (min > 0) {
+                        schema.put(array ? "minItems" : "minLength", min);
                     }
-                    default -> { }
+                    if (max < Integer.MAX_VALUE) {
+                        schema.put(array ? "maxItems" : "maxLength", max);
+                    }
                 }
+                default -> { }
             }
         }
     }

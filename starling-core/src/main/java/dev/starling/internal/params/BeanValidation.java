@@ -2,14 +2,15 @@ package dev.starling.internal.params;
 
 import jakarta.validation.Configuration;
 import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ElementKind;
 import jakarta.validation.MessageInterpolator;
-import jakarta.validation.ValidationException;
-import jakarta.validation.metadata.MethodDescriptor;
 import jakarta.validation.Path;
 import jakarta.validation.Validation;
+import jakarta.validation.ValidationException;
 import jakarta.validation.Validator;
 import jakarta.validation.ValidatorFactory;
 import jakarta.validation.executable.ExecutableValidator;
+import jakarta.validation.metadata.MethodDescriptor;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.AnnotatedParameterizedType;
@@ -17,12 +18,15 @@ import java.lang.reflect.AnnotatedType;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -59,7 +63,7 @@ final class BeanValidation {
                 return a;
             }
         }
-        AnnotatedType type = element instanceof java.lang.reflect.Parameter p ? p.getAnnotatedType()
+        AnnotatedType type = element instanceof Parameter p ? p.getAnnotatedType()
                 : element instanceof Field f ? f.getAnnotatedType()
                 : element instanceof RecordComponent c ? c.getAnnotatedType() : null;
         return type instanceof AnnotatedParameterizedType pt ? constraint(pt) : null;
@@ -133,6 +137,35 @@ final class BeanValidation {
                 + "Jakarta Validation provider is on the class path; add " + DEPENDENCY + " to your dependencies.";
     }
 
+    /**
+     * Returns the checks of the method {@code model} describes, called on {@code target}, or null when none of its
+     * parameters nor its body is constrained; fails when something is but {@code validatorAvailable} is false.
+     */
+    static Checks checks(Object target, ParameterModel model, boolean validatorAvailable) {
+        Annotation constraint = null;
+        String constrained = null;
+        for (ParameterModel.Input input : model.inputs()) {
+            if (input.constraint() != null) {
+                constraint = input.constraint();
+                constrained = input.where();
+                break;
+            }
+        }
+        Class<?> bodyType = model.bodyType();
+        if (constraint == null && bodyType != null) {
+            constraint = constraintOnType(bodyType);
+            constrained = model.inputs().get(model.body()).where() + " (its type " + bodyType.getSimpleName() + ")";
+        }
+        if (constraint == null) {
+            return null;
+        }
+        if (!validatorAvailable) {
+            throw new IllegalArgumentException(missing(constrained, constraint));
+        }
+        Checks checks = new Checks(target, model);
+        return checks.any() ? checks : null;
+    }
+
     /** The validator and the checks of one route; built once when the route is added. */
     static final class Checks {
         private static final ValidatorFactory FACTORY = factory();
@@ -146,14 +179,11 @@ final class BeanValidation {
         private final boolean bodyConstrained;
         private final ExecutableValidator executables = VALIDATOR.forExecutables();
 
-        /**
-         * {@code locations} gives each parameter's FastAPI location (null for those without one); {@code body}
-         * is the index of the @Body parameter, or -1.
-         */
-        Checks(Object target, Method method, List<List<Object>> locations, int body, Class<?> bodyType) {
+        /** Checks the parameters of {@code model}'s method called on {@code target}, and its body. */
+        Checks(Object target, ParameterModel model) {
             this.target = target;
-            this.method = method;
-            this.locations = locations;
+            this.method = model.method();
+            this.locations = model.inputs().stream().map(ParameterModel.Input::loc).toList();
             MethodDescriptor descriptor = VALIDATOR
                     .getConstraintsForClass(method.getDeclaringClass())
                     .getConstraintsForMethod(method.getName(), method.getParameterTypes());
@@ -173,7 +203,8 @@ final class BeanValidation {
                             + "Optional<@Size(min = 2) String>.", e);
                 }
             }
-            this.body = body;
+            this.body = model.body();
+            Class<?> bodyType = model.bodyType();
             this.bodyConstrained = bodyType != null && VALIDATOR.getConstraintsForClass(bodyType).isBeanConstrained();
         }
 
@@ -181,7 +212,7 @@ final class BeanValidation {
         private static ValidatorFactory factory() {
             Configuration<?> config = Validation.byDefaultProvider().configure();
             MessageInterpolator english = config.getDefaultMessageInterpolator();
-            return config.messageInterpolator(new jakarta.validation.MessageInterpolator() {
+            return config.messageInterpolator(new MessageInterpolator() {
                 @Override
                 public String interpolate(String template, Context context) {
                     return english.interpolate(template, context, Locale.ENGLISH);
@@ -205,9 +236,9 @@ final class BeanValidation {
                     boolean deeper = false;
                     Integer element = null;
                     for (Path.Node node : v.getPropertyPath()) {
-                        if (node.getKind() == jakarta.validation.ElementKind.PARAMETER) {
+                        if (node.getKind() == ElementKind.PARAMETER) {
                             index = node.as(Path.ParameterNode.class).getParameterIndex();
-                        } else if (index >= 0 && node.getKind() == jakarta.validation.ElementKind.CONTAINER_ELEMENT) {
+                        } else if (index >= 0 && node.getKind() == ElementKind.CONTAINER_ELEMENT) {
                             element = node.getIndex();          // List<@Min(1) Integer>: the value's position
                         } else if (index >= 0) {
                             deeper = true;
@@ -225,7 +256,7 @@ final class BeanValidation {
                 }
             }
             if (bodyConstrained && args[body] != null) {
-                Object value = args[body] instanceof java.util.Optional<?> o ? o.orElse(null) : args[body];
+                Object value = args[body] instanceof Optional<?> o ? o.orElse(null) : args[body];
                 if (value != null) {
                     for (ConstraintViolation<Object> v : sorted(VALIDATOR.validate(value))) {
                         List<Object> loc = new ArrayList<>();
@@ -252,7 +283,7 @@ final class BeanValidation {
                 return List.of();
             }
             List<ConstraintViolation<Object>> list = new ArrayList<>(violations);
-            list.sort(java.util.Comparator.comparing((ConstraintViolation<Object> v) -> v.getPropertyPath().toString())
+            list.sort(Comparator.comparing((ConstraintViolation<Object> v) -> v.getPropertyPath().toString())
                     .thenComparing(v -> v.getConstraintDescriptor().getAnnotation().annotationType().getName()));
             return list;
         }
@@ -266,7 +297,7 @@ final class BeanValidation {
 
         /** A parameter came as text, and FastAPI shows it so: a scalar value is given back as a string. */
         private static Object text(Object value) {
-            if (value instanceof java.util.Optional<?> o) {
+            if (value instanceof Optional<?> o) {
                 value = o.orElse(null);
             }
             if (value == null || value instanceof Collection<?> || value instanceof Map<?, ?>) {

@@ -1,8 +1,6 @@
 package dev.starling.internal.params;
 
 import dev.starling.Request;
-import java.lang.reflect.Parameter;
-import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -25,46 +23,31 @@ import tools.jackson.databind.json.JsonMapper;
 /** Binds {@code @Body} parameters: JSON through Jackson 3, or the raw bytes or text. */
 final class Bodies {
 
-    /** The parameter, and the type whose constraints apply to the bound value (null for raw bodies). */
-    record Bound(Binder.Param param, Class<?> validatedType) {
-    }
-
     private static final List<Object> BODY = List.of("body");
 
     private Bodies() {
     }
 
-    static Bound param(Parameter p, String where, JsonMapper json) {
-        boolean optional = p.getType() == Optional.class;
-        Type type = p.getParameterizedType();
-        if (optional) {
-            if (!(type instanceof ParameterizedType pt)) {
-                throw new IllegalArgumentException(where + " is a raw Optional; give its type, such as "
-                        + "Optional<Item>.");
-            }
-            type = pt.getActualTypeArguments()[0];
-        }
-        Class<?> raw = type instanceof Class<?> c ? c
-                : type instanceof ParameterizedType pt && pt.getRawType() instanceof Class<?> c ? c : null;
-        if (raw == null) {
-            throw new IllegalArgumentException(where + " is a @Body of type " + type.getTypeName() + ", which "
-                    + "Starling cannot read; use a record, a class, a List or Map of those, byte[] or String.");
-        }
+    /** Returns how the body parameter {@code input} is bound, reading JSON with {@code json}. */
+    static Binder.Param param(ParameterModel.Input input, JsonMapper json) {
+        boolean optional = input.shape() == ParameterModel.Shape.OPTIONAL;
+        Type type = input.elementType();
+        Class<?> raw = input.element();
         Object absent = optional ? Optional.empty() : null;
         if (raw == byte[].class || raw == String.class) {
             boolean bytes = raw == byte[].class;
-            return new Bound((request, errors) -> {
+            return (request, errors) -> {
                 byte[] body = body(request);
                 if (body.length == 0) {
                     return missing(absent, errors);
                 }
                 Object value = bytes ? body.clone() : new String(body, StandardCharsets.UTF_8);
                 return optional ? Optional.of(value) : value;
-            }, null);
+            };
         }
         ObjectReader reader = json.readerFor(json.constructType(type))
                 .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        return new Bound((request, errors) -> {
+        return (request, errors) -> {
             byte[] body = body(request);
             if (body.length == 0) {
                 return missing(absent, errors);
@@ -98,7 +81,7 @@ final class Bodies {
                 errors.add("value_error", loc(e), "Value error, " + e.getOriginalMessage(), null, null);
                 return absent;
             }
-        }, raw);
+        };
     }
 
     private static byte[] body(Request request) {

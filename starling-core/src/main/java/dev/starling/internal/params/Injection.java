@@ -1,5 +1,6 @@
 package dev.starling.internal.params;
 
+import dev.starling.AppState;
 import dev.starling.BackgroundTasks;
 import dev.starling.Depends;
 import dev.starling.internal.routing.PathTemplate;
@@ -65,12 +66,6 @@ public final class Injection {
         return new Injection(List.copyOf(all));
     }
 
-    /** Returns true when {@code p} is injected rather than bound from the request. */
-    public static boolean isInjected(Parameter p) {
-        return p.getAnnotation(Depends.class) != null || p.getType() == BackgroundTasks.class
-                || p.getType() == dev.starling.AppState.class;
-    }
-
     /** Builds the injection of {@code method} used on a route with {@code template}. */
     public static Injection of(Method method, PathTemplate template, Providers providers) {
         return of(method, template, providers, new LinkedHashSet<>());
@@ -84,7 +79,7 @@ public final class Injection {
             Parameter p = params[i];
             if (p.getType() == BackgroundTasks.class) {
                 slots.add(new Slot(i, null));
-            } else if (p.getType() == dev.starling.AppState.class) {
+            } else if (p.getType() == AppState.class) {
                 slots.add(new Slot(i, null, true));
             } else if (p.getAnnotation(Depends.class) != null) {
                 Providers.Provider provider = providers.find(method, p);

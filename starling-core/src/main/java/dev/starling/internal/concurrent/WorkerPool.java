@@ -170,7 +170,7 @@ public final class WorkerPool {
                 // Waiters would wait forever for a pool that is gone: fail them now.
                 for (DefaultCapacityLimiter.Waiter waiter : limiter.drainWaiters()) {
                     if (waiter instanceof OffloadTask<?> task) {
-                        task.rejected();
+                        TokenWait.rejected(task);
                     }
                 }
             }

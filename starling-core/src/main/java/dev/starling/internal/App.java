@@ -179,10 +179,10 @@ public final class App implements Starling, Server {
     private void runHook(Object hook) throws Exception {
         java.util.concurrent.CompletableFuture<Object> done = new java.util.concurrent.CompletableFuture<>();
         if (hook instanceof Hook blocking) {
-            defaultPool.submit(() -> {
+            defaultPool.submitInternal(() -> {
                 blocking.run();
                 return null;
-            }, defaultPool, false).whenComplete((v, e) -> complete(done, v, e));
+            }, defaultPool).whenComplete((v, e) -> complete(done, v, e));
         } else {
             group.next().execute(() -> {
                 try {
@@ -540,7 +540,7 @@ public final class App implements Starling, Server {
                 stage = async.before(exchange);
             } else {
                 dev.starling.Middleware sync = (dev.starling.Middleware) m;
-                stage = defaultPool.submit(() -> sync.before(exchange), defaultPool, false);
+                stage = defaultPool.submitInternal(() -> sync.before(exchange), defaultPool);
             }
         } catch (Throwable t) {
             stage = java.util.concurrent.CompletableFuture.failedFuture(t);
@@ -651,7 +651,7 @@ public final class App implements Starling, Server {
      */
     private void decodeFormOffLoop(Exchange exchange) {
         int spoolAbove = config.maxPartMemory();
-        defaultPool.submit(() -> exchange.formData(spoolAbove), defaultPool, false).whenComplete((form, error) -> {
+        defaultPool.submitInternal(() -> exchange.formData(spoolAbove), defaultPool).whenComplete((form, error) -> {
             if (error != null) {
                 exchange.fail(error);
             } else {
@@ -704,7 +704,7 @@ public final class App implements Starling, Server {
 
     /** Runs {@code work} on the route's pool and answers with its result, back on the request's loop. */
     private void offload(Route route, Exchange exchange, java.util.concurrent.Callable<Object> work) {
-        OffloadTask<Object> task = route.pool().submit(work, defaultPool, false, Exchange::discardResult);
+        OffloadTask<Object> task = route.pool().submitForRequest(work, defaultPool, Exchange::discardResult);
         task.whenComplete((result, error) -> {
             try {
                 if (error != null) {
@@ -806,7 +806,7 @@ public final class App implements Starling, Server {
                 exchange.respond(stage);
             } else {
                 dev.starling.ExceptionHandler sync = (dev.starling.ExceptionHandler) found.handler();
-                defaultPool.submit(() -> sync.handle(exchange, error), defaultPool, false)
+                defaultPool.submitInternal(() -> sync.handle(exchange, error), defaultPool)
                         .whenComplete((result, failure) -> {
                             if (failure != null) {
                                 exchange.fail(failure);

@@ -84,7 +84,7 @@ final class Resolution implements BackgroundTasks {
         Context previous = Context.set(Context.forScope(exchange));
         try {
             if (!provider.async()) {
-                return pool.submit(() -> invoke(provider, args), pool, false, Resolution::release);
+                return pool.submitForRequest(() -> invoke(provider, args), pool, Resolution::release);
             }
             CompletionStage<?> stage = (CompletionStage<?>) invoke(provider, args);
             if (stage == null) {

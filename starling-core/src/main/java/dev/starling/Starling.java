@@ -4,8 +4,12 @@ import dev.starling.concurrent.CapacityLimiter;
 import dev.starling.internal.app.App;
 import dev.starling.internal.app.Registrations;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A Starling app: routes, the event loops that serve them and the threadpool that blocking handlers run on.
@@ -70,13 +74,13 @@ public interface Starling extends AutoCloseable {
     Starling onStartup(Hook hook);
 
     /** Same as {@link #onStartup}, with a hook that runs on an event loop; the app waits for its stage. */
-    Starling onStartupAsync(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> hook);
+    Starling onStartupAsync(Supplier<? extends CompletionStage<?>> hook);
 
     /** Runs {@code hook} on the threadpool when the app stops, after the last request; failures are logged. */
     Starling onShutdown(Hook hook);
 
     /** Same as {@link #onShutdown}, with a hook that runs on an event loop; the app waits for its stage. */
-    Starling onShutdownAsync(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> hook);
+    Starling onShutdownAsync(Supplier<? extends CompletionStage<?>> hook);
 
     /** Returns the values shared by the whole app; handlers and providers get them as an {@link AppState} parameter. */
     AppState state();
@@ -174,10 +178,10 @@ public interface Starling extends AutoCloseable {
      * threadpool), {@code "virtual"} or a name registered on the config; its counters are the executor's
      * statistics.
      */
-    java.util.Optional<CapacityLimiter> limiter(String executor);
+    Optional<CapacityLimiter> limiter(String executor);
 
     /** Returns the limiter of every executor of the app by name, {@code "default"} and {@code "virtual"} first. */
-    java.util.Map<String, CapacityLimiter> limiters();
+    Map<String, CapacityLimiter> limiters();
 
     /** Returns how many times the watchdog saw user code block an event loop. */
     long blockedLoopCount();

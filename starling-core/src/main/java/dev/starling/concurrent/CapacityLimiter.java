@@ -1,6 +1,7 @@
 package dev.starling.concurrent;
 
 import dev.starling.internal.concurrent.DefaultCapacityLimiter;
+import java.time.Duration;
 
 /**
  * A pool of tokens that bounds how many offloaded tasks run at once, with a FIFO waiting room.
@@ -37,7 +38,7 @@ public interface CapacityLimiter {
      * task that waits longer for a token is refused with {@link CapacityExceededException} (a request gets 503);
      * {@code Duration.ZERO} waits without limit.
      */
-    static CapacityLimiter create(int tokens, int maxWaiting, java.time.Duration queueTimeout) {
+    static CapacityLimiter create(int tokens, int maxWaiting, Duration queueTimeout) {
         return new DefaultCapacityLimiter(tokens, maxWaiting, queueTimeout);
     }
 
@@ -69,7 +70,7 @@ public interface CapacityLimiter {
     long rejectedCount();
 
     /** Returns how long a task may wait for a token before it is refused; zero means without limit. */
-    java.time.Duration queueTimeout();
+    Duration queueTimeout();
 
     /** Returns the number of tasks refused because they waited longer than {@link #queueTimeout()}. */
     long timedOutCount();

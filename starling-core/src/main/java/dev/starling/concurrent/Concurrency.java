@@ -1,5 +1,6 @@
 package dev.starling.concurrent;
 
+import dev.starling.internal.concurrent.Context;
 import dev.starling.internal.concurrent.DefaultCapacityLimiter;
 import dev.starling.internal.concurrent.IteratorPublisher;
 import dev.starling.internal.concurrent.Loops;
@@ -142,13 +143,13 @@ public final class Concurrency {
         var context = task.context();
         try {
             loop.execute(() -> {
-                var previous = dev.starling.internal.concurrent.Context.set(context);
+                Context previous = Context.set(context);
                 try {
                     result.complete(fn.call());
                 } catch (Throwable t) {
                     result.completeExceptionally(t);
                 } finally {
-                    dev.starling.internal.concurrent.Context.set(previous);
+                    Context.set(previous);
                 }
             });
         } catch (RejectedExecutionException e) {

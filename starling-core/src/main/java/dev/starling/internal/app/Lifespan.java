@@ -62,10 +62,10 @@ final class Lifespan {
     }
 
     private Started offloaded(Starling.Hook hook) {
-        return loop -> pool.submit(() -> {
+        return loop -> pool.submitInternal(() -> {
             hook.run();
             return null;
-        }, pool, false);
+        }, pool);
     }
 
     private static Started onLoop(Supplier<? extends CompletionStage<?>> hook) {

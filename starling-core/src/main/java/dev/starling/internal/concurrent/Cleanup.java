@@ -5,6 +5,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,11 @@ public final class Cleanup {
         } catch (RejectedExecutionException e) {
             safe.run();
         }
+    }
+
+    /** Hands {@code value}, the result of a cancelled task that nobody will receive, to {@code release} soon. */
+    static void release(Consumer<Object> release, Object value) {
+        run("Releasing the result of a cancelled task", () -> release.accept(value));
     }
 
     /** A cleanup action. */

@@ -2,9 +2,14 @@ package dev.starling.internal.concurrent;
 
 import dev.starling.concurrent.ContextKey;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
+import java.time.temporal.TemporalAccessor;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The immutable context of the code running on a thread: user context keys and the request scope.
@@ -84,17 +89,17 @@ public final class Context {
 
     private static boolean travels(Object value) {
         if (value instanceof String || value instanceof Number || value instanceof Boolean
-                || value instanceof Character || value instanceof Enum<?> || value instanceof java.util.UUID
-                || value instanceof java.time.temporal.TemporalAccessor) {
+                || value instanceof Character || value instanceof Enum<?> || value instanceof UUID
+                || value instanceof TemporalAccessor) {
             return true;   // the common cases, known to serialize, without trying
         }
         if (!(value instanceof Serializable)) {
             return false;
         }
-        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(java.io.OutputStream.nullOutputStream())) {
+        try (ObjectOutputStream out = new ObjectOutputStream(OutputStream.nullOutputStream())) {
             out.writeObject(value);
             return true;
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }

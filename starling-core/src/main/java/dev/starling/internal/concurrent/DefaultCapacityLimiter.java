@@ -1,6 +1,7 @@
 package dev.starling.internal.concurrent;
 
 import dev.starling.concurrent.CapacityLimiter;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +31,10 @@ public final class DefaultCapacityLimiter implements CapacityLimiter {
     private final long queueTimeoutNanos;
 
     public DefaultCapacityLimiter(int tokens, int maxWaiting) {
-        this(tokens, maxWaiting, java.time.Duration.ZERO);
+        this(tokens, maxWaiting, Duration.ZERO);
     }
 
-    public DefaultCapacityLimiter(int tokens, int maxWaiting, java.time.Duration queueTimeout) {
+    public DefaultCapacityLimiter(int tokens, int maxWaiting, Duration queueTimeout) {
         if (tokens < 0) {
             throw new IllegalArgumentException("A capacity limiter needs zero or more tokens, but " + tokens
                     + " were given.");
@@ -51,8 +52,8 @@ public final class DefaultCapacityLimiter implements CapacityLimiter {
     }
 
     @Override
-    public java.time.Duration queueTimeout() {
-        return java.time.Duration.ofNanos(queueTimeoutNanos);
+    public Duration queueTimeout() {
+        return Duration.ofNanos(queueTimeoutNanos);
     }
 
     /** Returns the queue timeout in nanoseconds, 0 for none. */

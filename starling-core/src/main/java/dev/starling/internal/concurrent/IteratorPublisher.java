@@ -3,6 +3,7 @@ package dev.starling.internal.concurrent;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -100,7 +101,7 @@ public final class IteratorPublisher<T> implements Flow.Publisher<T> {
         }
 
         private void pull() {
-            OffloadTask<Object> task = pool.prepare(this::next, home, false);
+            OffloadTask<Object> task = pool.prepareInternal(this::next, home);
             lock.lock();
             try {
                 // Known before it can start, so that a cancel arriving while next() runs can interrupt it.
@@ -162,7 +163,7 @@ public final class IteratorPublisher<T> implements Flow.Publisher<T> {
             }
             if (error != null) {
                 closeLater();
-                subscriber.onError(error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                subscriber.onError(error instanceof CompletionException c && c.getCause() != null
                         ? c.getCause() : error);
                 return;
             }

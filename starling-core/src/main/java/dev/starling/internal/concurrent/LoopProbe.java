@@ -1,17 +1,20 @@
 package dev.starling.internal.concurrent;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * Marks when user code starts and ends on one event loop, so the watchdog can see code that holds the loop.
  * Written only by its loop thread; read by the watchdog thread.
  */
 public final class LoopProbe {
 
-    private static final java.lang.invoke.VarHandle ENTERED_AT;
-    private static final java.lang.invoke.VarHandle ROUTE;
+    private static final VarHandle ENTERED_AT;
+    private static final VarHandle ROUTE;
 
     static {
         try {
-            var lookup = java.lang.invoke.MethodHandles.lookup();
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
             ENTERED_AT = lookup.findVarHandle(LoopProbe.class, "enteredAt", long.class);
             ROUTE = lookup.findVarHandle(LoopProbe.class, "route", String.class);
         } catch (ReflectiveOperationException e) {

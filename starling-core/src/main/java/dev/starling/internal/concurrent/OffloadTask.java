@@ -1,26 +1,25 @@
 package dev.starling.internal.concurrent;
 
-import dev.starling.concurrent.CapacityExceededException;
+import dev.starling.Observer.Outcome;
 import dev.starling.concurrent.RemoteExecutor;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
-import org.slf4j.MDC;
+import java.util.function.Consumer;
 
 /**
  * One offloaded call: waits for a token, runs once on a worker, and completes on the caller's event loop.
  *
  * <p>States follow {@link java.util.concurrent.FutureTask}: a task cancelled before it starts never runs; a
  * running task that is cancelled completes at once, its thread is interrupted when the pool says so, and its
- * token goes back only when the thread returns.
+ * token goes back only when the thread returns. {@link TokenWait}, {@link RemoteRun}, {@link CarriedContext},
+ * {@link TaskEvents} and {@link OffloadedFrom} do the task's other jobs on its fields: a task stays one object.
  */
 public final class OffloadTask<T> extends CompletableFuture<T> implements Runnable, DefaultCapacityLimiter.Waiter {
 
@@ -32,9 +31,6 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     private static final int INTERRUPTED = 5;
 
     private static final VarHandle STATE;
-    private static final FastThreadLocal<OffloadTask<?>> CURRENT = new FastThreadLocal<>();
-    private static final boolean CAPTURE_CALL_SITE =
-            !"false".equalsIgnoreCase(System.getProperty("starling.offload.callSite", "true"));
 
     static {
         try {
@@ -44,27 +40,27 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         }
     }
 
-    private final Callable<? extends T> fn;
-    private final WorkerPool pool;
+    final Callable<? extends T> fn;
+    final WorkerPool pool;
     private final WorkerPool home;
-    private final EventExecutor loop;
-    private final Context context;
-    private final Map<String, String> mdc;
+    final EventExecutor loop;
+    final Context context;
+    final Map<String, String> mdc;
     private final OffloadedFrom callSite;
     private volatile int state;
     private volatile Thread runner;
     /** When the task was started (nanoTime), for observers; 0 when nobody observes. */
-    private long startedAt;
+    long startedAt;
     /** When the call began to run (nanoTime), for observers. */
-    private long ranAt;
+    long ranAt;
     /** Refuses the task once it has waited for a token longer than the limiter's queue timeout. */
-    private volatile java.util.concurrent.Future<?> expiry;
+    volatile Future<?> expiry;
     /** The future of the task's run in another JVM, when the pool's executor is a {@link RemoteExecutor}. */
-    private volatile CompletableFuture<T> remote;
+    volatile CompletableFuture<T> remote;
     /** Whether the waiting room's bound applies; off for work already promised to a client. */
     boolean bounded = true;
     /** Receives a result that a cancel made nobody's (set before start); it must release what the result holds. */
-    private volatile java.util.function.Consumer<Object> onAbandoned;
+    volatile Consumer<Object> onAbandoned;
 
     OffloadTask(Callable<? extends T> fn, WorkerPool pool, WorkerPool home, EventExecutor loop,
                 boolean captureCallSite) {
@@ -73,8 +69,9 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         this.home = home;
         this.loop = loop;
         this.context = Context.current();
-        this.mdc = MDC.getCopyOfContextMap();
-        this.callSite = captureCallSite && CAPTURE_CALL_SITE ? new OffloadedFrom(Thread.currentThread().getName(), pool.name()) : null;
+        this.mdc = CarriedContext.mdcSnapshot();
+        this.callSite = captureCallSite && OffloadedFrom.ENABLED
+                ? new OffloadedFrom(Thread.currentThread().getName(), pool.name()) : null;
     }
 
     /** Returns true for work already promised to a client (background tasks, after-phases), which no bound refuses. */
@@ -82,17 +79,9 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         return !bounded;
     }
 
-    /** Stops the queue-timeout timer: the task got its token, ended or was cancelled. */
-    private void disarm() {
-        java.util.concurrent.Future<?> timer = expiry;
-        if (timer != null) {
-            timer.cancel(false);
-        }
-    }
-
     /** Returns the task running on the current thread, or null. */
     public static OffloadTask<?> current() {
-        return CURRENT.getIfExists();
+        return CarriedContext.currentTask();
     }
 
     /** Returns the event loop this task completes on, or null when it was started off a loop. */
@@ -111,85 +100,55 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     }
 
     /** Sets what to do with a result that arrives after the task was cancelled; call before it starts. */
-    public OffloadTask<T> onAbandoned(java.util.function.Consumer<Object> action) {
+    public OffloadTask<T> onAbandoned(Consumer<Object> action) {
         this.onAbandoned = action;
         return this;
     }
 
     void start() {
-        Scope scope = context.scope();
-        if (scope != null) {
-            scope.track(this);
-            if (state != NEW) {
-                return;   // cancelled by its scope: never queue, never take a token
-            }
+        if (CarriedContext.track(this) && state != NEW) {
+            return;   // cancelled by its scope: never queue, never take a token
         }
-        if (pool.observer() != null) {
-            startedAt = System.nanoTime();
-        }
-        DefaultCapacityLimiter limiter = pool.limiter();
-        if (limiter == null) {
-            execute();
-            return;
-        }
-        switch (limiter.acquire(this, bounded)) {
-            case GRANTED -> execute();
-            case QUEUED -> {
-                if (state != NEW) {
-                    limiter.remove(this);   // cancelled while it was being queued
-                } else if (limiter.queueTimeoutNanos() > 0 && bounded) {
-                    expiry = Timers.schedule(loop, this::expire, limiter.queueTimeoutNanos());
-                    if (state != NEW) {
-                        disarm();   // granted and run (or cancelled) before the timer was set
-                    }
-                }
-            }
-            case REJECTED -> {
-                if (STATE.compareAndSet(this, NEW, COMPLETING)) {
-                    refused(dev.starling.Observer.Refusal.FULL);
-                    deliver(null, new CapacityExceededException("The threadpool '" + pool.name() + "' is full: all "
-                            + limiter.totalTokens() + " tokens are taken and " + limiter.maxWaiting()
-                            + " tasks already wait."));
-                }
-            }
-        }
+        TaskEvents.started(this);
+        TokenWait.acquire(this);
     }
 
-    /** The task waited longer than the queue timeout: refuse it, unless it got its token meanwhile. */
-    private void expire() {
-        DefaultCapacityLimiter limiter = pool.limiter();
-        if (state == NEW && limiter.expire(this) && STATE.compareAndSet(this, NEW, COMPLETING)) {
-            refused(dev.starling.Observer.Refusal.TIMED_OUT);
-            deliver(null, new CapacityExceededException("The task waited longer than "
-                    + Timers.describe(limiter.queueTimeoutNanos()) + " for a token of the threadpool '" + pool.name()
-                    + "', whose " + limiter.totalTokens() + " tokens stayed taken."));
-        }
+    // The states the task's other parts read and the moves they make: one read or compare-and-set each.
+
+    boolean unstarted() {
+        return state == NEW;
     }
 
-    private void refused(dev.starling.Observer.Refusal reason) {
-        dev.starling.Observer observer = pool.observer();
-        if (observer != null) {
-            Observers.refused(observer, pool.name(), reason);
-        }
+    boolean running() {
+        return state == RUNNING;
     }
 
-    /** Tells the observer, if any, how the task ended; {@code ran} says whether the call ever started. */
-    private void ended(dev.starling.Observer.Outcome outcome, boolean ran) {
-        dev.starling.Observer observer = pool.observer();
-        if (observer != null && startedAt != 0) {
-            long now = System.nanoTime();
-            long began = ran ? ranAt : now;
-            Observers.ended(observer, pool.name(), Math.max(0, began - startedAt), ran ? now - ranAt : 0, outcome);
-        }
+    boolean interruptRequested() {
+        return state == INTERRUPTING || state == INTERRUPTED;
+    }
+
+    /** Claims a task that has not started, for a refusal; false when it started or was stopped. */
+    boolean claimUnstarted() {
+        return STATE.compareAndSet(this, NEW, COMPLETING);
+    }
+
+    /** Marks the task running; false when it was stopped first. */
+    boolean begin() {
+        return STATE.compareAndSet(this, NEW, RUNNING);
+    }
+
+    /** Claims the running call's result; false when a cancel or an outside completion came first. */
+    boolean finish() {
+        return STATE.compareAndSet(this, RUNNING, COMPLETING);
     }
 
     @Override
     public void granted() {
-        disarm();
+        TokenWait.disarm(this);
         execute();
     }
 
-    private void execute() {
+    void execute() {
         OffloadTask<?> task = this;
         while (task != null) {
             task = task.tryExecute();   // a loop, not recursion: every waiter of a dead executor is refused here
@@ -198,122 +157,14 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
 
     private OffloadTask<?> tryExecute() {
         if (pool.executor() instanceof RemoteExecutor executor) {
-            return sendRemote(executor);
+            return RemoteRun.send(this, executor);
         }
         try {
             pool.executor().execute(this);
             return null;
         } catch (RejectedExecutionException e) {
-            OffloadTask<?> next = releaseTokenToNext();
-            if (STATE.compareAndSet(this, NEW, COMPLETING)) {
-                deliver(null, new RejectedExecutionException("The threadpool '" + pool.name()
-                        + "' shut down before the task could start; it was not run.", e));
-            }
-            return next;
+            return TokenWait.notStarted(this, e);
         }
-    }
-
-    /**
-     * Hands the callable itself, with the context that can travel, to an executor in another JVM; the token
-     * comes back when the remote run has ended (or been stopped), and the result is delivered as usual.
-     */
-    private OffloadTask<?> sendRemote(RemoteExecutor executor) {
-        if (!STATE.compareAndSet(this, NEW, RUNNING)) {
-            return releaseTokenToNext();
-        }
-        disarm();
-        if (startedAt != 0) {
-            ranAt = System.nanoTime();
-        }
-        CompletableFuture<T> future;
-        try {
-            future = executor.submit(new RemoteCall<T>(fn, mdc, context));
-        } catch (RejectedExecutionException e) {
-            // A full or closed executor is a service that cannot take more now: 503 with Retry-After.
-            CapacityExceededException refused = new CapacityExceededException("The executor '" + pool.name()
-                    + "' refused the task, which was not run: " + e.getMessage());
-            refused.initCause(e);
-            future = CompletableFuture.failedFuture(refused);
-        } catch (Throwable t) {
-            future = CompletableFuture.failedFuture(t);
-        }
-        remote = future;
-        if (state == INTERRUPTING || state == INTERRUPTED) {
-            future.cancel(true);   // cancelled while it was being sent
-        }
-        if (future.isDone() && state == RUNNING) {
-            // Refused at once (a shut-down executor, say): hand the token on in the caller's loop, not by
-            // recursion, however many waiters are refused in a row.
-            Throwable failure = failureOf(future);
-            return remoteEnded(executor, future, failure == null ? future.join() : null, failure);
-        }
-        CompletableFuture<T> sent = future;
-        future.whenComplete((value, failure) -> {
-            OffloadTask<?> next = remoteEnded(executor, sent, value, failure);
-            if (next != null) {
-                next.execute();
-            }
-        });
-        return null;
-    }
-
-    private static Throwable failureOf(CompletableFuture<?> done) {
-        try {
-            done.join();
-            return null;
-        } catch (Throwable t) {
-            return t;
-        }
-    }
-
-    /**
-     * Delivers the remote run's outcome and returns the waiter that now holds the token, not yet started. A
-     * task stopped from outside keeps its token until the executor says the run has really ended.
-     */
-    private OffloadTask<?> remoteEnded(RemoteExecutor executor, CompletableFuture<T> future, T value,
-                                      Throwable failure) {
-        Throwable error = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        if (STATE.compareAndSet(this, RUNNING, COMPLETING)) {
-            ended(error == null ? dev.starling.Observer.Outcome.COMPLETED : dev.starling.Observer.Outcome.FAILED, true);
-            OffloadTask<?> next = releaseTokenToNext();
-            deliver(value, error);
-            return next;
-        }
-        ended(dev.starling.Observer.Outcome.CANCELLED, true);
-        if (error == null && value != null && onAbandoned != null) {
-            java.util.function.Consumer<Object> action = onAbandoned;
-            Cleanup.run("Releasing the result of a cancelled task", () -> action.accept(value));
-        }
-        CompletionStage<?> ended;
-        try {
-            ended = executor.whenEnded(future);
-        } catch (Throwable t) {
-            ended = future;   // an executor that cannot say: the future's end is all there is
-        }
-        ended.whenComplete((ignored, alsoIgnored) -> {
-            OffloadTask<?> next = releaseTokenToNext();
-            if (next != null) {
-                next.execute();
-            }
-        });
-        return null;
-    }
-
-    /** The pool shut down while this task waited for a token. */
-    void rejected() {
-        disarm();
-        if (STATE.compareAndSet(this, NEW, COMPLETING)) {
-            deliver(null, new RejectedExecutionException("The threadpool '" + pool.name()
-                    + "' shut down before the task could start; it was not run."));
-        }
-    }
-
-    /** The pool shut down after this task was granted a token but before it ran: give the token back, fail. */
-    private OffloadTask<?> refuse() {
-        OffloadTask<?> next = releaseToken(true);
-        rejected();
-        return next;
     }
 
     @Override
@@ -321,7 +172,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         OffloadTask<?> next = this;
         while (next != null) {
             // A waiter handed over on this thread skips the executor, so it must check for shutdown itself.
-            next = next != this && next.pool.isShutdown() ? next.refuse() : next.runHere();
+            next = next != this && next.pool.isShutdown() ? TokenWait.refuse(next) : next.runHere();
         }
     }
 
@@ -329,119 +180,42 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     private OffloadTask<?> runHere() {
         Thread thread = Thread.currentThread();
         runner = thread;
-        if (!STATE.compareAndSet(this, NEW, RUNNING)) {
+        if (!begin()) {
             runner = null;
-            return releaseToken(true);
+            return TokenWait.release(this, true);
         }
-        disarm();   // a waiter handed over on this thread never passed through granted()
+        TokenWait.disarm(this);   // a waiter handed over on this thread never passed through granted()
         T value = null;
         Throwable error = null;
-        if (startedAt != 0) {
-            ranAt = System.nanoTime();
-        }
-        Context previousContext = Context.set(context);
-        OffloadTask<?> previousTask = CURRENT.get();
-        CURRENT.set(this);
-        Map<String, String> previousMdc = swapMdc(mdc);
-        WorkerThread worker = thread instanceof WorkerThread w ? w : null;
-        if (worker != null) {
-            Scope scope = context.scope();
-            worker.began(scope == null ? pool.label() : scope.routeName());
-        }
+        TaskEvents.ran(this);
         try {
-            value = fn.call();
+            value = CarriedContext.call(this, thread);
         } catch (Throwable t) {
             error = t;
         } finally {
-            if (worker != null) {
-                worker.ended();
-            }
-            swapMdc(previousMdc);
-            CURRENT.set(previousTask);
-            Context.set(previousContext);
             runner = null;
         }
-        boolean won = STATE.compareAndSet(this, RUNNING, COMPLETING);
-        if (!won) {
-            while (state == INTERRUPTING) {
-                Thread.onSpinWait();
-            }
+        boolean won = finish();
+        while (!won && state == INTERRUPTING) {
+            Thread.onSpinWait();
         }
-        ended(!won ? dev.starling.Observer.Outcome.CANCELLED
-                : error == null ? dev.starling.Observer.Outcome.COMPLETED : dev.starling.Observer.Outcome.FAILED, true);
+        TaskEvents.ended(this, !won ? Outcome.CANCELLED : error == null ? Outcome.COMPLETED : Outcome.FAILED, true);
         // Whatever interrupt is left (the cancel's, or one the task set on itself) must not hit the next task.
         Thread.interrupted();
-        // When the completion runs right here (no loop to post to), its callbacks may block or wait for the
-        // next waiter: hand that waiter to the executor instead of queueing it behind them on this thread.
-        boolean completesHere = won && (loop == null || loop.inEventLoop());
-        OffloadTask<?> next = releaseToken(!completesHere);
+        OffloadTask<?> next = TokenWait.releaseAfterRun(this, won);
         if (won) {
             deliver(value, error);
         } else if (error == null && value != null && onAbandoned != null) {
-            java.util.function.Consumer<Object> action = onAbandoned;
-            T lost = value;
-            Cleanup.run("Releasing the result of a cancelled task", () -> action.accept(lost));
+            Cleanup.release(onAbandoned, value);
         }
         return next;
     }
 
-    private static Map<String, String> swapMdc(Map<String, String> replacement) {
-        Map<String, String> previous = MDC.getCopyOfContextMap();
-        if (replacement == null) {
-            MDC.clear();
-        } else {
-            MDC.setContextMap(replacement);
-        }
-        return previous;
-    }
-
-    /** Gives the token back; returns the granted waiter when it can run on this same thread. */
-    /**
-     * Gives the token back and returns the task that now holds it, not yet started, for the caller's loop to
-     * start: refusals by a dead executor are handled one after another, never one stack frame per waiter.
-     */
-    private OffloadTask<?> releaseTokenToNext() {
-        DefaultCapacityLimiter limiter = pool.limiter();
-        DefaultCapacityLimiter.Waiter next = limiter == null ? null : limiter.releaseAndPoll();
-        if (next instanceof OffloadTask<?> task) {
-            return task;
-        }
-        if (next != null) {
-            next.granted();
-        }
-        return null;
-    }
-
-    private OffloadTask<?> releaseToken(boolean inline) {
-        DefaultCapacityLimiter limiter = pool.limiter();
-        if (limiter == null) {
-            return null;
-        }
-        DefaultCapacityLimiter.Waiter next = limiter.releaseAndPoll();
-        if (next == null) {
-            return null;
-        }
-        // Only Starling's own threads run a waiter inline: a user's executor keeps its hooks and shutdown.
-        if (inline && pool.ownsThreads() && next instanceof OffloadTask<?> task
-                && task.pool.executor() == pool.executor()) {
-            return task;
-        }
-        next.granted();
-        return null;
-    }
-
-    private void deliver(T value, Throwable error) {
-        if (error != null && callSite != null && error != callSite) {
-            error.addSuppressed(callSite);
-        }
+    void deliver(T value, Throwable error) {
+        OffloadedFrom.attach(error, callSite);
         Runnable completion = () -> {
-            LoopProbe probe = LoopProbe.current();
-            Scope scope = context.scope();
-            if (probe != null) {
-                probe.enter(scope == null ? null : scope.routeName());
-            }
-            // Continuations run in the caller's context, so work they offload in turn still belongs to the request.
-            Context previous = loop != null ? Context.set(context) : null;
+            LoopProbe probe = TaskEvents.continuing(this);
+            Context previous = CarriedContext.enterOnLoop(this);
             try {
                 if (error == null) {
                     super.complete(value);
@@ -449,23 +223,12 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                     super.completeExceptionally(error);
                 }
             } finally {
-                if (loop != null) {
-                    Context.set(previous);
-                }
-                if (probe != null) {
-                    probe.exit();
-                }
+                CarriedContext.exitOnLoop(this, previous);
+                TaskEvents.continued(probe);
             }
         };
         onLoop(completion);
-        untrack();
-    }
-
-    private void untrack() {
-        Scope scope = context.scope();
-        if (scope != null) {
-            scope.untrack(this);
-        }
+        CarriedContext.untrack(this);
     }
 
     /**
@@ -478,13 +241,9 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
             int s = state;
             if (s == NEW) {
                 if (STATE.compareAndSet(this, NEW, CANCELLED)) {
-                    DefaultCapacityLimiter limiter = pool.limiter();
-                    if (limiter != null) {
-                        limiter.remove(this);
-                    }
-                    disarm();
-                    ended(dev.starling.Observer.Outcome.CANCELLED, false);
-                    untrack();
+                    TokenWait.leave(this);
+                    TaskEvents.ended(this, Outcome.CANCELLED, false);
+                    CarriedContext.untrack(this);
                     return true;
                 }
             } else if (s == RUNNING) {
@@ -495,15 +254,12 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
                             t.interrupt();
                         }
                         state = INTERRUPTED;
-                        CompletableFuture<T> elsewhere = remote;
-                        if (elsewhere != null) {
-                            elsewhere.cancel(true);
-                        }
-                        untrack();
+                        RemoteRun.stop(this);
+                        CarriedContext.untrack(this);
                         return true;
                     }
                 } else if (STATE.compareAndSet(this, RUNNING, CANCELLED)) {
-                    untrack();
+                    CarriedContext.untrack(this);
                     return true;
                 }
             } else {
@@ -539,10 +295,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         return completeFromOutside(() -> super.complete(value));
     }
 
-    /**
-     * Completing the stage from outside (a timeout, say) stops the work as {@code cancel(true)} would; the
-     * stage still completes on the caller's loop.
-     */
+    /** Same as {@link #complete(Object)}: completing the stage from outside stops the work. */
     @Override
     public boolean completeExceptionally(Throwable error) {
         return completeFromOutside(() -> super.completeExceptionally(error));
@@ -588,14 +341,5 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     @Override
     public String toString() {
         return "OffloadTask[" + pool.name() + ", state " + state + "]";
-    }
-
-    /** The caller's stack at the moment of the offload, attached to a failing task's exception. */
-    static final class OffloadedFrom extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        OffloadedFrom(String threadName, String poolName) {
-            super("The task was offloaded to '" + poolName + "' from thread '" + threadName + "' here.");
-        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.starling.internal.concurrent;
 
 import dev.starling.concurrent.Threadpool;
+import java.util.concurrent.locks.ReentrantLock;
 
 /** Finds the default threadpool of the code running on the current thread. */
 public final class Pools {
@@ -43,6 +44,6 @@ public final class Pools {
     }
 
     private static final class LockHolder {
-        static final java.util.concurrent.locks.ReentrantLock LOCK = new java.util.concurrent.locks.ReentrantLock();
+        static final ReentrantLock LOCK = new ReentrantLock();
     }
 }

@@ -28,10 +28,4 @@ final class Timers {
         }
         return Shared.TIMER.schedule(action, nanos, TimeUnit.NANOSECONDS);
     }
-
-    /** Says a duration the way messages do: "30 s", "250 ms". */
-    static String describe(long nanos) {
-        long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
-        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
-    }
 }

@@ -1,8 +1,11 @@
 package dev.starling.internal.concurrent;
 
+import dev.starling.Observer;
 import dev.starling.concurrent.RemoteExecutor;
 import dev.starling.concurrent.Threadpool;
+import java.io.Serializable;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
@@ -10,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * An executor with an optional capacity limiter in front of it: the runtime form of a {@link Threadpool}
@@ -23,8 +27,8 @@ public final class WorkerPool {
     private final boolean interruptOnCancel;
     private final ExecutorService owned;
     private final String label;
-    private volatile java.util.Map<String, WorkerPool> registry;
-    private volatile dev.starling.Observer observer;
+    private volatile Map<String, WorkerPool> registry;
+    private volatile Observer observer;
 
     private WorkerPool(String name, Executor executor, DefaultCapacityLimiter limiter, boolean interruptOnCancel,
                        ExecutorService owned) {
@@ -34,7 +38,7 @@ public final class WorkerPool {
         this.interruptOnCancel = interruptOnCancel;
         this.owned = owned;
         this.label = "work offloaded to '" + name + "'";
-        this.registry = java.util.Map.of(name, this);
+        this.registry = Map.of(name, this);
     }
 
     /** Creates the threads and limiter that {@code spec} describes; the pool owns its threads. */
@@ -64,38 +68,47 @@ public final class WorkerPool {
         return new WorkerPool(name, Objects.requireNonNull(executor, "The executor must not be null."), limiter, true, null);
     }
 
-    /** Starts {@code fn} under this pool's limiter; the result completes on the calling loop if there is one. */
+    /**
+     * Starts user code's own offload {@code fn} under this pool's limiter, completing on the calling loop if
+     * there is one, with the offloading call site attached to a failure.
+     */
     public <T> OffloadTask<T> submit(Callable<? extends T> fn) {
         return submit(fn, Pools.currentDefault());
     }
 
     /** Same as {@link #submit(Callable)}, with the default pool of the caller already known. */
     public <T> OffloadTask<T> submit(Callable<? extends T> fn, WorkerPool home) {
-        return submit(fn, home, true);
+        OffloadTask<T> task = prepare(fn, home, true);
+        task.start();
+        return task;
     }
 
     /**
-     * Starts {@code fn}; {@code callSite} says whether a failure should carry the caller's stack, which is
-     * worth its cost for user code and worthless for the framework's own dispatch.
+     * Starts a request's own call into user code (a handler, a dependency's provider) without the call site,
+     * whose stack would show only the framework, and gives a result its cancel made nobody's to
+     * {@code onAbandoned}.
      */
-    public <T> OffloadTask<T> submit(Callable<? extends T> fn, WorkerPool home, boolean callSite) {
-        OffloadTask<T> task = prepare(fn, home, callSite);
-        task.start();
-        return task;
-    }
-
-    /** Same as {@link #submit(Callable, WorkerPool, boolean)}; a result the task's cancel made nobody's goes to {@code abandoned}. */
-    public <T> OffloadTask<T> submit(Callable<? extends T> fn, WorkerPool home, boolean callSite,
-                                     java.util.function.Consumer<Object> abandoned) {
-        OffloadTask<T> task = prepare(fn, home, callSite);
-        task.onAbandoned(abandoned);
+    public <T> OffloadTask<T> submitForRequest(Callable<? extends T> fn, WorkerPool home,
+                                               Consumer<Object> onAbandoned) {
+        OffloadTask<T> task = prepare(fn, home, false);
+        task.onAbandoned(onAbandoned);
         task.start();
         return task;
     }
 
     /**
-     * Starts {@code fn} like {@link #submit(Callable, WorkerPool, boolean)} but never refuses it for a full waiting
-     * room: for work already promised to a client, such as background tasks and middleware after-phases.
+     * Starts work the framework dispatches itself (a middleware's before-phase, an exception handler, a
+     * lifespan hook, form decoding) without the call site, whose stack would show only the framework.
+     */
+    public <T> OffloadTask<T> submitInternal(Callable<? extends T> fn, WorkerPool home) {
+        OffloadTask<T> task = prepare(fn, home, false);
+        task.start();
+        return task;
+    }
+
+    /**
+     * Starts {@code fn} like {@link #submitInternal(Callable, WorkerPool)} but never refuses it for a full
+     * waiting room: for work already promised to a client, such as background tasks and middleware after-phases.
      */
     public <T> OffloadTask<T> submitPromised(Callable<? extends T> fn, WorkerPool home) {
         OffloadTask<T> task = prepare(fn, home, false);
@@ -104,10 +117,14 @@ public final class WorkerPool {
         return task;
     }
 
-    /** Creates the task without starting it; {@link OffloadTask#start()} starts it. */
-    <T> OffloadTask<T> prepare(Callable<? extends T> fn, WorkerPool home, boolean callSite) {
+    /** Creates work like {@link #submitInternal} without starting it; {@link OffloadTask#start()} starts it. */
+    <T> OffloadTask<T> prepareInternal(Callable<? extends T> fn, WorkerPool home) {
+        return prepare(fn, home, false);
+    }
+
+    private <T> OffloadTask<T> prepare(Callable<? extends T> fn, WorkerPool home, boolean callSite) {
         Objects.requireNonNull(fn, "The callable to offload must not be null.");
-        if (executor instanceof RemoteExecutor remote && !(fn instanceof java.io.Serializable)) {
+        if (executor instanceof RemoteExecutor remote && !(fn instanceof Serializable)) {
             throw new IllegalArgumentException("The executor '" + name + "' (" + remote.name() + ") runs tasks in"
                     + " another JVM, so a task must be serializable, but " + fn.getClass().getName() + " is not;"
                     + " pass a SerializableCallable (a lambda whose target type is SerializableCallable is one).");
@@ -121,17 +138,17 @@ public final class WorkerPool {
     }
 
     /** Sets who hears of this pool's tasks ending and being refused; null for nobody. */
-    public void observer(dev.starling.Observer observer) {
+    public void observer(Observer observer) {
         this.observer = observer;
     }
 
     /** Returns who hears of this pool's tasks, or null. */
-    dev.starling.Observer observer() {
+    Observer observer() {
         return observer;
     }
 
     /** Makes the app's executors findable by name from work that runs on this pool. */
-    public void registry(java.util.Map<String, WorkerPool> registry) {
+    public void registry(Map<String, WorkerPool> registry) {
         this.registry = registry;
     }
 
@@ -170,7 +187,7 @@ public final class WorkerPool {
                 // Waiters would wait forever for a pool that is gone: fail them now.
                 for (DefaultCapacityLimiter.Waiter waiter : limiter.drainWaiters()) {
                     if (waiter instanceof OffloadTask<?> task) {
-                        task.rejected();
+                        TokenWait.rejected(task);
                     }
                 }
             }

@@ -11,6 +11,7 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -157,7 +158,7 @@ final class Converters {
         };
     }
 
-    private static String expectedList(java.util.List<String> names) {
+    private static String expectedList(List<String> names) {
         if (names.size() <= 1) {
             return String.join("", names);
         }

@@ -7,11 +7,13 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -140,7 +142,7 @@ public final class FormData {
                             }
                             upload = new Upload(name, filename, ct, length, null, file);
                         } else {
-                            byte[] copy = java.util.Arrays.copyOfRange(body, contentStart, next);
+                            byte[] copy = Arrays.copyOfRange(body, contentStart, next);
                             upload = new Upload(name, filename, ct, length, copy, null);
                         }
                         files.computeIfAbsent(name, k -> new ArrayList<>(1)).add(upload);
@@ -150,7 +152,7 @@ public final class FormData {
             }
         } catch (IOException e) {
             new FormData(Map.of(), Map.of(), temporary).deleteFiles();
-            throw new java.io.UncheckedIOException("An upload could not be spooled to a temporary file.", e);
+            throw new UncheckedIOException("An upload could not be spooled to a temporary file.", e);
         }
         return new FormData(fields, files, temporary);
     }

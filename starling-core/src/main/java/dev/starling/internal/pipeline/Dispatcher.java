@@ -70,7 +70,7 @@ final class Dispatcher {
      * runs the route again on this loop, where binding now finds the form decoded (see Binder#decodesOffLoop).
      */
     private void decodeFormOffLoop(Route route, Exchange exchange) {
-        defaultPool.submit(() -> exchange.formData(maxPartMemory), defaultPool, false).whenComplete((form, error) -> {
+        defaultPool.submitInternal(() -> exchange.formData(maxPartMemory), defaultPool).whenComplete((form, error) -> {
             if (error != null) {
                 exchange.fail(error);
             } else {
@@ -107,7 +107,7 @@ final class Dispatcher {
      * loop, as with any stage a handler returns.
      */
     private void offload(Route route, Exchange exchange, Callable<Object> work) {
-        exchange.respond(route.pool().submit(work, defaultPool, false, Exchange::discardResult));
+        exchange.respond(route.pool().submitForRequest(work, defaultPool, Exchange::discardResult));
     }
 
     private static Object call(Route route, Exchange exchange, Object[] args) throws Exception {

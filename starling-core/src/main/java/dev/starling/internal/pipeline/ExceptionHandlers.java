@@ -40,7 +40,7 @@ final class ExceptionHandlers {
     void add(Class<?> type, ExceptionHandler<?> handler) {
         ExceptionHandler<Throwable> blocking = (ExceptionHandler<Throwable>) handler;
         add(type, (AsyncExceptionHandler<Throwable>) (request, error) ->
-                pool.submit(() -> blocking.handle(request, error), pool, false));
+                pool.submitInternal(() -> blocking.handle(request, error), pool));
     }
 
     /** Registers a listener told of every exception that ended a request with 500; called on the loop. */

@@ -37,7 +37,7 @@ final class MiddlewareChain {
         all.add(new AsyncMiddleware() {
             @Override
             public CompletionStage<Optional<Object>> before(Request request) {
-                return pool.submit(() -> middleware.before(request), pool, false);
+                return pool.submitInternal(() -> middleware.before(request), pool);
             }
 
             @Override

@@ -88,7 +88,7 @@ final class Resolution implements BackgroundTasks {
         RequestContext entered = RequestContext.enter(exchange, null);
         try {
             if (!provider.async()) {
-                return pool.submit(() -> invoke(provider, args), pool, false, Resolution::release);
+                return pool.submitForRequest(() -> invoke(provider, args), pool, Resolution::release);
             }
             CompletionStage<?> stage = (CompletionStage<?>) invoke(provider, args);
             if (stage == null) {

@@ -2,6 +2,7 @@ package dev.starling.internal.routing;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -167,8 +168,8 @@ public final class RoutingTable<R> {
         if (a == null) {
             return b;
         }
-        TreeSet<String> methods = new TreeSet<>(java.util.Arrays.asList(a.split(", ")));
-        methods.addAll(java.util.Arrays.asList(b.split(", ")));
+        TreeSet<String> methods = new TreeSet<>(Arrays.asList(a.split(", ")));
+        methods.addAll(Arrays.asList(b.split(", ")));
         return String.join(", ", methods);
     }
 

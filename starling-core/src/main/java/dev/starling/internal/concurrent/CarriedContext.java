@@ -1,0 +1,92 @@
+package dev.starling.internal.concurrent;
+
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.Map;
+import org.slf4j.MDC;
+
+/**
+ * The caller's context that an offloaded task carries: the {@link Context} (with the request's scope) and the
+ * SLF4J MDC, snapshotted when the task is made, in place around the call on the worker and around the
+ * continuations on the loop, and restored afterwards, so nothing set there flows back. The snapshot is the
+ * task's own two fields; this class keeps no state per task.
+ */
+final class CarriedContext {
+
+    private static final FastThreadLocal<OffloadTask<?>> CURRENT = new FastThreadLocal<>();
+
+    private CarriedContext() {
+    }
+
+    /** Returns a copy of the current thread's MDC, or null when it has none. */
+    static Map<String, String> mdcSnapshot() {
+        return MDC.getCopyOfContextMap();
+    }
+
+    /** Returns the task running on the current thread, or null. */
+    static OffloadTask<?> currentTask() {
+        return CURRENT.getIfExists();
+    }
+
+    /**
+     * Calls the task's callable on this thread with the caller's context, the caller's MDC and the task as the
+     * current task, and puts this thread's own back afterwards.
+     */
+    static <T> T call(OffloadTask<T> task, Thread thread) throws Exception {
+        Context previousContext = Context.set(task.context);
+        OffloadTask<?> previousTask = CURRENT.get();
+        CURRENT.set(task);
+        Map<String, String> previousMdc = swapMdc(task.mdc);
+        WorkerThread worker = TaskEvents.workerBegan(task, thread);
+        try {
+            return task.fn.call();
+        } finally {
+            TaskEvents.workerEnded(worker);
+            swapMdc(previousMdc);
+            CURRENT.set(previousTask);
+            Context.set(previousContext);
+        }
+    }
+
+    private static Map<String, String> swapMdc(Map<String, String> replacement) {
+        Map<String, String> previous = MDC.getCopyOfContextMap();
+        if (replacement == null) {
+            MDC.clear();
+        } else {
+            MDC.setContextMap(replacement);
+        }
+        return previous;
+    }
+
+    /**
+     * Puts the caller's context in place for the task's continuations when they run on the caller's loop, so
+     * that work they offload in turn still belongs to the request; returns what {@link #exitOnLoop} restores.
+     */
+    static Context enterOnLoop(OffloadTask<?> task) {
+        return task.loop != null ? Context.set(task.context) : null;
+    }
+
+    /** Restores the context that {@link #enterOnLoop} replaced. */
+    static void exitOnLoop(OffloadTask<?> task, Context previous) {
+        if (task.loop != null) {
+            Context.set(previous);
+        }
+    }
+
+    /** Tells the request scope in the task's context of the task; returns false when the context has none. */
+    static boolean track(OffloadTask<?> task) {
+        Scope scope = task.context.scope();
+        if (scope == null) {
+            return false;
+        }
+        scope.track(task);
+        return true;
+    }
+
+    /** Tells the request scope in the task's context, if there is one, that the task has finished. */
+    static void untrack(OffloadTask<?> task) {
+        Scope scope = task.context.scope();
+        if (scope != null) {
+            scope.untrack(task);
+        }
+    }
+}

@@ -85,15 +85,9 @@ class ObserverTest {
      */
     @Test
     void aRefusalWrittenByTheConnectionIsReported() throws Exception {
-        List<Integer> statuses = new CopyOnWriteArrayList<>();
-        CountDownLatch reported = new CountDownLatch(1);
-        Observer observer = new Observer() {
-            @Override
-            public void requestEnded(String method, String route, int status, long nanos) {
-                statuses.add(status);
-                reported.countDown();
-            }
-        };
+        Statuses observer = new Statuses();
+        List<Integer> statuses = observer.statuses;
+        CountDownLatch reported = observer.reported;
         try (Http http = Http.serve(c -> c.observer(observer), app -> app.get("/x", r -> "x"))) {
             String response = http.raw("GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n");
             assertThat(response).startsWith("HTTP/1.1 400");
@@ -109,15 +103,9 @@ class ObserverTest {
      */
     @Test
     void theObserverHearsTheStatusTheClientGotAfterMiddlewareChangedIt() throws Exception {
-        List<Integer> statuses = new CopyOnWriteArrayList<>();
-        CountDownLatch reported = new CountDownLatch(1);
-        Observer observer = new Observer() {
-            @Override
-            public void requestEnded(String method, String route, int status, long nanos) {
-                statuses.add(status);
-                reported.countDown();
-            }
-        };
+        Statuses observer = new Statuses();
+        List<Integer> statuses = observer.statuses;
+        CountDownLatch reported = observer.reported;
         try (Http http = Http.serve(c -> c.observer(observer), app -> app
                 .middleware(new Middleware() {
                     @Override
@@ -197,6 +185,18 @@ class ObserverTest {
         try (Http http = Http.serve(c -> c.observer(broken), app -> app.get("/ok", r -> "ok"))) {
             assertThat(http.get("/ok").body()).isEqualTo("ok");
             assertThat(http.get("/ok").body()).isEqualTo("ok");
+        }
+    }
+
+    /** Records the status of each request that ended, and counts down on the first. */
+    private static final class Statuses implements Observer {
+        final List<Integer> statuses = new CopyOnWriteArrayList<>();
+        final CountDownLatch reported = new CountDownLatch(1);
+
+        @Override
+        public void requestEnded(String method, String route, int status, long nanos) {
+            statuses.add(status);
+            reported.countDown();
         }
     }
 }

@@ -16,6 +16,8 @@ module dev.starling {
     requires transitive tools.jackson.databind;
     requires org.slf4j;
     requires static jakarta.validation;
+    requires static org.bouncycastle.pkix;
+    requires static org.bouncycastle.provider;
     requires java.net.http;
 
     exports dev.starling;

@@ -3,12 +3,15 @@ package dev.starling;
 import dev.starling.concurrent.CapacityLimiter;
 import dev.starling.concurrent.Threadpool;
 import dev.starling.internal.concurrent.DefaultCapacityLimiter;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Executor;
 
@@ -51,6 +54,10 @@ public final class Config {
     private static final Setting<Boolean> OPENAPI = Setting.of("openapi", true);
     private static final Setting<String> OPENAPI_TITLE = Setting.of("openapiTitle", "Starling");
     private static final Setting<String> OPENAPI_VERSION = Setting.of("openapiVersion", "0.1.0");
+    /** The server's TLS identity; null to serve clear-text HTTP. */
+    private static final Setting<Tls> TLS = Setting.of("tls", null);
+    private static final Setting<Duration> HANDSHAKE_TIMEOUT = Setting.of("tlsHandshakeTimeout",
+            Duration.ofSeconds(10));
 
     private final Object[] values;
     private final Map<String, Threadpool> pools;
@@ -167,6 +174,12 @@ public final class Config {
     /** Returns the version of the OpenAPI document ({@code info.version}). */
     public String openapiVersion() { return OPENAPI_VERSION.in(values); }
 
+    /** Returns the identity the server shows over TLS, when it serves HTTPS. */
+    public Optional<Tls> tls() { return Optional.ofNullable(TLS.in(values)); }
+
+    /** Returns how long a client may take to complete the TLS handshake before the connection is closed. */
+    public Duration tlsHandshakeTimeout() { return HANDSHAKE_TIMEOUT.in(values); }
+
     /** Returns the server URLs listed in the OpenAPI document, possibly none. */
     public List<String> openapiServers() { return openapiServers; }
 
@@ -196,9 +209,7 @@ public final class Config {
         }
 
         /** Sets the number of event loops. */
-        public Builder eventLoops(int eventLoops) {
-            return set(EVENT_LOOPS, positive(EVENT_LOOPS, eventLoops));
-        }
+        public Builder eventLoops(int eventLoops) { return setPositive(EVENT_LOOPS, eventLoops); }
 
         /** Sets the default threadpool. */
         public Builder threadpool(Threadpool threadpool) {
@@ -274,51 +285,35 @@ public final class Config {
         }
 
         /** Sets the longest request line accepted (414 past it). */
-        public Builder maxRequestLineLength(int bytes) {
-            return set(MAX_REQUEST_LINE, positive(MAX_REQUEST_LINE, bytes));
-        }
+        public Builder maxRequestLineLength(int bytes) { return setPositive(MAX_REQUEST_LINE, bytes); }
 
         /** Sets the most bytes of headers accepted (431 past it). */
-        public Builder maxHeaderSize(int bytes) {
-            return set(MAX_HEADER_SIZE, positive(MAX_HEADER_SIZE, bytes));
-        }
+        public Builder maxHeaderSize(int bytes) { return setPositive(MAX_HEADER_SIZE, bytes); }
 
         /** Sets the largest body accepted (413 past it). */
-        public Builder maxBodySize(int bytes) {
-            return set(MAX_BODY_SIZE, positive(MAX_BODY_SIZE, bytes));
-        }
+        public Builder maxBodySize(int bytes) { return setPositive(MAX_BODY_SIZE, bytes); }
 
         /** Sets the largest multipart part kept in memory (default 1 MiB); larger uploads are spooled to disk. */
-        public Builder maxPartMemory(int bytes) {
-            return set(MAX_PART_MEMORY, positive(MAX_PART_MEMORY, bytes));
-        }
+        public Builder maxPartMemory(int bytes) { return setPositive(MAX_PART_MEMORY, bytes); }
 
         /** Sets how many pipelined requests may wait on one connection before reading pauses. */
-        public Builder maxPipelinedRequests(int requests) {
-            return set(MAX_PIPELINED, positive(MAX_PIPELINED, requests));
-        }
+        public Builder maxPipelinedRequests(int requests) { return setPositive(MAX_PIPELINED, requests); }
 
         /**
          * Sets how many connections may be open at once (default 10,000); past it the server stops accepting
          * until one closes. Keep it below the process's file-descriptor limit ({@code ulimit -n}).
          */
-        public Builder maxConnections(int connections) {
-            return set(MAX_CONNECTIONS, positive(MAX_CONNECTIONS, connections));
-        }
+        public Builder maxConnections(int connections) { return setPositive(MAX_CONNECTIONS, connections); }
 
         /** Sets how long a connection may stay idle between requests before it is closed. */
-        public Builder idleTimeout(Duration timeout) {
-            return set(IDLE_TIMEOUT, positive(IDLE_TIMEOUT, timeout));
-        }
+        public Builder idleTimeout(Duration timeout) { return setPositive(IDLE_TIMEOUT, timeout); }
 
         /**
          * Sets how long the headers of a request may take to arrive, counted from the first byte of the request
          * (default 30 s): past it the client gets {@code 408 Request Timeout} and the connection is closed. It
          * stops a client that sends its headers a byte at a time (slowloris) from holding a connection forever.
          */
-        public Builder requestHeaderTimeout(Duration timeout) {
-            return set(HEADER_TIMEOUT, positive(HEADER_TIMEOUT, timeout));
-        }
+        public Builder requestHeaderTimeout(Duration timeout) { return setPositive(HEADER_TIMEOUT, timeout); }
 
         /**
          * Sets how long the body of a request may take to arrive in full, counted from the end of its headers
@@ -326,9 +321,7 @@ public final class Config {
          * 1 MiB body (the default {@link #maxBodySize}) must arrive at 17 KiB/s or more; raise this with the
          * body limit for large uploads over slow links.
          */
-        public Builder requestBodyTimeout(Duration timeout) {
-            return set(BODY_TIMEOUT, positive(BODY_TIMEOUT, timeout));
-        }
+        public Builder requestBodyTimeout(Duration timeout) { return setPositive(BODY_TIMEOUT, timeout); }
 
         /**
          * Sets how long a client may take none of a response that waits to be sent (default 60 s, like nginx's
@@ -336,24 +329,16 @@ public final class Config {
          * run once per this timeout, the connection is closed and the request's work cancelled. A client that
          * reads slowly but steadily is not cut.
          */
-        public Builder responseWriteTimeout(Duration timeout) {
-            return set(WRITE_TIMEOUT, positive(WRITE_TIMEOUT, timeout));
-        }
+        public Builder responseWriteTimeout(Duration timeout) { return setPositive(WRITE_TIMEOUT, timeout); }
 
         /** Sets how long user code may hold an event loop before the watchdog warns. */
-        public Builder blockedLoopThreshold(Duration threshold) {
-            return set(BLOCKED_LOOP, positive(BLOCKED_LOOP, threshold));
-        }
+        public Builder blockedLoopThreshold(Duration threshold) { return setPositive(BLOCKED_LOOP, threshold); }
 
         /** Turns the blocked-loop watchdog on or off. */
-        public Builder watchdog(boolean on) {
-            return set(WATCHDOG, on);
-        }
+        public Builder watchdog(boolean on) { return set(WATCHDOG, on); }
 
         /** Sets how long an offloaded task may run on a platform worker before the watchdog reports it. */
-        public Builder stuckTaskThreshold(Duration threshold) {
-            return set(STUCK_TASK, positive(STUCK_TASK, threshold));
-        }
+        public Builder stuckTaskThreshold(Duration threshold) { return setPositive(STUCK_TASK, threshold); }
 
         /** Sets how long shutdown waits for in-flight requests before it interrupts them. */
         public Builder shutdownGrace(Duration grace) {
@@ -378,9 +363,7 @@ public final class Config {
         }
 
         /** Serves the app's OpenAPI 3.1 document at {@code GET /openapi.json} (on by default) or not. */
-        public Builder openapi(boolean on) {
-            return set(OPENAPI, on);
-        }
+        public Builder openapi(boolean on) { return set(OPENAPI, on); }
 
         /** Sets the title and version of the OpenAPI document (by default "Starling" and "0.1.0"). */
         public Builder openapiInfo(String title, String version) {
@@ -404,6 +387,28 @@ public final class Config {
             return this;
         }
 
+        /**
+         * Serves HTTPS (TLS 1.3 and 1.2 only) with {@code identity} instead of clear-text HTTP; the start-up line
+         * says which TLS implementation runs (OpenSSL when netty-tcnative is on the class path, else the JDK's).
+         */
+        public Builder tls(Tls identity) {
+            return set(TLS, Objects.requireNonNull(identity, "The TLS identity must not be null."));
+        }
+
+        /** Serves HTTPS with a PEM certificate chain (leaf first) and a PEM private key; see {@link Tls#fromPem}. */
+        public Builder tls(Path certificateChainPem, Path privateKeyPem) {
+            return tls(Tls.fromPem(certificateChainPem, privateKeyPem));
+        }
+
+        /** Serves HTTPS with the first private key entry of {@code store}; see {@link Tls#fromKeyStore}. */
+        public Builder tls(KeyStore store, char[] password) { return tls(Tls.fromKeyStore(store, null, password)); }
+
+        /**
+         * Sets how long a client may take to complete the TLS handshake (default 10 s); past it the connection is
+         * closed, so a client that connects and says nothing holds nothing.
+         */
+        public Builder tlsHandshakeTimeout(Duration timeout) { return setPositive(HANDSHAKE_TIMEOUT, timeout); }
+
         /** Returns the settings. */
         public Config build() {
             return new Config(this);
@@ -414,21 +419,19 @@ public final class Config {
             return this;
         }
 
-        private static int positive(Setting<Integer> setting, int value) {
-            String what = setting.toString();
+        private Builder setPositive(Setting<Integer> setting, int value) {
             if (value <= 0) {
-                throw new IllegalArgumentException(what + " must be positive, but " + value + " was given.");
+                throw new IllegalArgumentException(setting + " must be positive, but " + value + " was given.");
             }
-            return value;
+            return set(setting, value);
         }
 
-        private static Duration positive(Setting<Duration> setting, Duration value) {
-            String what = setting.toString();
-            Objects.requireNonNull(value, () -> what + " must not be null; give a positive duration.");
+        private Builder setPositive(Setting<Duration> setting, Duration value) {
+            Objects.requireNonNull(value, () -> setting + " must not be null; give a positive duration.");
             if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, but " + value + " was given.");
+                throw new IllegalArgumentException(setting + " must be positive, but " + value + " was given.");
             }
-            return value;
+            return set(setting, value);
         }
     }
 }

@@ -91,8 +91,10 @@ final class ServerLifecycle {
             Optional<Observer> observer = shared.observer();
             observer.ifPresent(o -> server.forEachLoop(loop -> LoopLag.start(loop, o)));
             state = State.STARTED;
-            LOG.info("Starling is serving on http://{}:{} ({} event loops on {}, {})", config.host(), boundPort,
-                    config.eventLoops(), server.transport(), config.threadpool());
+            LOG.info("Starling is serving on {}://{}:{} ({} event loops on {}{}, {})",
+                    config.tls().isPresent() ? "https" : "http", config.host(), boundPort, config.eventLoops(),
+                    server.transport(), server.tlsProvider().map(p -> ", TLS by " + p).orElse(""),
+                    config.threadpool());
         } finally {
             lock.unlock();
         }

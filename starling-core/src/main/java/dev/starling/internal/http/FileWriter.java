@@ -16,7 +16,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedNioFile;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -105,11 +107,11 @@ final class FileWriter {
         if (ctx.pipeline().get("gzip") != null) {
             HttpInitializer.notCompressed(response);
         }
+        Object file = plan.channel() == null ? null : fileBody(ctx.pipeline().get("tls") != null, plan);
         ResponseWriter.head(exchange, response, close, () -> {
             ctx.write(response);
-            if (plan.channel() != null) {
-                // No TLS or compression in the pipeline: the transport sends the file itself (sendfile).
-                ctx.write(new DefaultFileRegion(plan.channel(), plan.position(), plan.length()));
+            if (file != null) {
+                ctx.write(file);
             } else if (plan.bytes() != null) {
                 ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(plan.bytes())));
             }
@@ -124,5 +126,20 @@ final class FileWriter {
                 }
             }
         });
+    }
+
+    /**
+     * Returns the body of a file on disk: a region the transport sends itself (sendfile), or chunks read as the
+     * socket drains when TLS must encrypt every byte.
+     */
+    private static Object fileBody(boolean tls, FilePlan plan) {
+        if (!tls) {
+            return new DefaultFileRegion(plan.channel(), plan.position(), plan.length());
+        }
+        try {
+            return new ChunkedNioFile(plan.channel(), plan.position(), plan.length(), 16 * 1024);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

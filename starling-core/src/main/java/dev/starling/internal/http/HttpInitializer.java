@@ -13,22 +13,29 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
 
 /**
- * Builds the pipeline of each connection: HTTP/1.1 codec with limits, body limit, and the connection handler,
- * which keeps the connection's timers (idle, slow requests, slow readers).
+ * Builds the pipeline of each connection: TLS when the server serves HTTPS, the HTTP/1.1 codec with limits, the
+ * body limit, and the connection handler, which keeps the connection's timers (idle, slow requests, slow
+ * readers).
  */
 public final class HttpInitializer extends ChannelInitializer<Channel> {
 
     private final Shared shared;
     private final Config config;
     private final ChannelGroup channels;
+    /** The TLS context when the server serves HTTPS, built once; null for clear-text HTTP. */
+    private final SslContext tls;
 
     /** Builds connections that share {@code shared} and join {@code channels}. */
     public HttpInitializer(Shared shared, ChannelGroup channels) {
         this.shared = shared;
         this.config = shared.config();
         this.channels = channels;
+        this.tls = config.tls().map(TlsContexts::of).orElse(null);
     }
 
     // Any channel, not only a SocketChannel: the fuzz tests drive this pipeline through an EmbeddedChannel.
@@ -40,10 +47,19 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
                 .setMaxHeaderSize(config.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024);
         ConnectionHandler handler = new ConnectionHandler(shared);
+        if (tls != null) {
+            SslHandler handshake = tls.newHandler(ch.alloc());
+            handshake.setHandshakeTimeoutMillis(config.tlsHandshakeTimeout().toMillis());
+            ch.pipeline().addLast("tls", handshake);
+        }
         ch.pipeline()
                 .addLast("codec", new HttpServerCodec(decoder))
                 .addLast("body", new BodyLimit(config.maxBodySize(), handler))
                 .addLast("handler", handler);
+        if (tls != null) {
+            // A file cannot pass TLS as a zero-copy region: it is written in chunks (see FileWriter).
+            ch.pipeline().addAfter("codec", "chunked", new ChunkedWriteHandler());
+        }
         config.gzip().ifPresent(minimum -> {
             // Between the codec and the rest: it sees requests' accept-encoding and compresses response bodies;
             // file regions pass it untouched, their heads marked so that it leaves them alone.

@@ -19,6 +19,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -40,6 +41,11 @@ public final class HttpServer {
         this.shared = shared;
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(loops, threads, io);
+    }
+
+    /** Returns the TLS implementation that serves HTTPS ({@code OpenSSL} or {@code JDK}), when the server does. */
+    public Optional<String> tlsProvider() {
+        return shared.config().tls().map(tls -> TlsContexts.provider());
     }
 
     /** Returns the name of the transport: {@code epoll} or {@code NIO}. */

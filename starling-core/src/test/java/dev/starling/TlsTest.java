@@ -97,6 +97,21 @@ class TlsTest {
     }
 
     @Test
+    void curlFetchesOverHttpsTrustingTheSelfSignedCertificate(@TempDir Path dir) throws Exception {
+        Path cert = Files.writeString(dir.resolve("cert.pem"), pem("CERTIFICATE",
+                identity.certificateChain().get(0).getEncoded()));
+        try (Starling app = serve(c -> { }, a -> a.get("/hello", r -> "Hello over TLS"))) {
+            Process curl = new ProcessBuilder("curl", "--silent", "--show-error", "--max-time", "20",
+                    "--cacert", cert.toString(), "https://localhost:" + app.port() + "/hello")
+                    .redirectErrorStream(true).start();
+            String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(curl.waitFor(30, TimeUnit.SECONDS)).as("curl ended").isTrue();
+            assertThat(curl.exitValue()).as("curl's exit code; it said: %s", out).isZero();
+            assertThat(out).isEqualTo("Hello over TLS");
+        }
+    }
+
+    @Test
     void aFileThatIsNoPemFailsWithASentenceNamingIt(@TempDir Path dir) throws Exception {
         Path notPem = Files.writeString(dir.resolve("cert.pem"), "hello");
         assertThatThrownBy(() -> Tls.fromPem(notPem, notPem))

@@ -3,6 +3,7 @@ package dev.starling.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.Starling;
+import dev.starling.Tls;
 import dev.starling.examples.bench.BenchApp;
 import dev.starling.examples.demo.DemoApp;
 import java.io.IOException;
@@ -10,6 +11,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 
 class ExamplesSmokeTest {
@@ -62,6 +68,25 @@ class ExamplesSmokeTest {
             assertThat(created.statusCode()).isEqualTo(201);
             assertThat(created.headers().firstValue("location")).hasValue("/items/3");
             assertThat(created.body()).isEqualTo("{\"id\":3,\"name\":\"robin\",\"tags\":[\"bird\"]}");
+        }
+    }
+
+    @Test
+    void theDemoServesHttpsWithItsTlsOption() throws Exception {
+        Tls tls = Tls.selfSigned();
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("demo", tls.certificateChain().get(0));
+        TrustManagerFactory trusted = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trusted.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trusted.getTrustManagers(), null);
+        HttpClient https = HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(5)).build();
+        try (Starling app = DemoApp.create(0, TestCluster.NAME, Optional.of(tls)).start()) {
+            HttpResponse<String> hello = https.send(HttpRequest.newBuilder(
+                    URI.create("https://localhost:" + app.port() + "/hello?name=Ada")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(hello.body()).isEqualTo("{\"message\":\"Hello, Ada!\"}");
         }
     }
 

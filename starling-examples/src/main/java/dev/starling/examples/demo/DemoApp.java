@@ -10,6 +10,7 @@ import dev.starling.Provides;
 import dev.starling.Resource;
 import dev.starling.Response;
 import dev.starling.Starling;
+import dev.starling.Tls;
 import com.hazelcast.core.HazelcastInstance;
 import dev.starling.concurrent.Concurrency;
 import dev.starling.hazelcast.HazelcastExecutor;
@@ -176,16 +177,24 @@ public final class DemoApp {
 
     /** Returns the demo app as a member of the cluster called {@code cluster}: tests keep to their own. */
     public static Starling create(int port, String cluster) {
+        return create(port, cluster, Optional.empty());
+    }
+
+    /** Returns the demo app, serving HTTPS with {@code tls} when it is given. */
+    public static Starling create(int port, String cluster, Optional<Tls> tls) {
         HazelcastInstance member = DemoCluster.join(cluster, "starling-demo-app-" + ProcessHandle.current().pid()
                 + "-" + java.util.UUID.randomUUID());
         // Two worker JVMs; a report that runs longer than 30 s has its worker killed and answers 500.
         ProcessPool processes = ProcessPool.builder().name("demo-reports").maxWorkers(2)
                 .taskTimeout(Duration.ofSeconds(30)).build();
         StarlingMetrics metrics = StarlingMetrics.prometheus();
-        Starling app = Starling.create(c -> c.port(port)
-                .observer(metrics)
-                .executor("processes", processes)
-                .executor("cluster", HazelcastExecutor.create(member.getExecutorService(DemoCluster.EXECUTOR))));
+        Starling app = Starling.create(c -> {
+            c.port(port)
+                    .observer(metrics)
+                    .executor("processes", processes)
+                    .executor("cluster", HazelcastExecutor.create(member.getExecutorService(DemoCluster.EXECUTOR)));
+            tls.ifPresent(c::tls);
+        });
         metrics.bindTo(app);
         app.get("/metrics", metrics.scrapeHandler());
         app.onShutdown(() -> {
@@ -202,8 +211,21 @@ public final class DemoApp {
         return app;
     }
 
-    /** Serves the demo on http://127.0.0.1:8000 until the process is stopped. */
+    /**
+     * Serves the demo on http://127.0.0.1:8000 until the process is stopped; with {@code --tls}, on
+     * https://127.0.0.1:8000 with a self-signed certificate made at start (clients must be told to accept it).
+     */
     public static void main(String[] args) {
-        create(8000).run();
+        boolean tls = false;
+        for (String arg : args) {
+            if (arg.equals("--tls")) {
+                tls = true;
+            } else {
+                System.err.println("The demo takes one option, --tls (serve HTTPS with a self-signed certificate),"
+                        + " not '" + arg + "'.");
+                System.exit(2);
+            }
+        }
+        create(8000, DemoCluster.NAME, tls ? Optional.of(Tls.selfSigned()) : Optional.empty()).run();
     }
 }

@@ -2,6 +2,7 @@ package dev.starling.examples.bench;
 
 import dev.starling.Get;
 import dev.starling.Starling;
+import dev.starling.Tls;
 import dev.starling.concurrent.Concurrency;
 import dev.starling.concurrent.Threadpool;
 import dev.starling.params.Query;
@@ -9,6 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -103,7 +105,15 @@ public final class BenchApp {
 
     /** Returns the bench app with {@code pool} as its default threadpool and the watchdog on or off. */
     public static Starling create(int port, Threadpool pool, boolean watchdog) {
-        Starling app = Starling.create(c -> c.port(port).threadpool(pool).watchdog(watchdog));
+        return create(port, pool, watchdog, Optional.empty());
+    }
+
+    /** Returns the bench app as {@link #create(int, Threadpool, boolean)} does, serving HTTPS with {@code tls}. */
+    public static Starling create(int port, Threadpool pool, boolean watchdog, Optional<Tls> tls) {
+        Starling app = Starling.create(c -> {
+            c.port(port).threadpool(pool).watchdog(watchdog);
+            tls.ifPresent(c::tls);
+        });
         app.include(new Endpoints());
         return app;
     }
@@ -112,14 +122,15 @@ public final class BenchApp {
      * Serves the workload on {@code PORT} (default 8080) until the process is stopped; {@code POOL=virtual}
      * makes the default threadpool a virtual thread per task, with {@code TOKENS} tokens (default 40 for
      * platform threads, 1000 for virtual ones); {@code WATCHDOG=off} turns the blocked-loop watchdog off, to
-     * measure what it costs.
+     * measure what it costs; {@code TLS=1} serves HTTPS with a self-signed certificate made at start.
      */
     public static void main(String[] args) {
         String port = System.getenv().getOrDefault("PORT", "8080");
         boolean virtual = "virtual".equals(System.getenv().getOrDefault("POOL", "platform"));
         int tokens = Integer.parseInt(System.getenv().getOrDefault("TOKENS", virtual ? "1000" : "40"));
         boolean watchdog = !"off".equals(System.getenv().getOrDefault("WATCHDOG", "on"));
-        create(Integer.parseInt(port), virtual ? Threadpool.virtual(tokens) : Threadpool.platform(tokens), watchdog)
-                .run();
+        boolean tls = "1".equals(System.getenv().getOrDefault("TLS", "0"));
+        create(Integer.parseInt(port), virtual ? Threadpool.virtual(tokens) : Threadpool.platform(tokens), watchdog,
+                tls ? Optional.of(Tls.selfSigned()) : Optional.empty()).run();
     }
 }

@@ -10,6 +10,7 @@ module dev.starling {
     requires io.netty.transport;
     requires io.netty.codec;
     requires io.netty.codec.http;
+    requires io.netty.codec.http2;
     requires io.netty.handler;
     requires io.netty.transport.classes.epoll;
     // TestResponse.json() hands out Jackson's JsonNode, so users of the module read Jackson too.

@@ -5,6 +5,7 @@ import dev.starling.concurrent.Concurrency;
 import dev.starling.internal.concurrent.Context;
 import dev.starling.internal.files.FilePlan;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.stream.ChunkedNioFile;
@@ -107,16 +109,21 @@ final class FileWriter {
         if (ctx.pipeline().get("gzip") != null) {
             HttpInitializer.notCompressed(response);
         }
-        Object file = plan.channel() == null ? null : fileBody(ctx.pipeline().get("tls") != null, plan);
+        Object file = plan.channel() == null ? null : fileBody(ctx.pipeline().get("chunked") != null, plan);
         ResponseWriter.head(exchange, response, close, () -> {
             ctx.write(response);
-            if (file != null) {
-                ctx.write(file);
-            } else if (plan.bytes() != null) {
-                ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(plan.bytes())));
+            ChannelFuture written;
+            if (file instanceof HttpChunkedInput chunks) {
+                written = ctx.writeAndFlush(chunks);   // its last chunk ends the response
+            } else {
+                if (file != null) {
+                    ctx.write(file);
+                } else if (plan.bytes() != null) {
+                    ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(plan.bytes())));
+                }
+                written = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             }
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-                    .addListener(f -> exchange.connection.finished(exchange, close || !f.isSuccess()));
+            written.addListener(f -> exchange.connection.finished(exchange, close || !f.isSuccess()));
         }, () -> {
             if (plan.channel() != null) {
                 try {
@@ -130,14 +137,15 @@ final class FileWriter {
 
     /**
      * Returns the body of a file on disk: a region the transport sends itself (sendfile), or chunks read as the
-     * socket drains when TLS must encrypt every byte.
+     * socket drains where the pipeline writes chunks (TLS must encrypt every byte; HTTP/2 frames them).
      */
-    private static Object fileBody(boolean tls, FilePlan plan) {
-        if (!tls) {
+    private static Object fileBody(boolean chunked, FilePlan plan) {
+        if (!chunked) {
             return new DefaultFileRegion(plan.channel(), plan.position(), plan.length());
         }
         try {
-            return new ChunkedNioFile(plan.channel(), plan.position(), plan.length(), 16 * 1024);
+            // HTTP content, not bare bytes: an HTTP/2 stream takes only HTTP objects.
+            return new HttpChunkedInput(new ChunkedNioFile(plan.channel(), plan.position(), plan.length(), 16 * 1024));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

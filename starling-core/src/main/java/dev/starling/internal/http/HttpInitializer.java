@@ -20,7 +20,8 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 /**
  * Builds the pipeline of each connection: TLS when the server serves HTTPS, the HTTP/1.1 codec with limits, the
  * body limit, and the connection handler, which keeps the connection's timers (idle, slow requests, slow
- * readers).
+ * readers). A connection that speaks HTTP/2 (chosen by ALPN, or the h2c preface on clear text) turns into one
+ * such request pipeline per stream (see {@link Http2Setup}).
  */
 public final class HttpInitializer extends ChannelInitializer<Channel> {
 
@@ -50,7 +51,9 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
         if (tls != null) {
             SslHandler handshake = tls.newHandler(ch.alloc());
             handshake.setHandshakeTimeoutMillis(config.tlsHandshakeTimeout().toMillis());
-            ch.pipeline().addLast("tls", handshake);
+            ch.pipeline().addLast("tls", handshake).addLast("alpn", new Alpn(shared));
+        } else {
+            ch.pipeline().addLast("prior", new PriorKnowledge(shared));
         }
         ch.pipeline()
                 .addLast("codec", new HttpServerCodec(decoder))

@@ -1,0 +1,86 @@
+package dev.starling.internal.http;
+
+import dev.starling.Config;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Turns a connection that speaks HTTP/2 (by prior knowledge, or chosen by ALPN) into one stream channel per
+ * request, each with the same request handling as an HTTP/1.1 connection: every stream is a request like any
+ * other. The connection keeps Netty's HTTP/2 codec with Starling's limits.
+ */
+final class Http2Setup {
+
+    /** The HTTP/1.1 handlers a connection starts with, removed when it turns out to speak HTTP/2. */
+    private static final List<String> HTTP1 = List.of("codec", "unmark", "gzip", "chunked", "body", "handler");
+
+    private Http2Setup() {
+    }
+
+    /** Replaces the HTTP/1.1 handlers of {@code pipeline} with HTTP/2's, streams set up by {@code shared}. */
+    static void toHttp2(ChannelPipeline pipeline, Shared shared) {
+        for (String name : HTTP1) {
+            if (pipeline.get(name) != null) {
+                pipeline.remove(name);
+            }
+        }
+        Config config = shared.config();
+        Http2Settings settings = Http2Settings.defaultSettings()
+                .maxConcurrentStreams(100)
+                .maxHeaderListSize(config.maxHeaderSize());
+        pipeline.addLast("h2", Http2FrameCodecBuilder.forServer()
+                .initialSettings(settings)
+                .validateHeaders(true)
+                // A flood of HEADERS then RST_STREAM (CVE-2023-44487) closes the connection past 200 in 30 s.
+                .decoderEnforceMaxRstFramesPerWindow(200, 30)
+                .gracefulShutdownTimeoutMillis(config.shutdownGrace().toMillis())
+                .build());
+        pipeline.addLast("streams", new Http2MultiplexHandler(new StreamInitializer(shared)));
+        // Streams have their own timers; the connection closes once no frame has come or gone for the idle timeout.
+        pipeline.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        pipeline.addLast("idleClose", new IdleClose());
+    }
+
+    /** Sets up one stream: HTTP/2 frames as HTTP/1.1 objects, the body limit, chunked files, the request handler. */
+    private static final class StreamInitializer extends ChannelInitializer<Channel> {
+        private final Shared shared;
+
+        StreamInitializer(Shared shared) {
+            this.shared = shared;
+        }
+
+        @Override
+        protected void initChannel(Channel stream) {
+            ConnectionHandler handler = new ConnectionHandler(shared);
+            stream.pipeline()
+                    .addLast("codec", new Http2StreamFrameToHttpObjectCodec(true))
+                    .addLast("chunked", new ChunkedWriteHandler())
+                    .addLast("body", new BodyLimit(shared.config().maxBodySize(), handler))
+                    .addLast("handler", handler);
+        }
+    }
+
+    /** Closes the connection when the idle state handler says nothing happened for the idle timeout. */
+    private static final class IdleClose extends ChannelDuplexHandler {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event instanceof IdleStateEvent) {
+                ctx.close();
+            } else {
+                super.userEventTriggered(ctx, event);
+            }
+        }
+    }
+}

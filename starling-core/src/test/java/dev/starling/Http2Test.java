@@ -1,0 +1,157 @@
+package dev.starling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTP/2: h2 over TLS (chosen by ALPN) and h2c by prior knowledge on clear text, beside HTTP/1.1 on the same
+ * port; every stream is a request like any other, and resetting a stream cancels its offloaded work.
+ */
+class Http2Test {
+
+    private static Tls identity;
+
+    @BeforeAll
+    static void makeIdentity() {
+        identity = Tls.selfSigned();
+    }
+
+    @Test
+    void h2OverTlsServesRoutesOnTheLoopAndOffloaded() throws Exception {
+        try (Starling app = serve(true, a -> {
+            a.get("/plain", r -> "plain on " + Thread.currentThread().getName().startsWith("starling-worker"));
+            a.getAsync("/loop", r -> CompletableFuture.completedFuture("loop"));
+        })) {
+            HttpClient client = h2Client();
+            HttpResponse<String> plain = client.send(get(app, true, "/plain"), HttpResponse.BodyHandlers.ofString());
+            assertThat(plain.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(plain.body()).isEqualTo("plain on true");
+            HttpResponse<String> loop = client.send(get(app, true, "/loop"), HttpResponse.BodyHandlers.ofString());
+            assertThat(loop.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(loop.body()).isEqualTo("loop");
+            assertThat(client.send(get(app, true, "/missing"), HttpResponse.BodyHandlers.ofString()).statusCode())
+                    .isEqualTo(404);
+        }
+    }
+
+    @Test
+    void h2cByPriorKnowledgeAndHttp11AreServedOnOnePort() throws Exception {
+        try (Starling app = serve(false, a -> a.get("/hello", r -> "Hello, h2c"))) {
+            Process curl = new ProcessBuilder("curl", "--silent", "--show-error", "--max-time", "20",
+                    "--http2-prior-knowledge", "--write-out", " %{http_version}",
+                    "http://127.0.0.1:" + app.port() + "/hello").redirectErrorStream(true).start();
+            String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(out).isEqualTo("Hello, h2c 2");
+            HttpResponse<String> http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                    .send(get(app, false, "/hello"), HttpResponse.BodyHandlers.ofString());
+            assertThat(http11.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+            assertThat(http11.body()).isEqualTo("Hello, h2c");
+        }
+    }
+
+    @Test
+    void streamsOfOneConnectionAreOffloadedConcurrently() throws Exception {
+        CyclicBarrier both = new CyclicBarrier(2);
+        try (Starling app = serve(true, a -> a.get("/meet", r -> {
+            // Each of the two requests returns only once the other has arrived too: one at a time would hang.
+            both.await(20, TimeUnit.SECONDS);
+            return "met";
+        }))) {
+            HttpClient client = h2Client();
+            // One request first, so that both that follow share its connection.
+            client.send(get(app, true, "/missing"), HttpResponse.BodyHandlers.ofString());
+            var first = client.sendAsync(get(app, true, "/meet"), HttpResponse.BodyHandlers.ofString());
+            var second = client.sendAsync(get(app, true, "/meet"), HttpResponse.BodyHandlers.ofString());
+            assertThat(first.get(30, TimeUnit.SECONDS).body()).isEqualTo("met");
+            assertThat(second.get(30, TimeUnit.SECONDS).body()).isEqualTo("met");
+            assertThat(first.get().version()).isEqualTo(HttpClient.Version.HTTP_2);
+        }
+    }
+
+    @Test
+    void aResetStreamCancelsItsOffloadedWork() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        try (Starling app = serve(true, a -> a.get("/hold", r -> {
+            started.countDown();
+            try {
+                new CountDownLatch(1).await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+            return "never";
+        }))) {
+            HttpClient client = h2Client();
+            var held = client.sendAsync(get(app, true, "/hold"), HttpResponse.BodyHandlers.ofString());
+            assertThat(started.await(20, TimeUnit.SECONDS)).as("the handler started").isTrue();
+            held.cancel(true);
+            assertThat(interrupted.await(20, TimeUnit.SECONDS)).as("the handler was interrupted").isTrue();
+            Await.until("the token is back", () -> app.limiter("default").orElseThrow().borrowedTokens() == 0);
+        }
+    }
+
+    @Test
+    void aFileIsSentWholeOverH2(@TempDir Path dir) throws Exception {
+        byte[] bytes = new byte[200_000];
+        Arrays.fill(bytes, (byte) 'x');
+        Path file = Files.write(dir.resolve("data.txt"), bytes);
+        try (Starling app = serve(true, a -> a.get("/file", r -> FileResponse.of(file)))) {
+            HttpResponse<byte[]> response = h2Client().send(get(app, true, "/file"),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(response.body()).isEqualTo(bytes);
+        }
+    }
+
+    // ---- helpers ----
+
+    private static Starling serve(boolean tls, Consumer<Starling> routes) {
+        Starling app = Starling.create(c -> {
+            c.port(0).shutdownGrace(Duration.ofSeconds(5));
+            if (tls) {
+                c.tls(identity);
+            }
+        });
+        routes.accept(app);
+        return app.start();
+    }
+
+    private static HttpClient h2Client() throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("server", identity.certificateChain().get(0));
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, factory.getTrustManagers(), null);
+        return HttpClient.newBuilder().sslContext(context).version(HttpClient.Version.HTTP_2)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    private static HttpRequest get(Starling app, boolean tls, String path) {
+        return HttpRequest.newBuilder(URI.create((tls ? "https://localhost:" : "http://127.0.0.1:") + app.port() + path))
+                .timeout(Duration.ofSeconds(30)).build();
+    }
+}

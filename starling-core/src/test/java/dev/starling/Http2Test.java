@@ -2,6 +2,7 @@ package dev.starling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.starling.concurrent.Concurrency;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -122,6 +124,24 @@ class Http2Test {
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
             assertThat(response.body()).isEqualTo(bytes);
+        }
+    }
+
+    @Test
+    void aStreamAndServerSentEventsAreSentOverH2() throws Exception {
+        try (Starling app = serve(true, a -> {
+            a.get("/count", r -> List.of("1\n", "2\n", "3\n").iterator());
+            a.getAsync("/events", r -> CompletableFuture.completedFuture(
+                    Concurrency.iterateInThreadpool(List.of(ServerSentEvent.of("a"), ServerSentEvent.of("b"))
+                            .iterator())));
+        })) {
+            HttpClient client = h2Client();
+            HttpResponse<String> count = client.send(get(app, true, "/count"), HttpResponse.BodyHandlers.ofString());
+            assertThat(count.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(count.body()).isEqualTo("1\n2\n3\n");
+            HttpResponse<String> events = client.send(get(app, true, "/events"), HttpResponse.BodyHandlers.ofString());
+            assertThat(events.headers().firstValue("content-type")).hasValue("text/event-stream; charset=utf-8");
+            assertThat(events.body()).isEqualTo("data: a\n\ndata: b\n\n");
         }
     }
 

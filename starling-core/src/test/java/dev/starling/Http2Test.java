@@ -3,6 +3,21 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.concurrent.Concurrency;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2ChannelDuplexHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.handler.codec.http2.Http2Headers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -142,6 +158,48 @@ class Http2Test {
             HttpResponse<String> events = client.send(get(app, true, "/events"), HttpResponse.BodyHandlers.ofString());
             assertThat(events.headers().firstValue("content-type")).hasValue("text/event-stream; charset=utf-8");
             assertThat(events.body()).isEqualTo("data: a\n\ndata: b\n\n");
+        }
+    }
+
+    @Test
+    void aFloodOfOpenedAndResetStreamsClosesTheConnectionAndTheServerServesOn() throws Exception {
+        AtomicInteger ran = new AtomicInteger();
+        try (Starling app = serve(false, a -> a.get("/work", r -> {
+            ran.incrementAndGet();
+            return "done";
+        }))) {
+            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            try {
+                Http2ChannelDuplexHandler streams = new Http2ChannelDuplexHandler() { };
+                Channel client = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                        .handler(new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel ch) {
+                                ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(), streams);
+                            }
+                        })
+                        .connect("127.0.0.1", app.port()).sync().channel();
+                Http2Headers headers = new DefaultHttp2Headers().method("GET").path("/work").scheme("http")
+                        .authority("127.0.0.1:" + app.port());
+                // The rapid-reset attack: open a stream and reset it at once, many times over, faster than any
+                // handler can answer. Past 200 resets in 30 s the server closes the connection.
+                client.eventLoop().submit(() -> {
+                    for (int i = 0; i < 1000 && client.isActive(); i++) {
+                        Http2FrameStream stream = streams.newStream();
+                        client.write(new DefaultHttp2HeadersFrame(headers, true).stream(stream));
+                        client.write(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(stream));
+                    }
+                    client.flush();
+                }).sync();
+                assertThat(client.closeFuture().await(20, TimeUnit.SECONDS)).as("the server closed the connection")
+                        .isTrue();
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            }
+            HttpResponse<String> after = HttpClient.newHttpClient().send(get(app, false, "/work"),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(after.body()).as("a new client is served").isEqualTo("done");
+            assertThat(ran.get()).as("handlers that ran for the flood, of 1,000 opened").isLessThan(1000);
         }
     }
 

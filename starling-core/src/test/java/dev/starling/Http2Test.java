@@ -25,7 +25,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -35,8 +34,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +57,7 @@ class Http2Test {
             a.get("/plain", r -> "plain on " + Thread.currentThread().getName().startsWith("starling-worker"));
             a.getAsync("/loop", r -> CompletableFuture.completedFuture("loop"));
         })) {
-            HttpClient client = h2Client();
+            HttpClient client = Https.trusting(identity, HttpClient.Version.HTTP_2);
             HttpResponse<String> plain = client.send(get(app, true, "/plain"), HttpResponse.BodyHandlers.ofString());
             assertThat(plain.version()).isEqualTo(HttpClient.Version.HTTP_2);
             assertThat(plain.body()).isEqualTo("plain on true");
@@ -96,7 +93,7 @@ class Http2Test {
             both.await(20, TimeUnit.SECONDS);
             return "met";
         }))) {
-            HttpClient client = h2Client();
+            HttpClient client = Https.trusting(identity, HttpClient.Version.HTTP_2);
             // One request first, so that both that follow share its connection.
             client.send(get(app, true, "/missing"), HttpResponse.BodyHandlers.ofString());
             var first = client.sendAsync(get(app, true, "/meet"), HttpResponse.BodyHandlers.ofString());
@@ -121,7 +118,7 @@ class Http2Test {
             }
             return "never";
         }))) {
-            HttpClient client = h2Client();
+            HttpClient client = Https.trusting(identity, HttpClient.Version.HTTP_2);
             var held = client.sendAsync(get(app, true, "/hold"), HttpResponse.BodyHandlers.ofString());
             assertThat(started.await(20, TimeUnit.SECONDS)).as("the handler started").isTrue();
             held.cancel(true);
@@ -131,12 +128,30 @@ class Http2Test {
     }
 
     @Test
+    void aStreamThatOutlastsTheIdleTimeoutIsAnswered() throws Exception {
+        CompletableFuture<String> late = new CompletableFuture<>();
+        CountDownLatch asked = new CountDownLatch(1);
+        try (Starling app = serve(true, c -> c.idleTimeout(Duration.ofMillis(300)), a -> a.getAsync("/late", r -> {
+            asked.countDown();
+            return late;
+        }))) {
+            var answer = Https.trusting(identity, HttpClient.Version.HTTP_2)
+                    .sendAsync(get(app, true, "/late"), HttpResponse.BodyHandlers.ofString());
+            assertThat(asked.await(20, TimeUnit.SECONDS)).isTrue();
+            // Three idle timeouts with no frame either way, while the stream waits for its answer.
+            Thread.sleep(900);
+            late.complete("late");
+            assertThat(answer.get(20, TimeUnit.SECONDS).body()).isEqualTo("late");
+        }
+    }
+
+    @Test
     void aFileIsSentWholeOverH2(@TempDir Path dir) throws Exception {
         byte[] bytes = new byte[200_000];
         Arrays.fill(bytes, (byte) 'x');
         Path file = Files.write(dir.resolve("data.txt"), bytes);
         try (Starling app = serve(true, a -> a.get("/file", r -> FileResponse.of(file)))) {
-            HttpResponse<byte[]> response = h2Client().send(get(app, true, "/file"),
+            HttpResponse<byte[]> response = Https.trusting(identity, HttpClient.Version.HTTP_2).send(get(app, true, "/file"),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
             assertThat(response.body()).isEqualTo(bytes);
@@ -151,7 +166,7 @@ class Http2Test {
                     Concurrency.iterateInThreadpool(List.of(ServerSentEvent.of("a"), ServerSentEvent.of("b"))
                             .iterator())));
         })) {
-            HttpClient client = h2Client();
+            HttpClient client = Https.trusting(identity, HttpClient.Version.HTTP_2);
             HttpResponse<String> count = client.send(get(app, true, "/count"), HttpResponse.BodyHandlers.ofString());
             assertThat(count.version()).isEqualTo(HttpClient.Version.HTTP_2);
             assertThat(count.body()).isEqualTo("1\n2\n3\n");
@@ -206,27 +221,21 @@ class Http2Test {
     // ---- helpers ----
 
     private static Starling serve(boolean tls, Consumer<Starling> routes) {
+        return serve(tls, c -> { }, routes);
+    }
+
+    private static Starling serve(boolean tls, Consumer<Config.Builder> config, Consumer<Starling> routes) {
         Starling app = Starling.create(c -> {
             c.port(0).shutdownGrace(Duration.ofSeconds(5));
             if (tls) {
                 c.tls(identity);
             }
+            config.accept(c);
         });
         routes.accept(app);
         return app.start();
     }
 
-    private static HttpClient h2Client() throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("server", identity.certificateChain().get(0));
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, factory.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(context).version(HttpClient.Version.HTTP_2)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-    }
 
     private static HttpRequest get(Starling app, boolean tls, String path) {
         return HttpRequest.newBuilder(URI.create((tls ? "https://localhost:" : "http://127.0.0.1:") + app.port() + path))

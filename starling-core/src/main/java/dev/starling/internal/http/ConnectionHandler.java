@@ -210,6 +210,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // Removed from a connection that turned out to speak HTTP/2: its timers must not close that connection.
+        timers.stop();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         // A closed connection's checks would otherwise keep this handler in the loop's queue for their timeouts.
         timers.stop();

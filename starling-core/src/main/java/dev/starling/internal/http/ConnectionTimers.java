@@ -5,6 +5,7 @@ import dev.starling.internal.Durations;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -60,7 +61,12 @@ final class ConnectionTimers {
     void start(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         idleSince = System.nanoTime();
-        idleCheck = ctx.executor().schedule(this::checkIdle, Math.min(idleNanos, writeNanos), TimeUnit.NANOSECONDS);
+        // An HTTP/2 stream lives for one request, and its connection has an idle timer of its own: a periodic
+        // check per stream would be a timer set and cancelled on the loop for every request.
+        if (!(ctx.channel() instanceof Http2StreamChannel)) {
+            idleCheck = ctx.executor().schedule(this::checkIdle, Math.min(idleNanos, writeNanos),
+                    TimeUnit.NANOSECONDS);
+        }
     }
 
     /**
@@ -178,7 +184,9 @@ final class ConnectionTimers {
 
     /** The connection is closed: no timer may keep it in the loop's queue. */
     void stop() {
-        idleCheck.cancel(false);
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+        }
         if (readDeadline != null) {
             readDeadline.cancel(false);
             readDeadline = null;

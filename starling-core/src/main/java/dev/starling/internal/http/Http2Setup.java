@@ -6,6 +6,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -48,7 +49,7 @@ final class Http2Setup {
                 .gracefulShutdownTimeoutMillis(config.shutdownGrace().toMillis())
                 .build());
         pipeline.addLast("streams", new Http2MultiplexHandler(new StreamInitializer(shared)));
-        // Streams have their own timers; the connection closes once no frame has come or gone for the idle timeout.
+        // The connection closes once no frame has come or gone for the idle timeout while no stream is open.
         pipeline.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
         pipeline.addLast("idleClose", new IdleClose());
     }
@@ -72,12 +73,18 @@ final class Http2Setup {
         }
     }
 
-    /** Closes the connection when the idle state handler says nothing happened for the idle timeout. */
+    /**
+     * Closes the connection when nothing happened on it for the idle timeout and no stream is open: a stream
+     * whose answer takes longer is not idle, as a request in flight keeps an HTTP/1.1 connection.
+     */
     private static final class IdleClose extends ChannelDuplexHandler {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
             if (event instanceof IdleStateEvent) {
-                ctx.close();
+                Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+                if (codec == null || codec.connection().numActiveStreams() == 0) {
+                    ctx.close();
+                }
             } else {
                 super.userEventTriggered(ctx, event);
             }

@@ -142,7 +142,7 @@ public final class App extends RouteShorthands {
     @Override
     public <E extends Throwable> Starling exceptionHandlerAsync(Class<E> type,
                                                                 AsyncExceptionHandler<? super E> handler) {
-        pipeline.exceptionHandler(type, handler);
+        pipeline.exceptionHandlerAsync(type, handler);
         return this;
     }
 

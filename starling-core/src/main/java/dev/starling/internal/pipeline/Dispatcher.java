@@ -1,6 +1,7 @@
 package dev.starling.internal.pipeline;
 
 import dev.starling.AppState;
+import dev.starling.internal.concurrent.Context;
 import dev.starling.internal.concurrent.WorkerPool;
 import dev.starling.internal.http.Exchange;
 import java.util.concurrent.Callable;
@@ -33,7 +34,7 @@ final class Dispatcher {
         if (limit > 0) {
             exchange.deadline(limit);
         }
-        RequestContext entered = RequestContext.enter(exchange, route.name());
+        Context previous = RequestContext.enterRoute(exchange, route.name());
         try {
             if (route.binder().decodesOffLoop(exchange)) {
                 decodeFormOffLoop(route, exchange);
@@ -61,7 +62,7 @@ final class Dispatcher {
         } catch (Throwable t) {
             exchange.fail(t);
         } finally {
-            entered.leave();
+            RequestContext.leaveRoute(previous);
         }
     }
 
@@ -81,11 +82,11 @@ final class Dispatcher {
 
     /** Runs the handler once its dependencies are resolved, in the request's context; on the request's loop. */
     private void invokeInContext(Route route, Exchange exchange, Object[] args) {
-        RequestContext entered = RequestContext.enter(exchange, route.name());
+        Context previous = RequestContext.enterRoute(exchange, route.name());
         try {
             invoke(route, exchange, args);
         } finally {
-            entered.leave();
+            RequestContext.leaveRoute(previous);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.starling.internal.pipeline;
 import dev.starling.AsyncExceptionHandler;
 import dev.starling.ExceptionHandler;
 import dev.starling.Request;
+import dev.starling.internal.concurrent.Context;
 import dev.starling.internal.concurrent.WorkerPool;
 import dev.starling.internal.http.Exchange;
 import java.util.List;
@@ -28,7 +29,7 @@ final class ExceptionHandlers {
 
     /** Adds a handler that runs on the loop; one type has one handler. */
     @SuppressWarnings("unchecked")
-    void add(Class<?> type, AsyncExceptionHandler<?> handler) {
+    void addAsync(Class<?> type, AsyncExceptionHandler<?> handler) {
         if (byType.putIfAbsent(type, (AsyncExceptionHandler<Throwable>) handler) != null) {
             throw new IllegalArgumentException("An exception handler for " + type.getName()
                     + " is already registered; one type has one handler.");
@@ -37,9 +38,9 @@ final class ExceptionHandlers {
 
     /** Adds a handler that runs on the pool; one type has one handler. */
     @SuppressWarnings("unchecked")
-    void add(Class<?> type, ExceptionHandler<?> handler) {
+    void addBlocking(Class<?> type, ExceptionHandler<?> handler) {
         ExceptionHandler<Throwable> blocking = (ExceptionHandler<Throwable>) handler;
-        add(type, (AsyncExceptionHandler<Throwable>) (request, error) ->
+        addAsync(type, (AsyncExceptionHandler<Throwable>) (request, error) ->
                 pool.submitInternal(() -> blocking.handle(request, error), pool));
     }
 
@@ -61,13 +62,13 @@ final class ExceptionHandlers {
         if (found == null) {
             return false;
         }
-        RequestContext entered = RequestContext.enter(exchange, null);
+        Context previous = RequestContext.enter(exchange);
         try {
             exchange.respond(found.handle(exchange, error));
         } catch (Throwable t) {
             exchange.fail(t);
         } finally {
-            entered.leave();
+            RequestContext.leave(previous);
         }
         return true;
     }

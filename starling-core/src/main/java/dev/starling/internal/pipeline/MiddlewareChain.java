@@ -4,6 +4,7 @@ import dev.starling.AsyncMiddleware;
 import dev.starling.Middleware;
 import dev.starling.Request;
 import dev.starling.ResponseHead;
+import dev.starling.internal.concurrent.Context;
 import dev.starling.internal.concurrent.WorkerPool;
 import dev.starling.internal.http.Exchange;
 import java.util.List;
@@ -66,14 +67,14 @@ final class MiddlewareChain {
             return;
         }
         AsyncMiddleware m = all.get(i);
-        RequestContext entered = RequestContext.enter(exchange, null);
+        Context previous = RequestContext.enter(exchange);
         CompletionStage<Optional<Object>> stage;
         try {
             stage = m.before(exchange);
         } catch (Throwable t) {
             stage = CompletableFuture.failedFuture(t);
         } finally {
-            entered.leave();
+            RequestContext.leave(previous);
         }
         stage.whenComplete((answer, error) -> exchange.onLoop(() -> {
             try {
@@ -97,13 +98,13 @@ final class MiddlewareChain {
         for (int i = all.size() - 1; i >= 0; i--) {
             AsyncMiddleware m = all.get(i);
             chain = chain.thenCompose(v -> {
-                RequestContext entered = RequestContext.enter(exchange, null);
+                Context previous = RequestContext.enter(exchange);
                 try {
                     return exchange.onLoop(m.after(exchange, head));
                 } catch (Throwable t) {
                     return CompletableFuture.failedFuture(t);
                 } finally {
-                    entered.leave();
+                    RequestContext.leave(previous);
                 }
             });
         }

@@ -62,15 +62,15 @@ public final class Pipeline implements Port {
     }
 
     /** Adds an exception handler that runs on the loop. */
-    public void exceptionHandler(Class<?> type, AsyncExceptionHandler<?> handler) {
+    public void exceptionHandlerAsync(Class<?> type, AsyncExceptionHandler<?> handler) {
         checkExceptionHandler(type, handler);
-        exceptionHandlers.add(type, handler);
+        exceptionHandlers.addAsync(type, handler);
     }
 
     /** Adds an exception handler that is offloaded. */
     public void exceptionHandler(Class<?> type, ExceptionHandler<?> handler) {
         checkExceptionHandler(type, handler);
-        exceptionHandlers.add(type, handler);
+        exceptionHandlers.addBlocking(type, handler);
     }
 
     private <M> M checkMiddleware(M m) {

@@ -5,39 +5,46 @@ import dev.starling.internal.concurrent.LoopProbe;
 import dev.starling.internal.http.Exchange;
 
 /**
- * Enters and leaves a request's context around user code run on its loop: the request scope (so offloaded
- * work belongs to the request) and, when a watchdog is on, the loop probe that names the route.
+ * Enters and leaves a request's context around user code: the request scope (so offloaded work belongs to the
+ * request) and, for a route's own code on its loop, the watchdog's probe that names the route. Allocation-free:
+ * it runs for every request, on the loop.
  *
  * <pre>{@code
- * RequestContext entered = RequestContext.enter(exchange, route.name());
- * try { ... user code ... } finally { entered.leave(); }
+ * Context previous = RequestContext.enterRoute(exchange, route.name());
+ * try { ... the route's code ... } finally { RequestContext.leaveRoute(previous); }
  * }</pre>
  */
 final class RequestContext {
 
-    private final Context previous;
-    private final LoopProbe probe;
-
-    private RequestContext(Context previous, LoopProbe probe) {
-        this.previous = previous;
-        this.probe = probe;
+    private RequestContext() {
     }
 
-    /** Makes {@code exchange} the current scope; with a route name, also tells the watchdog which route runs. */
-    static RequestContext enter(Exchange exchange, String route) {
-        LoopProbe probe = route == null ? null : LoopProbe.current();
-        Context previous = Context.set(Context.forScope(exchange));
+    /** Makes {@code exchange} the current scope; returns the context that {@link #leave} puts back. */
+    static Context enter(Exchange exchange) {
+        return Context.set(Context.forScope(exchange));
+    }
+
+    /** Restores the context that {@link #enter} replaced. */
+    static void leave(Context previous) {
+        Context.set(previous);
+    }
+
+    /** Enters as {@link #enter} does and tells the loop's watchdog probe, if any, that {@code route} runs. */
+    static Context enterRoute(Exchange exchange, String route) {
+        LoopProbe probe = LoopProbe.current();
+        Context previous = enter(exchange);
         if (probe != null) {
             probe.enter(route);
         }
-        return new RequestContext(previous, probe);
+        return previous;
     }
 
-    /** Restores what {@link #enter} replaced. */
-    void leave() {
+    /** Restores what {@link #enterRoute} replaced, on the same thread. */
+    static void leaveRoute(Context previous) {
+        LoopProbe probe = LoopProbe.current();
         if (probe != null) {
             probe.exit();
         }
-        Context.set(previous);
+        leave(previous);
     }
 }

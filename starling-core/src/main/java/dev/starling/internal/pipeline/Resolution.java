@@ -85,7 +85,7 @@ final class Resolution implements BackgroundTasks {
     }
 
     private CompletionStage<Object> call(Providers.Provider provider, Object[] args) {
-        RequestContext entered = RequestContext.enter(exchange, null);
+        Context previous = RequestContext.enter(exchange);
         try {
             if (!provider.async()) {
                 return pool.submitForRequest(() -> invoke(provider, args), pool, Resolution::release);
@@ -99,7 +99,7 @@ final class Resolution implements BackgroundTasks {
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         } finally {
-            entered.leave();
+            RequestContext.leave(previous);
         }
     }
 

@@ -9,12 +9,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.starling.params.Body;
 import dev.starling.params.Query;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -319,7 +316,7 @@ class BadInputTest {
                     + "only ten b").getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
 
-            String answer = readUntilClosed(socket.getInputStream());
+            String answer = RawConnection.readUntilClosed(socket.getInputStream());
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
 
             // The rest of the body may still come, so nothing is answered; the idle timeout ends the wait (a 408
@@ -369,21 +366,6 @@ class BadInputTest {
         }
     }
 
-    /** Reads until the server closes the connection, for at most the socket timeout. */
-    private static String readUntilClosed(InputStream in) throws IOException {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        byte[] buffer = new byte[1024];
-        try {
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                all.write(buffer, 0, n);
-            }
-        } catch (SocketTimeoutException e) {
-            throw new AssertionError("The server kept the connection open: it waits forever.", e);
-        } catch (java.net.SocketException e) {
-            // a reset ends the connection as well
-        }
-        return all.toString(StandardCharsets.ISO_8859_1);
-    }
 
     // ---- Expect ----
 

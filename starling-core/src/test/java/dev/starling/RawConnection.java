@@ -219,4 +219,20 @@ final class RawConnection implements AutoCloseable {
             // closing a test socket cannot fail in a way that matters
         }
     }
+
+    /** Reads until the server closes the connection, for at most the socket's timeout. */
+    static String readUntilClosed(InputStream in) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buffer = new byte[1024];
+        try {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                all.write(buffer, 0, n);
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("The server kept the connection open: it waits forever.", e);
+        } catch (SocketException e) {
+            // a reset ends the connection as well
+        }
+        return all.toString(StandardCharsets.ISO_8859_1);
+    }
 }

@@ -7,10 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,8 +23,6 @@ import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +47,7 @@ class TlsTest {
             a.get("/plain", r -> "plain on " + Thread.currentThread().getName().startsWith("starling-worker"));
             a.getAsync("/loop", r -> CompletableFuture.completedFuture("loop"));
         })) {
-            HttpClient client = trusting(identity);
+            HttpClient client = Https.trusting(identity, HttpClient.Version.HTTP_1_1);
             assertThat(get(client, app, "/plain").body()).isEqualTo("plain on true");
             assertThat(get(client, app, "/loop").body()).isEqualTo("loop");
             assertThat(get(client, app, "/missing").statusCode()).isEqualTo(404);
@@ -67,7 +62,7 @@ class TlsTest {
         }
         Path file = Files.write(dir.resolve("data.bin"), bytes);
         try (Starling app = serve(c -> { }, a -> a.get("/file", r -> FileResponse.of(file)))) {
-            HttpClient client = trusting(identity);
+            HttpClient client = Https.trusting(identity, HttpClient.Version.HTTP_1_1);
             HttpResponse<byte[]> whole = client.send(request(app, "/file").build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(whole.statusCode()).isEqualTo(200);
@@ -85,14 +80,14 @@ class TlsTest {
                 identity.certificateChain().get(0).getEncoded()));
         Path key = Files.writeString(dir.resolve("key.pem"), pem("PRIVATE KEY", identity.privateKey().getEncoded()));
         try (Starling app = serve(c -> c.tls(cert, key), a -> a.get("/", r -> "pem"))) {
-            assertThat(get(trusting(identity), app, "/").body()).isEqualTo("pem");
+            assertThat(get(Https.trusting(identity, HttpClient.Version.HTTP_1_1), app, "/").body()).isEqualTo("pem");
         }
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setKeyEntry("server", identity.privateKey(), "secret".toCharArray(),
                 identity.certificateChain().toArray(new X509Certificate[0]));
         try (Starling app = serve(c -> c.tls(store, "secret".toCharArray()), a -> a.get("/", r -> "store"))) {
-            assertThat(get(trusting(identity), app, "/").body()).isEqualTo("store");
+            assertThat(get(Https.trusting(identity, HttpClient.Version.HTTP_1_1), app, "/").body()).isEqualTo("store");
         }
     }
 
@@ -132,9 +127,9 @@ class TlsTest {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            String answer = readUntilClosed(socket.getInputStream());
+            String answer = RawConnection.readUntilClosed(socket.getInputStream());
             assertThat(answer).as("a clear-text answer on the TLS port").doesNotContain("HTTP/1.1");
-            assertThat(get(trusting(identity), app, "/").body()).as("HTTPS still served").isEqualTo("ok");
+            assertThat(get(Https.trusting(identity, HttpClient.Version.HTTP_1_1), app, "/").body()).as("HTTPS still served").isEqualTo("ok");
         } finally {
             release(logged);
         }
@@ -148,7 +143,7 @@ class TlsTest {
              Socket socket = new Socket("127.0.0.1", app.port())) {
             socket.setSoTimeout(30_000);
             long started = System.nanoTime();
-            String answer = readUntilClosed(socket.getInputStream());
+            String answer = RawConnection.readUntilClosed(socket.getInputStream());
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             assertThat(answer).isEmpty();
             // The idle timeout is an hour: only the handshake timeout can have closed it this soon.
@@ -179,17 +174,6 @@ class TlsTest {
         return app.start();
     }
 
-    private static HttpClient trusting(Tls trusted) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("server", trusted.certificateChain().get(0));
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, factory.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(context).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-    }
 
     private static HttpRequest.Builder request(Starling app, String path) {
         return HttpRequest.newBuilder(URI.create("https://localhost:" + app.port() + path))
@@ -205,18 +189,6 @@ class TlsTest {
                 .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
-    private static String readUntilClosed(InputStream in) throws IOException {
-        StringBuilder read = new StringBuilder();
-        byte[] buffer = new byte[4096];
-        try {
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                read.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
-            }
-        } catch (SocketException reset) {
-            // A reset is a close too.
-        }
-        return read.toString();
-    }
 
     private static ListAppender<ILoggingEvent> capture() {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();

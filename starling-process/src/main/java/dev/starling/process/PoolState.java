@@ -128,6 +128,14 @@ final class PoolState {
         return null;
     }
 
+    /** Lock held: empties the queue, and the idle list since no worker takes work any more; returns what waited. */
+    List<Job> takeQueue() {
+        List<Job> queued = new ArrayList<>(queue);
+        queue.clear();
+        idle.clear();
+        return queued;
+    }
+
     /**
      * Lock held: marks every worker killed and returns them, moving the jobs whose outcome they owe to
      * {@code running}; their runs end (see {@link ProcessPool#whenEnded}) when the workers exit.

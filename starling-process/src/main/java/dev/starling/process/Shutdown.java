@@ -76,9 +76,7 @@ final class Shutdown {
             if (state.runState != PoolState.RunState.BROKEN) {
                 state.runState = PoolState.RunState.STOP;
             }
-            queued = new ArrayList<>(state.queue);
-            state.queue.clear();
-            state.idle.clear();
+            queued = state.takeQueue();
             killed = state.takeAllWorkers(running);
             state.checkTerminated();
         } finally {
@@ -112,9 +110,7 @@ final class Shutdown {
             state.runState = PoolState.RunState.BROKEN;
             state.brokenReason = reason;
             state.brokenCause = cause;
-            queued = new ArrayList<>(state.queue);
-            state.queue.clear();
-            state.idle.clear();
+            queued = state.takeQueue();
             killed = state.takeAllWorkers(running);
             state.checkTerminated();
         } finally {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -58,6 +59,12 @@ public final class Config {
     private static final Setting<Tls> TLS = Setting.of("tls", null);
     private static final Setting<Duration> HANDSHAKE_TIMEOUT = Setting.of("tlsHandshakeTimeout",
             Duration.ofSeconds(10));
+    private static final Setting<Integer> WS_MAX_MESSAGE = Setting.of("webSocketMaxMessageSize", 1024 * 1024);
+    private static final Setting<Integer> WS_SEND_BUFFER = Setting.of("webSocketSendBuffer", 256 * 1024);
+    private static final Setting<Duration> WS_IDLE = Setting.of("webSocketIdleTimeout", Duration.ofSeconds(60));
+    private static final Setting<Boolean> WS_COMPRESSION = Setting.of("webSocketCompression", true);
+    /** The origins allowed to open WebSockets besides the server's own; empty for same-origin only. */
+    private static final Setting<List<String>> WS_ORIGINS = Setting.of("webSocketOrigins", List.of());
 
     private final Object[] values;
     private final Map<String, Threadpool> pools;
@@ -182,6 +189,28 @@ public final class Config {
 
     /** Returns the server URLs listed in the OpenAPI document, possibly none. */
     public List<String> openapiServers() { return openapiServers; }
+
+    /** Returns the largest WebSocket message accepted, whole; a larger one closes the socket with 1009. */
+    public int webSocketMaxMessageSize() { return WS_MAX_MESSAGE.in(values); }
+
+    /** Returns how many bytes a WebSocket may hold for a client that has not read them before sending waits. */
+    public int webSocketSendBuffer() { return WS_SEND_BUFFER.in(values); }
+
+    /**
+     * Returns how long a WebSocket may stay silent: after half of it the server pings, and a client that has
+     * sent nothing (not even the pong) by the end is closed with 1001.
+     */
+    public Duration webSocketIdleTimeout() { return WS_IDLE.in(values); }
+
+    /** Returns true when WebSockets may compress messages (permessage-deflate) if the client offers it. */
+    public boolean webSocketCompression() { return WS_COMPRESSION.in(values); }
+
+    /**
+     * Returns the origins ({@code https://app.example}) allowed to open WebSockets besides the server's own,
+     * or {@code *} for any; empty (the default) allows only upgrade requests whose {@code Origin} names the
+     * server's own host, or that send none (clients other than browsers).
+     */
+    public List<String> webSocketOrigins() { return WS_ORIGINS.in(values); }
 
     /** Collects settings; every setter checks its value at once and says what was wrong. */
     public static final class Builder {
@@ -408,6 +437,39 @@ public final class Config {
          * closed, so a client that connects and says nothing holds nothing.
          */
         public Builder tlsHandshakeTimeout(Duration timeout) { return setPositive(HANDSHAKE_TIMEOUT, timeout); }
+
+        /** Sets the largest WebSocket message accepted, whole (default 1 MiB); a larger one is closed with 1009. */
+        public Builder webSocketMaxMessageSize(int bytes) { return setPositive(WS_MAX_MESSAGE, bytes); }
+
+        /**
+         * Sets how many bytes sent on a WebSocket may wait for a client that has not read them (default 256 KiB);
+         * past it a blocking send waits, and reading from the client pauses.
+         */
+        public Builder webSocketSendBuffer(int bytes) { return setPositive(WS_SEND_BUFFER, bytes); }
+
+        /** Sets how long a WebSocket may stay silent (default 60 s); the server pings after half of it. */
+        public Builder webSocketIdleTimeout(Duration timeout) { return setPositive(WS_IDLE, timeout); }
+
+        /** Turns WebSocket compression (permessage-deflate, when the client offers it; on by default) on or off. */
+        public Builder webSocketCompression(boolean on) { return set(WS_COMPRESSION, on); }
+
+        /**
+         * Allows these origins ({@code https://app.example}, or {@code *} for any) to open WebSockets besides the
+         * server's own; an upgrade request from another origin is answered 403.
+         */
+        public Builder webSocketOrigins(String... origins) {
+            Objects.requireNonNull(origins, "The origins must not be null.");
+            List<String> all = new ArrayList<>();
+            for (String origin : origins) {
+                Objects.requireNonNull(origin, "An origin must not be null.");
+                if (!origin.equals("*") && !origin.matches("[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\\s]+")) {
+                    throw new IllegalArgumentException("The WebSocket origin '" + origin + "' must be a scheme "
+                            + "and host such as https://app.example (no path), or *.");
+                }
+                all.add(origin.toLowerCase(Locale.ROOT));
+            }
+            return set(WS_ORIGINS, List.copyOf(all));
+        }
 
         /** Returns the settings. */
         public Config build() {

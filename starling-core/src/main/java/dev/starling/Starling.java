@@ -48,7 +48,10 @@ public interface Starling extends AutoCloseable {
                 config.observers()));
     }
 
-    /** Adds every method of {@code api} annotated with {@link Get}, {@link Post}, {@link Put}, {@link Delete} or {@link Patch}. */
+    /**
+     * Adds every method of {@code api} annotated with {@link Get}, {@link Post}, {@link Put}, {@link Delete},
+     * {@link Patch} or {@link WebSocket}.
+     */
     Starling include(Object api);
 
     /**
@@ -146,6 +149,16 @@ public interface Starling extends AutoCloseable {
 
     /** Adds a handler for any method that runs on the event loop. */
     Starling routeAsync(String method, String path, AsyncHandler handler);
+
+    /**
+     * Adds a WebSocket endpoint whose blocking handler runs on a virtual thread of its own, never on the event
+     * loop; the upgrade passes middleware and the app's dependencies first, and the socket closes when the
+     * handler returns.
+     */
+    Starling websocket(String path, WebSocketHandler handler);
+
+    /** Adds a WebSocket endpoint whose handler runs on the event loop; see {@link AsyncWebSocketHandler}. */
+    Starling websocketAsync(String path, AsyncWebSocketHandler handler);
 
     /**
      * Serves the files of {@code files}' directory under {@code prefix}, as FastAPI's

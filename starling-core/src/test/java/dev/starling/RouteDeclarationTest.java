@@ -146,8 +146,8 @@ class RouteDeclarationTest {
 
     @Test
     void twoHttpMethodAnnotationsOnOneMethodFailNamingClassAndMethod() {
-        assertIncludeFails(new TwoVerbs(), PREFIX + "TwoVerbs.things(...) has more than one HTTP method annotation; "
-                + "give each route its own method.");
+        assertIncludeFails(new TwoVerbs(), PREFIX + "TwoVerbs.things(...) has more than one of @Get, @Post, @Put, "
+                + "@Delete, @Patch and @WebSocket; give each route its own method.");
     }
 
     static final class BlockingAndNonBlocking {
@@ -306,7 +306,7 @@ class RouteDeclarationTest {
     @Test
     void anObjectWithoutAnnotatedMethodsFailsNamingItsClass() {
         assertIncludeFails(new NoRoutes(), PREFIX + "NoRoutes has no method annotated with @Get, @Post, @Put, "
-                + "@Delete or @Patch, so including it adds no route.");
+                + "@Delete, @Patch or @WebSocket, so including it adds no route.");
     }
 
     /** A valid route and, sorted after it, one that fails: including the object must add neither. */

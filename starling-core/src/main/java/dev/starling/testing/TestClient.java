@@ -156,6 +156,54 @@ public final class TestClient implements AutoCloseable {
         return new TestRequest(this, method, path);
     }
 
+    /**
+     * Opens a WebSocket on {@code path} (which may carry a query string), sending {@code headers} with the
+     * upgrade; throws {@link WebSocketRefused} with the status when the server answers the upgrade with an error.
+     */
+    public TestWebSocket websocket(String path, Map<String, String> headers) {
+        checkOpen();
+        Objects.requireNonNull(headers, "The headers must not be null.");
+        TestWebSocket socket = new TestWebSocket(timeout);
+        java.net.http.WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(timeout);
+        headers.forEach(builder::header);
+        try {
+            socket.opened(builder.buildAsync(URI.create(baseUri.replace("http:", "ws:") + path), socket.listener())
+                    .get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS));
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof java.net.http.WebSocketHandshakeException refused) {
+                throw new WebSocketRefused(path, refused.getResponse().statusCode());
+            }
+            throw new AssertionError("The WebSocket " + path + " could not be opened: " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("The WebSocket " + path + " did not open within " + timeout + ".");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while opening the WebSocket " + path + ".", e);
+        }
+        return socket;
+    }
+
+    /** Opens a WebSocket on {@code path}; see {@link #websocket(String, Map)}. */
+    public TestWebSocket websocket(String path) {
+        return websocket(path, Map.of());
+    }
+
+    /** Thrown when the server answers a WebSocket upgrade with an HTTP error instead of 101. */
+    public static final class WebSocketRefused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        WebSocketRefused(String path, int status) {
+            super("The server refused the WebSocket " + path + " with " + status + ".");
+            this.status = status;
+        }
+
+        /** Returns the status the server answered the upgrade with, such as 403. */
+        public int status() {
+            return status;
+        }
+    }
+
     /** Returns the app this client talks to. */
     public Starling app() {
         return app;

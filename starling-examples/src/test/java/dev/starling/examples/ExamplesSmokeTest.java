@@ -6,6 +6,8 @@ import dev.starling.Starling;
 import dev.starling.Tls;
 import dev.starling.examples.bench.BenchApp;
 import dev.starling.examples.demo.DemoApp;
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestWebSocket;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,6 +41,21 @@ class ExamplesSmokeTest {
                     "application/json");
             assertBody(get(app, "/cpu/sync?n=2000"),
                     "c9b15adbe11c15dcc993de3b99b9a8deb7004a56fd8e45983ba3e43b46959e38", text);
+        }
+    }
+
+    @Test
+    void theBenchAppEchoesOnBothWebSocketPaths() throws Exception {
+        try (Starling app = BenchApp.create(0).start();
+             TestClient test = TestClient.create(app)) {
+            for (String path : new String[] {"/ws/echo", "/ws/echo-async"}) {
+                try (TestWebSocket socket = test.websocket(path)) {
+                    socket.send("hello");
+                    assertThat(socket.receiveText()).isEqualTo("hello");
+                    socket.send(new byte[] {1, 2, 3});
+                    assertThat(socket.receiveBytes()).containsExactly(1, 2, 3);
+                }
+            }
         }
     }
 

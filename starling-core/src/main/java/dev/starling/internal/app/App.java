@@ -4,6 +4,7 @@ import dev.starling.AppState;
 import dev.starling.AsyncExceptionHandler;
 import dev.starling.AsyncHandler;
 import dev.starling.AsyncMiddleware;
+import dev.starling.AsyncWebSocketHandler;
 import dev.starling.Config;
 import dev.starling.ExceptionHandler;
 import dev.starling.Handler;
@@ -13,12 +14,13 @@ import dev.starling.Request;
 import dev.starling.Router;
 import dev.starling.Starling;
 import dev.starling.StaticFiles;
+import dev.starling.WebSocketHandler;
 import dev.starling.concurrent.CapacityLimiter;
-import dev.starling.internal.http.SharedState;
 import dev.starling.internal.concurrent.Observers;
 import dev.starling.internal.concurrent.Watchdog;
 import dev.starling.internal.http.InFlight;
 import dev.starling.internal.http.Shared;
+import dev.starling.internal.http.SharedState;
 import dev.starling.internal.pipeline.Pipeline;
 import java.time.Duration;
 import java.util.Map;
@@ -112,6 +114,18 @@ public final class App extends RouteShorthands {
     @Override
     public Starling routeAsync(String method, String path, AsyncHandler handler) {
         routes.add(method, path, handler);
+        return this;
+    }
+
+    @Override
+    public Starling websocket(String path, WebSocketHandler handler) {
+        routes.webSocket(path, handler);
+        return this;
+    }
+
+    @Override
+    public Starling websocketAsync(String path, AsyncWebSocketHandler handler) {
+        routes.webSocket(path, handler);
         return this;
     }
 

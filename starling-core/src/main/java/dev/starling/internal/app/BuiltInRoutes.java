@@ -33,6 +33,9 @@ final class BuiltInRoutes {
         }
         List<Documents.Entry> entries = new ArrayList<>();
         for (Route r : table.routes()) {
+            if (r.webSocket()) {
+                continue;   // OpenAPI describes HTTP operations; a WebSocket is none
+            }
             entries.add(new Documents.Entry(r.method(), r.template().text(), r.template().names(), r.binder().model(),
                     r.tags()));
         }

@@ -10,11 +10,13 @@ import dev.starling.Post;
 import dev.starling.Put;
 import dev.starling.RunOnVirtualThread;
 import dev.starling.Timeout;
+import dev.starling.WebSocket;
 import dev.starling.internal.Durations;
+import dev.starling.internal.params.Binder;
 import dev.starling.internal.params.Injection;
 import dev.starling.internal.params.Invoker;
+import dev.starling.internal.params.ParameterModel;
 import dev.starling.internal.params.Providers;
-import dev.starling.internal.params.Binder;
 import dev.starling.internal.routing.PathTemplate;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -33,7 +35,7 @@ final class MethodRoutes {
 
     /** A route read from a method. */
     record Declared(String httpMethod, PathTemplate template, String name, Where where, String executor,
-                    Binder binder, Injection injection, Invoker invoker, long timeoutNanos) {
+                    Binder binder, Injection injection, Invoker invoker, long timeoutNanos, boolean webSocket) {
     }
 
     private MethodRoutes() {
@@ -62,7 +64,7 @@ final class MethodRoutes {
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException(type.getName() + " has no method annotated with @Get, @Post, @Put, "
-                    + "@Delete or @Patch, so including it adds no route.");
+                    + "@Delete, @Patch or @WebSocket, so including it adds no route.");
         }
         return out;
     }
@@ -79,15 +81,19 @@ final class MethodRoutes {
         if (m.getAnnotation(Patch.class) != null) {
             verbs.add(new String[] {"PATCH", m.getAnnotation(Patch.class).value()});
         }
+        if (m.getAnnotation(WebSocket.class) != null) {
+            verbs.add(new String[] {"WEBSOCKET", m.getAnnotation(WebSocket.class).value()});
+        }
         if (verbs.isEmpty()) {
             return null;
         }
         String where = m.getDeclaringClass().getName() + "." + m.getName() + "(...)";
         if (verbs.size() > 1) {
-            throw new IllegalArgumentException(where + " has more than one HTTP method annotation; give each route "
-                    + "its own method.");
+            throw new IllegalArgumentException(where + " has more than one of @Get, @Post, @Put, @Delete, @Patch and "
+                    + "@WebSocket; give each route its own method.");
         }
-        String httpMethod = verbs.get(0)[0];
+        boolean webSocket = verbs.get(0)[0].equals("WEBSOCKET");
+        String httpMethod = webSocket ? "GET" : verbs.get(0)[0];
         PathTemplate template;
         try {
             template = PathTemplate.parse(prefix + verbs.get(0)[1]);
@@ -96,14 +102,45 @@ final class MethodRoutes {
         }
         Binder binder;
         binder = Binder.of(api, m, template.names(), json);
-        Where runsOn = dispatch(m, where);
+        checkSocketParameter(binder, webSocket, where);
+        Where runsOn = webSocket ? socketDispatch(m, where) : dispatch(m, where);
         String executor = runsOn == Where.NAMED ? m.getAnnotation(ExecuteOn.class).value() : null;
-        String name = httpMethod + " " + template.text() + " (" + m.getDeclaringClass().getSimpleName() + "."
-                + m.getName() + ")";
+        String name = (webSocket ? "WEBSOCKET" : httpMethod) + " " + template.text() + " ("
+                + m.getDeclaringClass().getSimpleName() + "." + m.getName() + ")";
         Timeout limit = m.getAnnotation(Timeout.class);
         long timeoutNanos = limit == null ? 0L : Durations.parse(limit.value(), name + " has @Timeout").toNanos();
         return new Declared(httpMethod, template, name, runsOn, executor, binder,
-                Injection.of(m, template, providers), Invoker.of(api, m, where), timeoutNanos);
+                Injection.of(m, template, providers), Invoker.of(api, m, where), timeoutNanos, webSocket);
+    }
+
+    /** A WebSocket handler takes its socket, and only a WebSocket handler takes one. */
+    private static void checkSocketParameter(Binder binder, boolean webSocket, String where) {
+        long sockets = binder.model().inputs().stream()
+                .filter(i -> i.source() == ParameterModel.Source.WEBSOCKET).count();
+        if (webSocket && sockets != 1) {
+            throw new IllegalArgumentException(where + " is a @WebSocket handler, so it takes exactly one "
+                    + "WebSocketConnection parameter, the open socket; it has " + sockets + ".");
+        }
+        if (!webSocket && sockets > 0) {
+            throw new IllegalArgumentException(where + " takes a WebSocketConnection, which only @WebSocket "
+                    + "handlers are given; annotate it with @WebSocket instead of an HTTP method.");
+        }
+    }
+
+    /** A WebSocket handler runs where its return type says: no annotation moves it (see {@link WebSocket}). */
+    private static Where socketDispatch(Method m, String where) {
+        if (m.getAnnotation(Blocking.class) != null || m.getAnnotation(NonBlocking.class) != null
+                || m.getAnnotation(RunOnVirtualThread.class) != null || m.getAnnotation(ExecuteOn.class) != null
+                || m.getAnnotation(Timeout.class) != null) {
+            throw new IllegalArgumentException(where + " is a @WebSocket handler, which runs where its return type "
+                    + "says (a CompletionStage on the event loop, anything else on a virtual thread of its own), so "
+                    + "it cannot have @Blocking, @NonBlocking, @RunOnVirtualThread, @ExecuteOn or @Timeout.");
+        }
+        if (Flow.Publisher.class.isAssignableFrom(m.getReturnType())) {
+            throw new IllegalArgumentException(where + " is a @WebSocket handler returning a Flow.Publisher; return "
+                    + "a CompletionStage (async, on the event loop) or nothing (blocking, on a virtual thread).");
+        }
+        return CompletionStage.class.isAssignableFrom(m.getReturnType()) ? Where.LOOP : Where.DEFAULT;
     }
 
     private static Where dispatch(Method m, String where) {

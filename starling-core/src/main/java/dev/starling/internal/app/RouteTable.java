@@ -1,9 +1,11 @@
 package dev.starling.internal.app;
 
 import dev.starling.AsyncHandler;
+import dev.starling.AsyncWebSocketHandler;
 import dev.starling.Handler;
 import dev.starling.Router;
 import dev.starling.StaticFiles;
+import dev.starling.WebSocketHandler;
 import dev.starling.internal.concurrent.WorkerPool;
 import dev.starling.internal.files.StaticLookup;
 import dev.starling.internal.http.Exchange;
@@ -11,6 +13,7 @@ import dev.starling.internal.params.Binder;
 import dev.starling.internal.params.Injection;
 import dev.starling.internal.params.Invoker;
 import dev.starling.internal.params.Providers;
+import dev.starling.internal.params.SocketSource;
 import dev.starling.internal.pipeline.Route;
 import dev.starling.internal.routing.PathTemplate;
 import dev.starling.internal.routing.RoutingTable;
@@ -94,6 +97,28 @@ final class RouteTable {
         add(lambdaRoute(method, path, null, (request, args) -> handler.handle(request), appDependencies, List.of()));
     }
 
+    /** Adds a WebSocket route whose blocking handler runs on a virtual thread of its own. */
+    void webSocket(String path, WebSocketHandler handler) {
+        Objects.requireNonNull(handler, "The WebSocket handler must not be null.");
+        add(socketRoute(path, executors.defaultPool(), (request, args) -> {
+            handler.handle(((SocketSource) request).webSocket());
+            return null;
+        }));
+    }
+
+    /** Adds a WebSocket route whose handler runs on the event loop. */
+    void webSocket(String path, AsyncWebSocketHandler handler) {
+        Objects.requireNonNull(handler, "The WebSocket handler must not be null.");
+        add(socketRoute(path, null, (request, args) -> handler.handle(((SocketSource) request).webSocket())));
+    }
+
+    private Route socketRoute(String path, WorkerPool pool, Invoker invoker) {
+        Route http = lambdaRoute("GET", path, pool, invoker, appDependencies, List.of());
+        String name = "WEBSOCKET " + http.template().text();
+        return new Route("GET", http.template(), name, pool, Binder.none(),
+                Injection.NONE.after(appDependencies, http.template(), providers, name), invoker, List.of(), 0L, true);
+    }
+
     /** Turns a router's entries into routes, with its prefix, tags and group dependencies. */
     private void collect(RouterDefinition group, String outer, List<String> tags, List<String> dependencies,
                          List<Route> out) {
@@ -107,7 +132,7 @@ final class RouteTable {
                     for (MethodRoutes.Declared d : MethodRoutes.read(a.api(), known, json, prefix)) {
                         out.add(new Route(d.httpMethod(), d.template(), d.name(), executors.forRoute(d), d.binder(),
                                 d.injection().after(allDependencies, d.template(), known, d.name()), d.invoker(),
-                                allTags, d.timeoutNanos()));
+                                allTags, d.timeoutNanos(), d.webSocket()));
                     }
                 }
                 case RouterDefinition.Lambda l -> out.add(lambdaRoute(l.method(), prefix + l.path(),

@@ -1,14 +1,18 @@
 package dev.starling.internal.http;
 
-import dev.starling.internal.concurrent.OffloadTask;
+import dev.starling.HttpException;
+import dev.starling.WebSocketConnection;
 import dev.starling.internal.concurrent.Observers;
+import dev.starling.internal.concurrent.OffloadTask;
 import dev.starling.internal.concurrent.Scope;
 import dev.starling.internal.params.FormData;
+import dev.starling.internal.params.SocketSource;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -23,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * writers of the answer ({@link ResultWriter} and those it calls) keep their state here. Everything but
  * {@link #track}, {@link #untrack} and the request getters runs on the connection's loop.
  */
-public final class Exchange extends RequestView implements Scope, FormData.Source {
+public final class Exchange extends RequestView implements Scope, FormData.Source, SocketSource {
 
     private static final Logger LOG = LoggerFactory.getLogger("dev.starling.errors");
 
@@ -48,6 +52,8 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
     /** The decoded form body, once something asked for it (see {@link Uploads}). */
     volatile FormData form;
     boolean formReleased;
+    /** The WebSocket this request opens, made when its handler's parameters are bound. */
+    private WebSocketSession socket;
 
     Exchange(ConnectionHandler connection, ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers,
              byte[] body, boolean keepAlive) {
@@ -236,6 +242,55 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
                 }
             }
         }
+    }
+
+    // ---- a WebSocket opened by this request ----
+
+    @Override
+    public WebSocketConnection webSocket() {
+        return session();
+    }
+
+    WebSocketSession session() {
+        if (socket == null) {
+            socket = new WebSocketSession(this);
+        }
+        return socket;
+    }
+
+    /** Returns why this request cannot open a WebSocket, as the HTTP error to answer; empty when it can. */
+    public Optional<HttpException> webSocketRefusal() {
+        return WebSocketUpgrade.refusal(this);
+    }
+
+    /**
+     * Answers 101 and turns the connection into a WebSocket; the stage completes once the socket is open, on the
+     * loop. Empty when the client has already gone: the connection has ended the exchange then.
+     */
+    public Optional<CompletionStage<WebSocketConnection>> acceptWebSocket() {
+        if (cancelled || !ctx.channel().isActive()) {
+            return Optional.empty();
+        }
+        responded = true;
+        return Optional.of(WebSocketUpgrade.accept(this));
+    }
+
+    /**
+     * The WebSocket's handler has ended ({@code error} null when it returned): the socket is closed if it is still
+     * open, and the exchange is over, as a written response ends one. Any thread.
+     */
+    public void webSocketEnded(Throwable error) {
+        onLoop(() -> {
+            session().handlerEnded(error);
+            over();
+            connection.shared().inFlight().done();
+        });
+    }
+
+    /** The socket has closed: the request's offloaded work is cancelled, as when an HTTP client goes away. */
+    void socketClosed() {
+        cancelled = true;
+        TaskScope.cancelAll(tasks);
     }
 
     /** The socket can take more: resume a paused stream. */

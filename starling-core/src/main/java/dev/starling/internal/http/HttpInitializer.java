@@ -72,12 +72,18 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
         });
     }
 
-    /** Asks the connection to close now when idle, else after its current response; safe from any thread. */
+    /**
+     * Asks the connection to close now when idle, else after its current response (a WebSocket is sent 1001);
+     * safe from any thread.
+     */
     public static void closeWhenIdle(Channel channel) {
         channel.eventLoop().execute(() -> {
             ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
+            WebSocketSession socket = channel.pipeline().get(WebSocketSession.class);
             if (handler != null) {
                 handler.closeWhenIdle();
+            } else if (socket != null) {
+                socket.goingAway();
             } else {
                 channel.close();
             }

@@ -130,6 +130,7 @@ public final class Binder {
     private static Param param(Input input, JsonMapper json) {
         return switch (input.source()) {
             case REQUEST -> (request, errors) -> request;
+            case WEBSOCKET -> (request, errors) -> request instanceof SocketSource source ? source.webSocket() : null;
             // Dependencies, background tasks and the app state are filled in by the injection, after binding.
             case DEPENDENCY, BACKGROUND_TASKS, STATE -> (request, errors) -> null;
             case BODY -> Bodies.param(input, json);

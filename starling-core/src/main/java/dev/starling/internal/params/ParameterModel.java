@@ -5,6 +5,7 @@ import dev.starling.BackgroundTasks;
 import dev.starling.Depends;
 import dev.starling.Request;
 import dev.starling.UploadedFile;
+import dev.starling.WebSocketConnection;
 import dev.starling.params.Body;
 import dev.starling.params.Cookie;
 import dev.starling.params.Default;
@@ -38,11 +39,11 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
     /**
      * Where a parameter's value comes from: the path, query, a header, a cookie, a form field, an uploaded file
      * or the body, which the client sends; or the request itself, a {@code @Depends} dependency, the background
-     * tasks or the app state, which Starling supplies.
+     * tasks, the app state or the open WebSocket, which Starling supplies.
      */
     public enum Source {
         PATH("path"), QUERY("query"), HEADER("header"), COOKIE("cookie"), FORM("body"), FILE("body"), BODY("body"),
-        REQUEST(null), DEPENDENCY(null), BACKGROUND_TASKS(null), STATE(null);
+        REQUEST(null), DEPENDENCY(null), BACKGROUND_TASKS(null), STATE(null), WEBSOCKET(null);
 
         final String location;
 
@@ -153,6 +154,9 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
         Parameter p = d.p();
         if (p.getType() == Request.class) {
             return d.notSent(Source.REQUEST);
+        }
+        if (p.getType() == WebSocketConnection.class) {
+            return d.notSent(Source.WEBSOCKET);
         }
         // In the order Injection resolves them: a BackgroundTasks or AppState parameter is never a dependency.
         if (p.getType() == BackgroundTasks.class) {

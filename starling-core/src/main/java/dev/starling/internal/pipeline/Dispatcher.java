@@ -20,8 +20,10 @@ final class Dispatcher {
     /** The app-wide time limit of a request in nanoseconds; 0 for none. */
     private final long requestTimeoutNanos;
     private final int maxPartMemory;
+    private final WebSockets sockets;
 
     Dispatcher(WorkerPool defaultPool, AppState appState, long requestTimeoutNanos, int maxPartMemory) {
+        this.sockets = new WebSockets(defaultPool, appState);
         this.defaultPool = defaultPool;
         this.appState = appState;
         this.requestTimeoutNanos = requestTimeoutNanos;
@@ -30,6 +32,10 @@ final class Dispatcher {
 
     /** Runs {@code route} for {@code exchange}, whose path it matched; on the request's loop. */
     void run(Route route, Exchange exchange) {
+        if (route.webSocket()) {
+            sockets.run(route, exchange);   // no time limit: a socket lives as long as its handler
+            return;
+        }
         long limit = route.timeoutNanos() > 0 ? route.timeoutNanos() : requestTimeoutNanos;
         if (limit > 0) {
             exchange.deadline(limit);

@@ -3,6 +3,8 @@ package dev.starling.examples.bench;
 import dev.starling.Get;
 import dev.starling.Starling;
 import dev.starling.Tls;
+import dev.starling.WebSocket;
+import dev.starling.WebSocketConnection;
 import dev.starling.concurrent.Concurrency;
 import dev.starling.concurrent.Threadpool;
 import dev.starling.params.Query;
@@ -16,7 +18,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The six endpoints of the shared bench workload ({@code shared/bench/WORKLOAD.md}), on {@code PORT}
- * (default 8080).
+ * (default 8080), and a WebSocket echo on each path ({@code /ws/echo} blocking, {@code /ws/echo-async} async).
  */
 public final class BenchApp {
 
@@ -62,6 +64,32 @@ public final class BenchApp {
         @Get("/items/{id}")
         public CompletionStage<Item> item(int id, @Query String q) {
             return CompletableFuture.completedFuture(new Item(id, q, TAGS));
+        }
+
+        /** WebSocket echo, blocking: each socket's handler on a virtual thread of its own. */
+        @WebSocket("/ws/echo")
+        public void echo(WebSocketConnection socket) {
+            while (true) {
+                WebSocketConnection.Message m = socket.receive();
+                if (m.isText()) {
+                    socket.send(m.text());
+                } else {
+                    socket.send(m.bytes());
+                }
+            }
+        }
+
+        /** WebSocket echo, async: every socket's messages on its event loop. */
+        @WebSocket("/ws/echo-async")
+        public CompletionStage<WebSocketConnection.Close> echoAsync(WebSocketConnection socket) {
+            socket.onMessage(m -> {
+                if (m.isText()) {
+                    socket.sendAsync(m.text());
+                } else {
+                    socket.sendAsync(m.bytes());
+                }
+            });
+            return socket.closed();
         }
 
         /** F: {@code n} rounds of SHA-256 on a worker. */

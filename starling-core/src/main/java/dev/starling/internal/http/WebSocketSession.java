@@ -1,0 +1,465 @@
+package dev.starling.internal.http;
+
+import dev.starling.Request;
+import dev.starling.WebSocketConnection;
+import dev.starling.internal.concurrent.Context;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One open WebSocket: the last handler of its connection's pipeline, which turns frames into messages, and the
+ * {@link WebSocketConnection} its handler holds. Messages wait in a small inbox for a blocking receiver, or go to
+ * an async listener on the loop; reading pauses while the inbox is full or the send buffer is, so neither side
+ * can make the server hold more than those bounds.
+ */
+final class WebSocketSession extends ChannelInboundHandlerAdapter implements WebSocketConnection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketSession.class);
+    /** Reading pauses when this many messages wait for a blocking receiver, and resumes at half. */
+    private static final int INBOX = 16;
+
+    private final Exchange exchange;
+    private final Channel channel;
+    private final long sendWaitNanos;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Message> inbox = new ArrayDeque<>();
+    private final CompletableFuture<Close> closed = new CompletableFuture<>();
+    /** Set under the lock once the socket has closed; then receivers drain the inbox and senders fail. */
+    private volatile Close closedWith;
+    /** The async listener, set on the loop. */
+    private Consumer<Message> listener;
+    /** A close frame has gone out (on the loop): nothing more may be sent. */
+    private boolean closeSent;
+    /** The server pinged after half the idle timeout and has heard nothing since. */
+    private boolean pinged;
+    private boolean open;
+
+    WebSocketSession(Exchange exchange) {
+        this.exchange = exchange;
+        this.channel = exchange.ctx.channel();
+        this.sendWaitNanos = exchange.connection.shared().config().responseWriteTimeout().toNanos();
+    }
+
+    /** The 101 is out: messages may flow. */
+    void opened() {
+        open = true;
+    }
+
+    @Override
+    public Request request() {
+        return exchange;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return closedWith == null;
+    }
+
+    // ---- receiving ----
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        pinged = false;
+        try {
+            switch (msg) {
+                case TextWebSocketFrame text -> arrived(Message.text(text.text()));
+                case BinaryWebSocketFrame binary -> arrived(Message.binary(ByteBufUtil.getBytes(binary.content())));
+                case PingWebSocketFrame ping -> {
+                    if (!closeSent) {
+                        ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+                    }
+                }
+                case CloseWebSocketFrame close -> closedByClient(close);
+                default -> { }   // a pong, or an unsolicited frame: heard from the client, nothing to do
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void arrived(Message message) {
+        if (closedWith != null) {
+            return;
+        }
+        Consumer<Message> l = listener;
+        if (l != null) {
+            deliver(l, message);
+            return;
+        }
+        lock.lock();
+        try {
+            inbox.addLast(message);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        updateReading();
+    }
+
+    private void deliver(Consumer<Message> l, Message message) {
+        // In the request's scope, as the handler was: work the listener offloads ends with the socket.
+        Context previous = Context.set(Context.forScope(exchange));
+        try {
+            l.accept(message);
+        } catch (RuntimeException e) {
+            LOG.error("The message listener of WebSocket {} failed; the socket is closed with 1011.",
+                    exchange.routeName, e);
+            close(1011, "The server failed.");
+        } finally {
+            Context.set(previous);
+        }
+    }
+
+    @Override
+    public Message receive() {
+        if (channel.eventLoop().inEventLoop()) {
+            throw new IllegalStateException("receive() waits for a message, so it cannot be called on the event loop;"
+                    + " an async WebSocket handler takes messages with onMessage.");
+        }
+        Message message;
+        boolean resume;
+        lock.lock();
+        try {
+            while (inbox.isEmpty()) {
+                if (closedWith != null) {
+                    throw new Closed(closedWith);
+                }
+                changed.await();
+            }
+            message = inbox.pollFirst();
+            resume = inbox.size() == INBOX / 2;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("Interrupted while waiting for a WebSocket message.");
+        } finally {
+            lock.unlock();
+        }
+        if (resume) {
+            channel.eventLoop().execute(this::updateReading);
+        }
+        return message;
+    }
+
+    @Override
+    public String receiveText() {
+        Message m = receive();
+        if (!m.isText()) {
+            close(1003, "Expected a text message.");
+            throw new Closed(new Close(1003, "Expected a text message."));
+        }
+        return m.text();
+    }
+
+    @Override
+    public byte[] receiveBytes() {
+        Message m = receive();
+        if (m.isText()) {
+            close(1003, "Expected a binary message.");
+            throw new Closed(new Close(1003, "Expected a binary message."));
+        }
+        return m.bytes();
+    }
+
+    @Override
+    public void onMessage(Consumer<Message> l) {
+        Objects.requireNonNull(l, "The message listener must not be null.");
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> onMessage(l));
+            return;
+        }
+        Message waiting;
+        while ((waiting = takeWaiting()) != null) {
+            deliver(l, waiting);
+        }
+        listener = l;
+        updateReading();
+    }
+
+    private Message takeWaiting() {
+        lock.lock();
+        try {
+            return inbox.pollFirst();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Reads while there is room on both sides: in the inbox, and in the send buffer. On the loop. */
+    private void updateReading() {
+        int waiting;
+        lock.lock();
+        try {
+            waiting = inbox.size();
+        } finally {
+            lock.unlock();
+        }
+        boolean read = channel.isWritable() && waiting < (channel.config().isAutoRead() ? INBOX : INBOX / 2 + 1);
+        if (read != channel.config().isAutoRead()) {
+            channel.config().setAutoRead(read);
+        }
+    }
+
+    // ---- sending ----
+
+    @Override
+    public void send(String text) {
+        Objects.requireNonNull(text, "The text must not be null.");
+        sendAndWait(new TextWebSocketFrame(text));
+    }
+
+    @Override
+    public void send(byte[] bytes) {
+        Objects.requireNonNull(bytes, "The bytes must not be null.");
+        sendAndWait(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes.clone())));
+    }
+
+    private void sendAndWait(WebSocketFrame frame) {
+        if (channel.eventLoop().inEventLoop()) {
+            frame.release();
+            throw new IllegalStateException("send() waits while the client is not reading, so it cannot be called "
+                    + "on the event loop; use sendAsync there.");
+        }
+        Close c = closedWith;
+        if (c != null) {
+            frame.release();
+            throw new Closed(c);
+        }
+        channel.writeAndFlush(frame);
+        if (channel.isWritable()) {
+            return;
+        }
+        long left = sendWaitNanos;
+        lock.lock();
+        try {
+            while (!channel.isWritable() && closedWith == null) {
+                if (left <= 0) {
+                    break;
+                }
+                left = changed.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("Interrupted while waiting for the client to read.");
+        } finally {
+            lock.unlock();
+        }
+        if (closedWith == null && !channel.isWritable()) {
+            close(1008, "The client did not read its messages.");
+        }
+        if (closedWith != null) {
+            throw new Closed(closedWith);
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> sendAsync(String text) {
+        Objects.requireNonNull(text, "The text must not be null.");
+        return sendAsync(new TextWebSocketFrame(text));
+    }
+
+    @Override
+    public CompletionStage<Void> sendAsync(byte[] bytes) {
+        Objects.requireNonNull(bytes, "The bytes must not be null.");
+        return sendAsync(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes.clone())));
+    }
+
+    private CompletionStage<Void> sendAsync(WebSocketFrame frame) {
+        Close c = closedWith;
+        if (c != null) {
+            frame.release();
+            return CompletableFuture.failedFuture(new Closed(c));
+        }
+        ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        int limit = channel.config().getWriteBufferHighWaterMark();
+        if (!channel.isWritable() && buffer != null && buffer.totalPendingWriteBytes() > 2L * limit) {
+            frame.release();
+            return CompletableFuture.failedFuture(new IllegalStateException("The send buffer of this WebSocket is "
+                    + "full twice over (" + limit + " bytes) because the client is not reading; wait for earlier "
+                    + "sendAsync stages before sending more."));
+        }
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        channel.writeAndFlush(frame).addListener(f -> {
+            if (f.isSuccess()) {
+                sent.complete(null);
+            } else {
+                Close now = closedWith;
+                sent.completeExceptionally(now != null ? new Closed(now) : f.cause());
+            }
+        });
+        return sent;
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        signal();
+        updateReading();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- closing ----
+
+    @Override
+    public CompletionStage<Close> closed() {
+        return closed.copy();
+    }
+
+    @Override
+    public void close() {
+        close(1000, "");
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        Objects.requireNonNull(reason, "The close reason must not be null; give an empty string for none.");
+        if (!WebSocketCloseStatus.isValidStatusCode(code) || code == 1005 || code == 1006 || code == 1015) {
+            throw new IllegalArgumentException("The close code " + code + " cannot be sent; use 1000, a code of "
+                    + "RFC 6455 such as 1001 or 1008, or 3000-4999 for the app's own.");
+        }
+        if (reason.getBytes(StandardCharsets.UTF_8).length > 123) {
+            throw new IllegalArgumentException("A close reason holds at most 123 bytes of UTF-8; this one has "
+                    + reason.getBytes(StandardCharsets.UTF_8).length + ".");
+        }
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> close(code, reason));
+            return;
+        }
+        if (closeSent || !channel.isActive()) {
+            return;
+        }
+        closeSent = true;
+        ended(new Close(code, reason));
+        // The server closes the TCP connection once its close frame is out (RFC 6455 7.1.1).
+        channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        // A client that does not read never takes the close frame: the connection ends anyway.
+        channel.eventLoop().schedule(() -> channel.close(), 5, TimeUnit.SECONDS);
+    }
+
+    private void closedByClient(CloseWebSocketFrame frame) {
+        int code = frame.statusCode() == -1 ? 1005 : frame.statusCode();
+        // The echo goes first: what the close wakes (the handler's end among it) must find the close sent.
+        if (!closeSent) {
+            closeSent = true;
+            CloseWebSocketFrame echo = code == 1005 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, "");
+            channel.writeAndFlush(echo).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+        ended(new Close(code, frame.reasonText()));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            if (!pinged) {
+                pinged = true;
+                ctx.writeAndFlush(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER));
+            } else {
+                close(1001, "Idle for too long.");
+            }
+        } else {
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException c
+                && c.closeStatus() == WebSocketCloseStatus.MESSAGE_TOO_BIG) {
+            close(1009, "A message may hold at most " + exchange.connection.shared().config().webSocketMaxMessageSize()
+                    + " bytes.");
+            return;
+        }
+        if (cause instanceof IOException || cause instanceof CorruptedWebSocketFrameException) {
+            LOG.debug("WebSocket {} failed: {}", ctx.channel(), cause.toString());
+        } else {
+            LOG.warn("WebSocket {} failed and is closed.", ctx.channel(), cause);
+        }
+        ended(new Close(1006, ""));
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ended(new Close(1006, ""));
+        ctx.fireChannelInactive();
+    }
+
+    /** The handler has ended: close the socket unless it has closed, with 1011 when the handler failed. On the loop. */
+    void handlerEnded(Throwable error) {
+        Throwable e = error instanceof CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (e == null || e instanceof Closed || e instanceof CancellationException && closedWith != null) {
+            if (open && closedWith == null) {
+                close(1000, "");
+            }
+            return;
+        }
+        LOG.error("The WebSocket handler of {} failed; the socket is closed with 1011.", exchange.routeName, e);
+        if (open && closedWith == null) {
+            close(1011, "The server failed.");
+        }
+    }
+
+    /** Shutdown has begun: say so to the client. */
+    void goingAway() {
+        close(1001, "The server is shutting down.");
+    }
+
+    /** Records how the socket closed, once: receivers and senders wake, offloaded work of the socket is cancelled. */
+    private void ended(Close how) {
+        lock.lock();
+        try {
+            if (closedWith != null) {
+                return;
+            }
+            closedWith = how;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (open) {
+            exchange.socketClosed();
+        }
+        closed.complete(how);
+    }
+}

@@ -28,7 +28,10 @@ public final class WebSocketLoad {
     private WebSocketLoad() {
     }
 
-    /** Arguments: URL, connections (1000), warm-up seconds (3), measured seconds (10), message bytes (32). */
+    /**
+     * Arguments: URL, connections (1000), warm-up seconds (3), measured seconds (10), message bytes (32), and the
+     * server's process id (optional: its CPU time per echo is then printed too, read from /proc).
+     */
     public static void main(String[] args) throws Exception {
         URI target = URI.create(args.length > 0 ? args[0] : "ws://127.0.0.1:8080/ws/echo");
         int connections = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
@@ -36,6 +39,7 @@ public final class WebSocketLoad {
         int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 10;
         int size = args.length > 4 ? Integer.parseInt(args[4]) : 32;
         String message = "x".repeat(size);
+        long serverPid = args.length > 5 ? Long.parseLong(args[5]) : -1;
         Recorder rtt = new Recorder(3);
         AtomicLong echoes = new AtomicLong();
         AtomicLong errors = new AtomicLong();
@@ -55,17 +59,31 @@ public final class WebSocketLoad {
         rtt.getIntervalHistogram();
         long start = System.nanoTime();
         long before = echoes.get();
+        long cpuBefore = cpuNanos(serverPid);
         Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
         long done = echoes.get() - before;
+        long cpu = cpuNanos(serverPid) - cpuBefore;
         double elapsed = (System.nanoTime() - start) / 1e9;
         Histogram h = rtt.getIntervalHistogram();
         for (WebSocket socket : sockets) {
             socket.abort();
         }
-        System.out.printf("connections=%d messages/s=%.0f p50=%.2fms p99=%.2fms p99.9=%.2fms max=%.2fms errors=%d%n",
+        System.out.printf("connections=%d messages/s=%.0f p50=%.2fms p99=%.2fms p99.9=%.2fms max=%.2fms errors=%d%s%n",
                 connections, done / elapsed, h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
-                h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6, errors.get());
+                h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6, errors.get(),
+                serverPid < 0 ? "" : String.format(" server-cpu=%.1fus/echo", cpu / 1e3 / Math.max(done, 1)));
         System.exit(0);
+    }
+
+    /** The user and system CPU time of process {@code pid} so far, from /proc (clock ticks of 10 ms); 0 for none. */
+    private static long cpuNanos(long pid) throws java.io.IOException {
+        if (pid < 0) {
+            return 0;
+        }
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return ticks * 10_000_000L;
     }
 
     /** One socket's loop: on each echo, record its round trip and send the next message. */

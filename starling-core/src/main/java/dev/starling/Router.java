@@ -71,4 +71,10 @@ public interface Router {
 
     /** Adds a handler for any method that runs on the event loop. */
     Router routeAsync(String method, String path, AsyncHandler handler);
+
+    /** Adds a WebSocket endpoint whose blocking handler runs on a virtual thread of its own; see {@link WebSocket}. */
+    Router websocket(String path, WebSocketHandler handler);
+
+    /** Adds a WebSocket endpoint whose handler runs on the event loop; see {@link AsyncWebSocketHandler}. */
+    Router websocketAsync(String path, AsyncWebSocketHandler handler);
 }

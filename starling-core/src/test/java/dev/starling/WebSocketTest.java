@@ -176,6 +176,30 @@ class WebSocketTest {
         }
     }
 
+    /** A router's dependency, run before the upgrade of each of its sockets. */
+    static final class Members {
+        @Provides
+        String member(@Header("x-member") Optional<String> member) {
+            return member.orElseThrow(() -> new HttpException(403, "Members only."));
+        }
+    }
+
+    @Test
+    void aRoutersPrefixAndDependenciesApplyToItsWebSockets() {
+        Router chat = Router.create("/chat").dependsOn("member")
+                .websocket("/blocking", socket -> socket.send("blocking " + socket.request().path()))
+                .websocketAsync("/async", socket -> socket.sendAsync("async " + socket.request().path()));
+        try (TestClient client = TestClient.create(Starling.create().providers(new Members()).include(chat))) {
+            for (String path : new String[] {"/chat/blocking", "/chat/async"}) {
+                assertThatThrownBy(() -> client.websocket(path)).isInstanceOfSatisfying(
+                        TestClient.WebSocketRefused.class, e -> assertThat(e.status()).isEqualTo(403));
+                try (TestWebSocket socket = client.websocket(path, Map.of("x-member", "ada"))) {
+                    assertThat(socket.receiveText()).endsWith(" " + path);
+                }
+            }
+        }
+    }
+
     @Test
     void aPlainRequestToAWebSocketRouteIsAnswered426WithWhatToSend() {
         try (TestClient client = TestClient.create(echoes())) {

@@ -100,23 +100,32 @@ final class RouteTable {
     /** Adds a WebSocket route whose blocking handler runs on a virtual thread of its own. */
     void webSocket(String path, WebSocketHandler handler) {
         Objects.requireNonNull(handler, "The WebSocket handler must not be null.");
-        add(socketRoute(path, executors.defaultPool(), (request, args) -> {
-            handler.handle(((SocketSource) request).webSocket());
-            return null;
-        }));
+        add(socketRoute(path, executors.defaultPool(), blocking(handler), appDependencies, List.of()));
     }
 
     /** Adds a WebSocket route whose handler runs on the event loop. */
     void webSocket(String path, AsyncWebSocketHandler handler) {
         Objects.requireNonNull(handler, "The WebSocket handler must not be null.");
-        add(socketRoute(path, null, (request, args) -> handler.handle(((SocketSource) request).webSocket())));
+        add(socketRoute(path, null, async(handler), appDependencies, List.of()));
     }
 
-    private Route socketRoute(String path, WorkerPool pool, Invoker invoker) {
-        Route http = lambdaRoute("GET", path, pool, invoker, appDependencies, List.of());
+    private static Invoker blocking(WebSocketHandler handler) {
+        return (request, args) -> {
+            handler.handle(((SocketSource) request).webSocket());
+            return null;
+        };
+    }
+
+    private static Invoker async(AsyncWebSocketHandler handler) {
+        return (request, args) -> handler.handle(((SocketSource) request).webSocket());
+    }
+
+    private Route socketRoute(String path, WorkerPool pool, Invoker invoker, List<String> dependencies,
+                              List<String> tags) {
+        Route http = lambdaRoute("GET", path, pool, invoker, dependencies, tags);
         String name = "WEBSOCKET " + http.template().text();
         return new Route("GET", http.template(), name, pool, Binder.none(),
-                Injection.NONE.after(appDependencies, http.template(), providers, name), invoker, List.of(), 0L, true);
+                Injection.NONE.after(dependencies, http.template(), providers, name), invoker, tags, 0L, true);
     }
 
     /** Turns a router's entries into routes, with its prefix, tags and group dependencies. */
@@ -139,6 +148,10 @@ final class RouteTable {
                         l.handler() != null ? executors.defaultPool() : null, l.handler() != null
                                 ? (request, args) -> l.handler().handle(request)
                                 : (request, args) -> l.async().handle(request), allDependencies, allTags));
+                case RouterDefinition.Socket w -> out.add(w.handler() != null
+                        ? socketRoute(prefix + w.path(), executors.defaultPool(), blocking(w.handler()), allDependencies,
+                                allTags)
+                        : socketRoute(prefix + w.path(), null, async(w.async()), allDependencies, allTags));
                 case RouterDefinition.Child c -> collect(c.router(), prefix, allTags, allDependencies, out);
             }
         }

@@ -1,7 +1,9 @@
 package dev.starling.internal.app;
 
 import dev.starling.AsyncHandler;
+import dev.starling.AsyncWebSocketHandler;
 import dev.starling.Handler;
+import dev.starling.WebSocketHandler;
 import dev.starling.Router;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +17,7 @@ import java.util.Objects;
 public final class RouterDefinition implements Router {
 
     /** One thing the router holds, in the order it was added. */
-    sealed interface Entry permits Api, Lambda, Child {
+    sealed interface Entry permits Api, Lambda, Socket, Child {
     }
 
     /** An object with annotated handler methods. */
@@ -24,6 +26,10 @@ public final class RouterDefinition implements Router {
 
     /** A lambda route; exactly one of {@code handler} and {@code async} is set. */
     record Lambda(String method, String path, Handler handler, AsyncHandler async) implements Entry {
+    }
+
+    /** A WebSocket endpoint; exactly one of {@code handler} and {@code async} is set. */
+    record Socket(String path, WebSocketHandler handler, AsyncWebSocketHandler async) implements Entry {
     }
 
     /** A nested router. */
@@ -144,6 +150,22 @@ public final class RouterDefinition implements Router {
             throw new NullPointerException("The handler must not be null.");
         }
         entries.add(new Lambda(method, path, handler, async));
+        return this;
+    }
+
+    @Override
+    public Router websocket(String path, WebSocketHandler handler) {
+        Objects.requireNonNull(path, "The path must not be null.");
+        entries.add(new Socket(path, Objects.requireNonNull(handler, "The WebSocket handler must not be null."),
+                null));
+        return this;
+    }
+
+    @Override
+    public Router websocketAsync(String path, AsyncWebSocketHandler handler) {
+        Objects.requireNonNull(path, "The path must not be null.");
+        entries.add(new Socket(path, null, Objects.requireNonNull(handler,
+                "The WebSocket handler must not be null.")));
         return this;
     }
 

@@ -170,6 +170,19 @@ public interface Starling extends AutoCloseable {
      */
     Starling mount(String prefix, StaticFiles files);
 
+    /**
+     * Serves the HTTPS connections accepted from now on with {@code identity}, a renewed certificate, without a
+     * restart; open connections keep the identity they were opened with.
+     *
+     * <pre>{@code
+     * app.reloadTls(Tls.fromPem(Path.of("tls/fullchain.pem"), Path.of("tls/privkey.pem")));
+     * }</pre>
+     *
+     * @throws IllegalStateException when the app is not serving HTTPS, or {@code identity} cannot serve (the
+     *     current identity then stays)
+     */
+    Starling reloadTls(Tls identity);
+
     /** Starts serving on the configured host and port and returns at once; see {@link #port()}. */
     Starling start();
 

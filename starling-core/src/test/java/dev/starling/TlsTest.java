@@ -162,6 +162,30 @@ class TlsTest {
         assertThat(identity.toString()).startsWith("Tls[CN=localhost, valid until ");
     }
 
+    @Test
+    void aReloadedIdentityServesNewConnectionsWhileOpenOnesKeepTheirs() throws Exception {
+        Tls renewed = Tls.selfSigned();
+        try (Starling app = serve(c -> { }, a -> a.get("/hi", r -> "hi"))) {
+            HttpClient open = Https.trusting(identity, HttpClient.Version.HTTP_1_1);
+            assertThat(get(open, app, "/hi").body()).isEqualTo("hi");
+            app.reloadTls(renewed);
+            // The keep-alive connection opened before goes on with the identity it was opened with.
+            assertThat(get(open, app, "/hi").body()).isEqualTo("hi");
+            assertThat(get(Https.trusting(renewed, HttpClient.Version.HTTP_1_1), app, "/hi").body()).isEqualTo("hi");
+            assertThatThrownBy(() -> get(Https.trusting(identity, HttpClient.Version.HTTP_1_1), app, "/hi"))
+                    .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+        }
+    }
+
+    @Test
+    void reloadingTlsOnAClearTextAppFailsWithASentence() {
+        try (Starling app = Starling.create(c -> c.port(0)).start()) {
+            assertThatThrownBy(() -> app.reloadTls(identity)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("This app serves clear-text HTTP, so it has no TLS identity to replace; configure "
+                            + "one with Config.Builder.tls(...).");
+        }
+    }
+
     // ---- helpers ----
 
     private static Starling serve(Consumer<Config.Builder> config,

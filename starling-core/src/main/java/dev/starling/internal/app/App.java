@@ -14,6 +14,7 @@ import dev.starling.Request;
 import dev.starling.Router;
 import dev.starling.Starling;
 import dev.starling.StaticFiles;
+import dev.starling.Tls;
 import dev.starling.WebSocketHandler;
 import dev.starling.concurrent.CapacityLimiter;
 import dev.starling.internal.concurrent.Observers;
@@ -223,6 +224,12 @@ public final class App extends RouteShorthands {
     @Override
     public void stop(Duration grace) {
         lifecycle.stop(grace);
+    }
+
+    @Override
+    public Starling reloadTls(Tls identity) {
+        lifecycle.reloadTls(identity);
+        return this;
     }
 
     @Override

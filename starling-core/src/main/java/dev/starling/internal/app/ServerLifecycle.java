@@ -3,12 +3,15 @@ package dev.starling.internal.app;
 import dev.starling.Config;
 import dev.starling.Observer;
 import dev.starling.Starling;
+import dev.starling.Tls;
 import dev.starling.internal.concurrent.LoopThread;
 import dev.starling.internal.concurrent.Watchdog;
 import dev.starling.internal.http.HttpServer;
 import dev.starling.internal.http.InFlight;
 import dev.starling.internal.http.Shared;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
@@ -118,6 +121,21 @@ final class ServerLifecycle {
             throw new IllegalStateException("The app is not listening yet; call start() first.");
         }
         return boundPort;
+    }
+
+    /** Serves new connections with {@code identity}; see {@link HttpServer#reloadTls}. */
+    void reloadTls(Tls identity) {
+        Objects.requireNonNull(identity, "The TLS identity must not be null.");
+        lock.lock();
+        try {
+            if (state != State.STARTED) {
+                throw new IllegalStateException("The app is not serving (it is " + state.toString().toLowerCase(Locale.ROOT) + "), so it has no TLS identity to replace.");
+            }
+            server.reloadTls(identity);
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("New connections are served with the TLS identity {}.", identity);
     }
 
     /** Stops gracefully, waiting up to {@code grace} for in-flight requests; returns when it is done. */

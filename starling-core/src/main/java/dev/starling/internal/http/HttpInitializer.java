@@ -1,6 +1,7 @@
 package dev.starling.internal.http;
 
 import dev.starling.Config;
+import dev.starling.Tls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -28,8 +29,8 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
     private final Shared shared;
     private final Config config;
     private final ChannelGroup channels;
-    /** The TLS context when the server serves HTTPS, built once; null for clear-text HTTP. */
-    private final SslContext tls;
+    /** The TLS context when the server serves HTTPS; null for clear-text HTTP. Replaced by {@link #tls(Tls)}. */
+    private volatile SslContext tls;
 
     /** Builds connections that share {@code shared} and join {@code channels}. */
     public HttpInitializer(Shared shared, ChannelGroup channels) {
@@ -39,9 +40,15 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
         this.tls = config.tls().map(TlsContexts::of).orElse(null);
     }
 
+    /** Serves the connections accepted from now on with {@code identity}; open ones keep the one they have. */
+    void tls(Tls identity) {
+        this.tls = TlsContexts.of(identity);
+    }
+
     // Any channel, not only a SocketChannel: the fuzz tests drive this pipeline through an EmbeddedChannel.
     @Override
     protected void initChannel(Channel ch) {
+        SslContext tls = this.tls;
         channels.add(ch);
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxRequestLineLength())

@@ -1,5 +1,6 @@
 package dev.starling.internal.http;
 
+import dev.starling.Tls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -35,6 +36,7 @@ public final class HttpServer {
     private final EventLoopGroup group;
     private final ChannelGroup channels = new DefaultChannelGroup("starling-connections", GlobalEventExecutor.INSTANCE);
     private Channel listener;
+    private HttpInitializer connections;
 
     /** Starts {@code loops} event loops whose threads {@code threads} makes; nothing listens yet. */
     public HttpServer(Shared shared, int loops, ThreadFactory threads) {
@@ -77,9 +79,24 @@ public final class HttpServer {
                 // Netty's defaults, stated: past 64 KiB of unsent bytes a connection is unwritable until it
                 // drains below 32 KiB, and a stream asks for its next item only once it is writable again.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new HttpInitializer(shared, channels));
+                .childHandler(connections = new HttpInitializer(shared, channels));
         listener = bootstrap.bind(host, port).syncUninterruptibly().channel();
         return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /**
+     * Serves the connections accepted from now on with {@code identity} (a renewed certificate); open connections
+     * keep theirs. Throws with a sentence, keeping the current identity, when the new one cannot serve.
+     */
+    public void reloadTls(Tls identity) {
+        if (shared.config().tls().isEmpty()) {
+            throw new IllegalStateException("This app serves clear-text HTTP, so it has no TLS identity to replace; "
+                    + "configure one with Config.Builder.tls(...).");
+        }
+        if (connections == null) {
+            throw new IllegalStateException("The app is not listening yet; call start() before reloadTls.");
+        }
+        connections.tls(identity);
     }
 
     /** Stops accepting connections and asks each open one to close once its current response is out. */

@@ -9,7 +9,10 @@ import dev.starling.concurrent.Threadpool;
 import dev.starling.params.Header;
 import dev.starling.params.Path;
 import dev.starling.params.Query;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -18,7 +21,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -419,6 +425,65 @@ class RouteDeclarationTest {
                     .endsWith(virtual ? " virtual" : " platform");
         } finally {
             mine.shutdownNow();
+        }
+    }
+
+    // ---- names and path variables ----
+
+    static final class UnusedPathVariable {
+        @Get("/items/{id}")
+        String item() {
+            return "";
+        }
+    }
+
+    static final class PathVariableTakenByADependency {
+        record Item(String id) {
+        }
+
+        @Provides
+        Item item(@Path String id) {
+            return new Item(id);
+        }
+
+        @Get("/items/{id}")
+        String item(@Depends Item item) {
+            return item.id();
+        }
+    }
+
+    @Test
+    void aPathVariableThatNoParameterTakesFailsNamingTheRouteAndTheVariable() {
+        assertIncludeFails(new UnusedPathVariable(), "GET /items/{id} (UnusedPathVariable.item) has the path "
+                + "parameter 'id' in its template, but no parameter of the handler or of its dependencies takes it; "
+                + "add one (@Path String id) or remove it from the template.");
+        assertThatCode(() -> Starling.create().include(new PathVariableTakenByADependency()))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void aClassCompiledWithoutParametersFailsInsteadOfBindingArg0(@TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path source = dir.resolve("gen/NoNames.java");
+        Files.createDirectories(source.getParent());
+        Files.writeString(source, String.join("\n",
+                "package gen;",
+                "public class NoNames {",
+                "    @dev.starling.Get(\"/search\")",
+                "    public String search(@dev.starling.params.Query java.util.Optional<String> q) { return \"\"; }",
+                "}"));
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        // No -parameters: the class keeps no parameter names, as with a build that forgot the flag.
+        int status = javac.run(null, null, null, "-d", dir.toString(), "-cp", System.getProperty("java.class.path"),
+                source.toString());
+        assertThat(status).isZero();
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
+                getClass().getClassLoader())) {
+            Object api = loader.loadClass("gen.NoNames").getConstructor().newInstance();
+            assertThatThrownBy(() -> Starling.create().include(api)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("gen.NoNames.search(...) has no name at run time (its class was compiled "
+                            + "without '-parameters', so Java calls it arg0); compile with '-parameters' or give the "
+                            + "name, as in @Query(\"name\").");
         }
     }
 }

@@ -22,7 +22,9 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import tools.jackson.databind.json.JsonMapper;
@@ -111,6 +113,38 @@ final class MethodRoutes {
         long timeoutNanos = limit == null ? 0L : Durations.parse(limit.value(), name + " has @Timeout").toNanos();
         return new Declared(httpMethod, template, name, runsOn, executor, binder,
                 Injection.of(m, template, providers), Invoker.of(api, m, where), timeoutNanos, webSocket);
+    }
+
+    /**
+     * Checks that every variable of the route's path template is taken by a parameter of the handler or of one of
+     * the dependencies it resolves ({@code injection}, with the app's and router's); a variable nobody takes is a
+     * typo or a parameter that lost its name.
+     */
+    static void checkPathTaken(Declared d, Injection injection) {
+        Set<String> taken = new HashSet<>();
+        collectPath(d.binder(), injection, taken);
+        for (String name : d.template().names()) {
+            if (!taken.contains(name)) {
+                throw new IllegalArgumentException(d.name() + " has the path parameter '" + name + "' in its "
+                        + "template, but no parameter of the handler or of its dependencies takes it; add one "
+                        + "(@Path String " + name + ") or remove it from the template.");
+            }
+        }
+    }
+
+    private static void collectPath(Binder binder, Injection injection, Set<String> taken) {
+        if (binder.model() != null) {
+            for (ParameterModel.Input input : binder.model().inputs()) {
+                if (input.source() == ParameterModel.Source.PATH) {
+                    taken.add(input.name());
+                }
+            }
+        }
+        for (Injection.Slot slot : injection.slots()) {
+            if (slot.provider() != null) {
+                collectPath(slot.provider().binder(), slot.provider().injection(), taken);
+            }
+        }
     }
 
     /** A WebSocket handler takes its socket, and only a WebSocket handler takes one. */

@@ -139,9 +139,10 @@ final class RouteTable {
                 case RouterDefinition.Api a -> {
                     Providers known = providers.with(a.api());
                     for (MethodRoutes.Declared d : MethodRoutes.read(a.api(), known, json, prefix)) {
+                        Injection injection = d.injection().after(allDependencies, d.template(), known, d.name());
+                        MethodRoutes.checkPathTaken(d, injection);
                         out.add(new Route(d.httpMethod(), d.template(), d.name(), executors.forRoute(d), d.binder(),
-                                d.injection().after(allDependencies, d.template(), known, d.name()), d.invoker(),
-                                allTags, d.timeoutNanos(), d.webSocket()));
+                                injection, d.invoker(), allTags, d.timeoutNanos(), d.webSocket()));
                     }
                 }
                 case RouterDefinition.Lambda l -> out.add(lambdaRoute(l.method(), prefix + l.path(),

@@ -224,7 +224,7 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
         }
         Default dflt = p.getAnnotation(Default.class);
         if (path != null || (annotations == 0 && pathNames.contains(p.getName()))) {
-            String name = path != null && !path.value().isEmpty() ? path.value() : p.getName();
+            String name = named(d, path != null ? path.value() : "", "@Path");
             if (!pathNames.contains(name)) {
                 throw new IllegalArgumentException(d.where() + " is bound to the path parameter '" + name
                         + "', but the path template has " + (pathNames.isEmpty() ? "no parameters"
@@ -244,16 +244,16 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
                     converter);
         }
         if (header != null) {
-            String name = !header.value().isEmpty() ? header.value() : kebab(p.getName());
+            String name = !header.value().isEmpty() ? header.value() : kebab(named(d, "", "@Header"));
             return multi(d, Source.HEADER, name, dflt);
         }
         if (cookie != null) {
-            return multi(d, Source.COOKIE, !cookie.value().isEmpty() ? cookie.value() : p.getName(), dflt);
+            return multi(d, Source.COOKIE, named(d, cookie.value(), "@Cookie"), dflt);
         }
         if (form != null) {
-            return multi(d, Source.FORM, !form.value().isEmpty() ? form.value() : p.getName(), dflt);
+            return multi(d, Source.FORM, named(d, form.value(), "@Form"), dflt);
         }
-        String name = query != null && !query.value().isEmpty() ? query.value() : p.getName();
+        String name = named(d, query != null ? query.value() : "", "@Query");
         if (query == null && shape(p) == Shape.ONE && Converters.forType(p.getType()) == null) {
             throw new IllegalArgumentException(d.where() + " of type " + p.getType().getSimpleName()
                     + " is not a path parameter (the template has " + (pathNames.isEmpty() ? "none"
@@ -261,6 +261,22 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
                     + "the JSON body.");
         }
         return multi(d, Source.QUERY, name, dflt);
+    }
+
+    /**
+     * Returns the name a value is sent under: the annotation's, else the parameter's own, which exists only when
+     * the class was compiled with {@code -parameters} (without it Java calls the parameter {@code arg0}).
+     */
+    private static String named(Declared d, String given, String annotation) {
+        if (!given.isEmpty()) {
+            return given;
+        }
+        if (!d.p().isNamePresent()) {
+            throw new IllegalArgumentException(d.where() + " has no name at run time (its class was compiled "
+                    + "without '-parameters', so Java calls it " + d.p().getName() + "); compile with "
+                    + "'-parameters' or give the name, as in " + annotation + "(\"name\").");
+        }
+        return d.p().getName();
     }
 
     private static Input multi(Declared d, Source source, String name, Default dflt) {

@@ -2,9 +2,12 @@ package dev.starling.concurrent;
 
 import dev.starling.internal.concurrent.DefaultCapacityLimiter;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
 /**
- * A pool of tokens that bounds how many offloaded tasks run at once, with a FIFO waiting room.
+ * A pool of tokens that bounds how many offloaded tasks run at once, with a FIFO waiting room; code that is not
+ * offloaded can borrow tokens by hand ({@link #acquire()}, {@link #release()}).
  *
  * <p>Like anyio's {@code CapacityLimiter}: a task takes one token before it starts and gives it back when
  * its thread returns. Waiters are served in arrival order; raising {@link #totalTokens(int)} wakes them.
@@ -74,4 +77,52 @@ public interface CapacityLimiter {
 
     /** Returns the number of tasks refused because they waited longer than {@link #queueTimeout()}. */
     long timedOutCount();
+
+    // ---- borrowing by hand (anyio's acquire / release) ----
+
+    /**
+     * Takes a token for the current thread, waiting in the same FIFO waiting room as offloaded tasks; guards work
+     * that is not offloaded with the same bulkhead. Release it with {@link #release()}, in a {@code finally}.
+     *
+     * <pre>{@code
+     * limiter.acquire();
+     * try { useTheScarceThing(); } finally { limiter.release(); }
+     * }</pre>
+     *
+     * @throws CapacityExceededException when the waiting room is full or the wait passed {@link #queueTimeout()}
+     * @throws IllegalStateException when the current thread already holds a token of this limiter
+     * @throws java.util.concurrent.CancellationException when the thread is interrupted while it waits
+     */
+    void acquire();
+
+    /** Takes a token for {@code borrower} (any object that names who holds it), waiting as {@link #acquire()} does. */
+    void acquireOnBehalfOf(Object borrower);
+
+    /** Takes a token for the current thread if one is free now, without waiting; returns whether it did. */
+    boolean tryAcquire();
+
+    /** Takes a token for {@code borrower} if one is free now, without waiting; returns whether it did. */
+    boolean tryAcquireOnBehalfOf(Object borrower);
+
+    /**
+     * Takes a token for {@code borrower} without blocking the caller, for code on an event loop; the stage
+     * completes once the token is held, or fails with {@link CapacityExceededException}.
+     */
+    CompletionStage<Void> acquireAsync(Object borrower);
+
+    /**
+     * Gives back the token the current thread took by hand.
+     *
+     * @throws IllegalStateException when the current thread holds no token of this limiter
+     */
+    void release();
+
+    /** Gives back the token {@code borrower} took by hand; throws {@code IllegalStateException} when it holds none. */
+    void releaseOnBehalfOf(Object borrower);
+
+    /**
+     * Returns who holds tokens taken by hand, in no order; tokens held by offloaded tasks are counted in
+     * {@link #borrowedTokens()} but not named here.
+     */
+    Set<Object> borrowers();
 }

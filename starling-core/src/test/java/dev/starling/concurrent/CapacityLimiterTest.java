@@ -3,6 +3,7 @@ package dev.starling.concurrent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -161,5 +162,95 @@ class CapacityLimiterTest {
         assertThat(third.get(5, TimeUnit.SECONDS)).isEqualTo("third");
         assertThat(limiter.borrowedTokens()).isZero();
         assertThat(limiter.totalTokens()).isEqualTo(1);
+    }
+
+    // ---- borrowing by hand ----
+
+    @Test
+    void aTokenTakenByHandHoldsBackOffloadedWorkUntilItIsReleased() throws Exception {
+        CapacityLimiter limiter = CapacityLimiter.create(1);
+        limiter.acquire();
+        assertThat(limiter.borrowers()).containsExactly(Thread.currentThread());
+        assertThat(limiter.availableTokens()).isZero();
+        CompletableFuture<Object> offloaded = Concurrency.runInExecutor(threads, limiter, () -> "ran")
+                .toCompletableFuture();
+        assertThat(limiter.waiting()).isEqualTo(1);
+        assertThat(offloaded).isNotDone();
+        limiter.release();
+        assertThat(offloaded.get(10, TimeUnit.SECONDS)).isEqualTo("ran");
+        assertThat(limiter.borrowers()).isEmpty();
+    }
+
+    @Test
+    void aBorrowerWaitsInLineForATokenAndGetsItWhenOneIsReleased() throws Exception {
+        CapacityLimiter limiter = CapacityLimiter.create(1);
+        Object first = "first job";
+        Object second = "second job";
+        limiter.acquireOnBehalfOf(first);
+        CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> limiter.acquireOnBehalfOf(second), threads);
+        // No latch can say that a thread has entered the waiting room; the limiter's count can.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (limiter.waiting() != 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(limiter.waiting()).isEqualTo(1);
+        assertThat(waiting).isNotDone();
+        limiter.releaseOnBehalfOf(first);
+        waiting.get(10, TimeUnit.SECONDS);
+        assertThat(limiter.borrowers()).containsExactly(second);
+        limiter.releaseOnBehalfOf(second);
+        assertThat(limiter.borrowedTokens()).isZero();
+    }
+
+    @Test
+    void tryAcquireTakesAFreeTokenAndNeverWaits() {
+        CapacityLimiter limiter = CapacityLimiter.create(1);
+        assertThat(limiter.tryAcquireOnBehalfOf("a")).isTrue();
+        assertThat(limiter.tryAcquireOnBehalfOf("b")).isFalse();
+        assertThat(limiter.waiting()).isZero();
+        limiter.releaseOnBehalfOf("a");
+        assertThat(limiter.tryAcquire()).isTrue();
+        limiter.release();
+    }
+
+    @Test
+    void acquireAsyncCompletesWhenATokenIsFree() throws Exception {
+        CapacityLimiter limiter = CapacityLimiter.create(1);
+        limiter.acquireOnBehalfOf("holder");
+        CompletableFuture<Void> later = limiter.acquireAsync("async").toCompletableFuture();
+        assertThat(later).isNotDone();
+        limiter.releaseOnBehalfOf("holder");
+        later.get(10, TimeUnit.SECONDS);
+        assertThat(limiter.borrowers()).containsExactly("async");
+    }
+
+    @Test
+    void takingASecondTokenOrReleasingOneNotHeldFailsWithASentence() {
+        CapacityLimiter limiter = CapacityLimiter.create(2);
+        limiter.acquire();
+        String me = Thread.currentThread().getName();
+        assertThatThrownBy(limiter::acquire).isInstanceOf(IllegalStateException.class)
+                .hasMessage("The thread '" + me + "' already holds a token of " + limiter
+                        + "; release it before taking another.");
+        limiter.release();
+        assertThatThrownBy(limiter::release).isInstanceOf(IllegalStateException.class)
+                .hasMessage("The thread '" + me + "' holds no token of " + limiter
+                        + " taken by hand, so it has none to release.");
+        assertThatThrownBy(() -> limiter.releaseOnBehalfOf("nobody")).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("The borrower nobody holds no token");
+    }
+
+    @Test
+    void aBorrowerThatWaitsPastTheQueueTimeoutOrFindsTheRoomFullIsRefused() {
+        CapacityLimiter limiter = CapacityLimiter.create(1, 0, Duration.ofMillis(50));
+        limiter.acquireOnBehalfOf("holder");
+        assertThatThrownBy(() -> limiter.acquireOnBehalfOf("late")).isInstanceOf(CapacityExceededException.class)
+                .hasMessageContaining("is full");
+        CapacityLimiter timed = CapacityLimiter.create(1, 1, Duration.ofMillis(50));
+        timed.acquireOnBehalfOf("holder");
+        assertThatThrownBy(() -> timed.acquireOnBehalfOf("late")).isInstanceOf(CapacityExceededException.class)
+                .hasMessageContaining("within its queue timeout");
+        assertThat(timed.timedOutCount()).isEqualTo(1);
+        assertThat(timed.waiting()).isZero();
     }
 }

@@ -4,7 +4,12 @@ import dev.starling.concurrent.CapacityLimiter;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** The limiter behind {@link CapacityLimiter}: a counter and a FIFO queue under one lock, no {@code synchronized}. */
@@ -29,6 +34,9 @@ public final class DefaultCapacityLimiter implements CapacityLimiter {
     private long timedOut;
     /** How long a waiter may wait for a token, in nanoseconds; 0 for no limit. */
     private final long queueTimeoutNanos;
+    /** Who holds the tokens taken by hand (see {@link ManualBorrowing}), by identity; guarded by the lock. */
+    private final Set<Object> borrowers = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final ManualBorrowing manual = new ManualBorrowing(this);
 
     public DefaultCapacityLimiter(int tokens, int maxWaiting) {
         this(tokens, maxWaiting, Duration.ZERO);
@@ -161,7 +169,7 @@ public final class DefaultCapacityLimiter implements CapacityLimiter {
     }
 
     /** Gives a token back and tells whichever waiters now get one. */
-    public void release() {
+    void giveBack() {
         Waiter next = releaseAndPoll();
         if (next != null) {
             next.granted();
@@ -274,6 +282,101 @@ public final class DefaultCapacityLimiter implements CapacityLimiter {
         lock.lock();
         try {
             return rejected;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- borrowing by hand: the waiting is ManualBorrowing's, the bookkeeping here under the lock ----
+
+    @Override
+    public void acquire() {
+        manual.acquire(Thread.currentThread());
+    }
+
+    @Override
+    public void acquireOnBehalfOf(Object borrower) {
+        manual.acquire(Objects.requireNonNull(borrower, "The borrower must not be null."));
+    }
+
+    @Override
+    public boolean tryAcquire() {
+        return manual.tryAcquire(Thread.currentThread());
+    }
+
+    @Override
+    public boolean tryAcquireOnBehalfOf(Object borrower) {
+        return manual.tryAcquire(Objects.requireNonNull(borrower, "The borrower must not be null."));
+    }
+
+    @Override
+    public CompletionStage<Void> acquireAsync(Object borrower) {
+        return manual.acquireAsync(Objects.requireNonNull(borrower, "The borrower must not be null."));
+    }
+
+    @Override
+    public void release() {
+        releaseOnBehalfOf(Thread.currentThread());
+    }
+
+    @Override
+    public void releaseOnBehalfOf(Object borrower) {
+        Objects.requireNonNull(borrower, "The borrower must not be null.");
+        lock.lock();
+        try {
+            if (!borrowers.remove(borrower)) {
+                throw new IllegalStateException(ManualBorrowing.describe(borrower) + " holds no token of " + this
+                        + " taken by hand, so it has none to release.");
+            }
+        } finally {
+            lock.unlock();
+        }
+        giveBack();
+    }
+
+    @Override
+    public Set<Object> borrowers() {
+        lock.lock();
+        try {
+            return Set.copyOf(borrowers);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes a token when one is free and nobody waits for one; never queues. */
+    boolean tryTake() {
+        lock.lock();
+        try {
+            if (borrowed < total && waiters.isEmpty()) {
+                borrowed++;
+                acquired++;
+                return true;
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Fails when {@code borrower} already holds a token taken by hand. */
+    void checkNotHolding(Object borrower) {
+        lock.lock();
+        try {
+            if (borrowers.contains(borrower)) {
+                throw new IllegalStateException(ManualBorrowing.describe(borrower) + " already holds a token of "
+                        + this + "; release it before taking another.");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records that {@code borrower} holds a token just granted to it. */
+    void holding(Object borrower) {
+        lock.lock();
+        try {
+            borrowers.add(borrower);
         } finally {
             lock.unlock();
         }

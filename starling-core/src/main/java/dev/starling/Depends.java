@@ -21,4 +21,10 @@ import java.lang.annotation.Target;
 public @interface Depends {
     /** The provider method's name; empty means the one provider whose return type fits the parameter. */
     String value() default "";
+
+    /**
+     * Whether one value serves every use in a request (the default, FastAPI's {@code use_cache=True}); false
+     * calls the provider again for this parameter.
+     */
+    boolean useCache() default true;
 }

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -373,6 +374,163 @@ class DependenciesTest {
         app.providers(new SharedProviders()).include(new UsesShared());
         try (TestClient client = TestClient.create(app)) {
             assertThat(client.get("/hello?name=ada").text()).isEqualTo("hello ada");
+        }
+    }
+
+    // ---- cleanup told the outcome, cleanup before the response, values of their own ----
+
+    /** A pretend transaction: committed or rolled back by its finisher. */
+    static final class Tx {
+        final List<String> log;
+
+        Tx(List<String> log) {
+            this.log = log;
+        }
+    }
+
+    static final class Transactions {
+        final List<String> log = new CopyOnWriteArrayList<>();
+        final CountDownLatch finished = new CountDownLatch(1);
+        final boolean failCommit;
+
+        Transactions(boolean failCommit) {
+            this.failCommit = failCommit;
+        }
+
+        @Provides(scope = Provides.Scope.HANDLER)
+        Resource<Tx> tx() {
+            Tx tx = new Tx(log);
+            return Resource.finishing(tx, failure -> {
+                try {
+                    if (failure.isPresent()) {
+                        log.add("rollback: " + failure.get().getMessage());
+                    } else if (failCommit) {
+                        throw new IllegalStateException("commit failed");
+                    } else {
+                        log.add("commit");
+                    }
+                } finally {
+                    finished.countDown();
+                }
+            });
+        }
+
+        @Get("/ok")
+        String ok(@Depends Tx tx) {
+            return "log " + log;
+        }
+
+        @Get("/ok-async")
+        CompletionStage<String> okAsync(@Depends Tx tx) {
+            return CompletableFuture.completedFuture("log " + log);
+        }
+
+        @Get("/fails")
+        String fails(@Depends Tx tx) {
+            throw new HttpException(409, "conflict");
+        }
+
+        @Get("/fails-async")
+        CompletionStage<String> failsAsync(@Depends Tx tx) {
+            return CompletableFuture.failedFuture(new HttpException(409, "conflict"));
+        }
+    }
+
+    @Test
+    void aHandlerScopedDependencyCommitsBeforeTheResponseOnBothPaths() {
+        for (String path : new String[] {"/ok", "/ok-async"}) {
+            Transactions api = new Transactions(false);
+            try (TestClient client = TestClient.create(app().include(api))) {
+                TestResponse response = client.get(path);
+                assertThat(response.status()).isEqualTo(200);
+                // The commit happened after the handler made its body and before the client got it.
+                assertThat(response.text()).isEqualTo("log []");
+                assertThat(api.log).containsExactly("commit");
+            }
+        }
+    }
+
+    @Test
+    void aHandlerScopedDependencyIsToldTheHandlersFailureAndRollsBack() {
+        for (String path : new String[] {"/fails", "/fails-async"}) {
+            Transactions api = new Transactions(false);
+            try (TestClient client = TestClient.create(app().include(api), false)) {
+                assertThat(client.get(path).status()).isEqualTo(409);
+                assertThat(api.log).containsExactly("rollback: conflict");
+            }
+        }
+    }
+
+    @Test
+    void aCommitThatFailsIsAnsweredAsAFailureNotAsSuccess() {
+        for (String path : new String[] {"/ok", "/ok-async"}) {
+            Transactions api = new Transactions(true);
+            try (TestClient client = TestClient.create(app().include(api), false)) {
+                assertThat(client.get(path).status()).isEqualTo(500);
+            }
+        }
+    }
+
+    static final class RequestScoped {
+        final List<Optional<String>> outcomes = new CopyOnWriteArrayList<>();
+        final CountDownLatch closed = new CountDownLatch(2);
+
+        @Provides
+        Resource<String> session() {
+            return Resource.finishing("session", failure -> {
+                outcomes.add(failure.map(Throwable::getMessage));
+                closed.countDown();
+            });
+        }
+
+        @Get("/fine")
+        String fine(@Depends String session) {
+            return session;
+        }
+
+        @Get("/broken")
+        CompletionStage<String> broken(@Depends String session) {
+            return CompletableFuture.failedFuture(new IllegalStateException("broken"));
+        }
+    }
+
+    @Test
+    void aRequestScopedFinisherIsToldTheOutcomeAfterTheResponse() throws Exception {
+        RequestScoped api = new RequestScoped();
+        try (TestClient client = TestClient.create(app().include(api), false)) {
+            assertThat(client.get("/fine").text()).isEqualTo("session");
+            assertThat(client.get("/broken").status()).isEqualTo(500);
+            assertThat(api.closed.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(api.outcomes).containsExactlyInAnyOrder(Optional.empty(), Optional.of("broken"));
+        }
+    }
+
+    static final class Counters {
+        final AtomicInteger made = new AtomicInteger();
+
+        @Provides
+        Integer counter() {
+            return made.incrementAndGet();
+        }
+
+        @Get("/cached")
+        String cached(@Depends Integer a, @Depends Integer b) {
+            return a + "," + b;
+        }
+
+        @Get("/own")
+        CompletionStage<String> own(@Depends Integer a, @Depends(useCache = false) Integer b) {
+            return CompletableFuture.completedFuture(a + "," + b);
+        }
+    }
+
+    @Test
+    void aParameterThatOptsOutOfTheCacheGetsAValueOfItsOwn() {
+        Counters api = new Counters();
+        try (TestClient client = TestClient.create(app().include(api))) {
+            assertThat(client.get("/cached").text()).isEqualTo("1,1");
+            assertThat(client.get("/own").text()).isEqualTo("2,3");
+            assertThat(api.made).hasValue(3);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.starling.internal.http;
 import dev.starling.HttpException;
 import dev.starling.WebSocketConnection;
 import dev.starling.internal.concurrent.Observers;
+import dev.starling.internal.Durations;
 import dev.starling.internal.concurrent.OffloadTask;
 import dev.starling.internal.concurrent.Scope;
 import dev.starling.internal.params.FormData;
@@ -16,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -49,6 +51,8 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
     /** Set once the request was answered 504: work it offloads afterwards is cancelled, unless promised. */
     private volatile boolean expired;
     private List<Runnable> afterResponse;
+    /** What failed the request, first: kept for the dependencies' cleanup; null while nothing has. */
+    private volatile Throwable failure;
     /** The decoded form body, once something asked for it (see {@link Uploads}). */
     volatile FormData form;
     boolean formReleased;
@@ -143,6 +147,8 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
         expired = true;
         // The timeout is the server's answer, not a failure of the handler's to offer to its exception handlers.
         userHandled = true;
+        failed(new CancellationException("The request took longer than its time limit of "
+                + Durations.describe(nanos) + "."));
         fail(new RequestTimedOut(method + " " + routeTemplate, nanos));
         // After the 504: a cancelled stage completes on this loop at once and would answer first.
         TaskScope.cancelAll(handlersWork);
@@ -150,6 +156,7 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
 
     /** The client is gone: cancel offloaded work and stop the stream; nothing more is written. */
     void cancel() {
+        failed(new CancellationException("The client went away before the response was sent."));
         cancelled = true;
         TaskScope.cancelAll(tasks);
         StreamWriter s = stream;
@@ -181,6 +188,7 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
             return;
         }
         Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        failed(e);
         if (!userHandled) {
             // Set before the handler runs: a handler that fails at once (or is refused a token) re-enters here.
             userHandled = true;
@@ -189,6 +197,17 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
             }
         }
         ResponseWriter.write(this, ErrorResponses.of(e, this, connection.shared().json()));
+    }
+
+    private void failed(Throwable e) {
+        if (failure == null) {
+            failure = e;
+        }
+    }
+
+    /** Returns what failed the request first (the handler, a dependency, its time limit, the client leaving). */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
     }
 
     /** Closes a handler's result that its cancelled task will never deliver. */

@@ -21,10 +21,17 @@ public final class Injection {
     /** The injection of a route that takes no dependencies. */
     public static final Injection NONE = new Injection(List.of());
 
-    /** One injected parameter: its index, and the provider (null for background tasks and the app state). */
-    public record Slot(int index, Bound provider, boolean state) {
+    /**
+     * One injected parameter: its index, and the provider (null for background tasks and the app state);
+     * {@code cached} false when the parameter asks for a value of its own ({@code @Depends(useCache = false)}).
+     */
+    public record Slot(int index, Bound provider, boolean state, boolean cached) {
         Slot(int index, Bound provider) {
-            this(index, provider, false);
+            this(index, provider, false, true);
+        }
+
+        Slot(int index, Bound provider, boolean state) {
+            this(index, provider, state, true);
         }
     }
 
@@ -92,7 +99,7 @@ public final class Injection {
                 Bound bound = new Bound(provider, providers.binder(provider, template.names()),
                         of(provider.method(), template, providers, path));
                 path.remove(provider);
-                slots.add(new Slot(i, bound));
+                slots.add(new Slot(i, bound, false, p.getAnnotation(Depends.class).useCache()));
             }
         }
         return slots.isEmpty() ? NONE : new Injection(List.copyOf(slots));

@@ -17,9 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
 /** The {@link Provides} methods an app knows: of the objects given to {@code providers(...)} and of each API. */
 public final class Providers {
 
-    /** One provider method, bound to its object. */
+    /** One provider method, bound to its object; {@code scope} says when its value is closed. */
     public record Provider(String name, Method method, Object target, Class<?> valueType, boolean async,
-                    Invoker invoker) {
+                    Invoker invoker, Provides.Scope scope) {
         @Override
         public String toString() {
             return name;
@@ -58,7 +58,8 @@ public final class Providers {
                                 + "provider returns the value it provides.");
                     }
                     more.add(new Provider(m.getDeclaringClass().getSimpleName() + "." + m.getName(), m, source,
-                            raw(unwrap(value)), async, Invoker.of(source, m, where)));
+                            raw(unwrap(value)), async, Invoker.of(source, m, where),
+                            m.getAnnotation(Provides.class).scope()));
                 }
             }
         }

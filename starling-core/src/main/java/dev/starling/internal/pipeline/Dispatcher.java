@@ -5,6 +5,8 @@ import dev.starling.internal.concurrent.Context;
 import dev.starling.internal.concurrent.WorkerPool;
 import dev.starling.internal.http.Exchange;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Runs a matched route where its registration fixed: binds its parameters, resolves its dependencies, then
@@ -54,17 +56,17 @@ final class Dispatcher {
             Object[] args = route.binder().bind(exchange);
             if (!route.injection().isEmpty()) {
                 // Dependencies first (some offloaded), then the handler, back on this loop.
-                new Resolution(exchange, defaultPool, appState).fill(route.injection(), args)
-                        .whenComplete((filled, error) -> {
-                            if (error != null) {
-                                exchange.fail(error);
-                            } else {
-                                invokeInContext(route, exchange, filled);
-                            }
-                        });
+                Resolution resolution = new Resolution(exchange, defaultPool, appState);
+                resolution.fill(route.injection(), args).whenComplete((filled, error) -> {
+                    if (error != null) {
+                        exchange.fail(error);
+                    } else {
+                        invokeInContext(route, exchange, filled, resolution);
+                    }
+                });
                 return;
             }
-            invoke(route, exchange, args);
+            invoke(route, exchange, args, null);
         } catch (Throwable t) {
             exchange.fail(t);
         } finally {
@@ -87,26 +89,60 @@ final class Dispatcher {
     }
 
     /** Runs the handler once its dependencies are resolved, in the request's context; on the request's loop. */
-    private void invokeInContext(Route route, Exchange exchange, Object[] args) {
+    private void invokeInContext(Route route, Exchange exchange, Object[] args, Resolution resolution) {
         Context previous = RequestContext.enterRoute(exchange, route.name());
         try {
-            invoke(route, exchange, args);
+            invoke(route, exchange, args, resolution);
         } finally {
             RequestContext.leaveRoute(previous);
         }
     }
 
-    /** Runs the handler where its route says; the caller has entered the request's context. */
-    private void invoke(Route route, Exchange exchange, Object[] args) {
+    /**
+     * Runs the handler where its route says; the caller has entered the request's context. When dependencies
+     * close as the handler returns ({@code Provides.Scope.HANDLER}), the answer waits for them.
+     */
+    private void invoke(Route route, Exchange exchange, Object[] args, Resolution resolution) {
+        boolean closeFirst = resolution != null && resolution.closesWhenHandlerReturns();
         try {
             if (route.onLoop()) {
-                exchange.respond(route.invoker().invoke(exchange, args));
-            } else {
+                Object result = route.invoker().invoke(exchange, args);
+                if (!closeFirst) {
+                    exchange.respond(result);
+                } else if (result instanceof CompletionStage<?> stage) {
+                    exchange.onLoop(stage).whenComplete((value, error) -> answerAfterClosing(exchange, resolution,
+                            value, error));
+                } else {
+                    answerAfterClosing(exchange, resolution, result, null);
+                }
+            } else if (!closeFirst) {
                 offload(route, exchange, () -> call(route, exchange, args));
+            } else {
+                route.pool().submitForRequest(() -> call(route, exchange, args), defaultPool, Exchange::discardResult)
+                        .whenComplete((value, error) -> answerAfterClosing(exchange, resolution, value, error));
             }
         } catch (Throwable t) {
-            exchange.fail(t);
+            if (closeFirst) {
+                answerAfterClosing(exchange, resolution, null, t);
+            } else {
+                exchange.fail(t);
+            }
         }
+    }
+
+    /** Closes the handler-scoped dependencies, told the outcome, then answers; a failing close answers instead. */
+    private static void answerAfterClosing(Exchange exchange, Resolution resolution, Object value, Throwable error) {
+        Throwable failure = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        resolution.handlerReturned(failure).whenComplete((closed, closeError) -> {
+            if (closeError != null) {
+                Exchange.discardResult(value);
+                exchange.fail(closeError);
+            } else if (failure != null) {
+                exchange.fail(failure);
+            } else {
+                exchange.respond(value);
+            }
+        });
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.starling.internal.pipeline;
 
 import dev.starling.AppState;
 import dev.starling.BackgroundTasks;
+import dev.starling.Provides;
 import dev.starling.Resource;
 import dev.starling.internal.concurrent.Cleanup;
 import dev.starling.internal.concurrent.Context;
@@ -15,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -22,10 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dependencies of one request: resolved once each (cached), plain providers on the threadpool and
- * asynchronous ones on the loop, every continuation back on the request's loop. Resources are closed after
- * the response, in reverse order, on a cleanup thread (never waiting for a token); then the background tasks
- * run in order.
+ * The dependencies of one request: resolved once each (cached, unless a parameter asks for its own), plain
+ * providers on the threadpool and asynchronous ones on the loop, every continuation back on the request's loop.
+ * Resources are closed after the response (or, scoped to the handler, when it returns), in reverse order, on a
+ * cleanup thread (never waiting for a token), told whether the request failed; then the background tasks run
+ * in order.
  */
 final class Resolution implements BackgroundTasks {
 
@@ -35,7 +39,10 @@ final class Resolution implements BackgroundTasks {
     private final AppState state;
     private final WorkerPool pool;
     private final Map<Providers.Provider, CompletableFuture<Object>> cache = new HashMap<>();
-    private final ArrayDeque<Resource.Closer> cleanups = new ArrayDeque<>();
+    /** What closes after the response, newest first. */
+    private final ArrayDeque<Resource.Finisher> cleanups = new ArrayDeque<>();
+    /** What closes when the handler returns, before the response ({@code Provides.Scope.HANDLER}), newest first. */
+    private final ArrayDeque<Resource.Finisher> handlerCleanups = new ArrayDeque<>();
     private final List<Supplier<? extends CompletionStage<?>>> tasks = new ArrayList<>(1);
     private volatile boolean over;
 
@@ -65,6 +72,9 @@ final class Resolution implements BackgroundTasks {
             return CompletableFuture.completedFuture(slot.state() ? state : this);
         }
         Injection.Bound bound = slot.provider();
+        if (!slot.cached()) {
+            return provide(bound);   // @Depends(useCache = false): a value of its own
+        }
         CompletableFuture<Object> cached = cache.get(bound.provider());
         if (cached == null) {
             cached = provide(bound);
@@ -80,7 +90,8 @@ final class Resolution implements BackgroundTasks {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return fill(bound.injection(), args).thenCompose(a -> call(bound.provider(), a)).thenApply(this::keep)
+        Providers.Provider provider = bound.provider();
+        return fill(bound.injection(), args).thenCompose(a -> call(provider, a)).thenApply(v -> keep(provider, v))
                 .toCompletableFuture();
     }
 
@@ -117,7 +128,7 @@ final class Resolution implements BackgroundTasks {
     private static void release(Object value) {
         try {
             if (value instanceof Resource<?> resource) {
-                resource.closer().close();
+                resource.finisher().finish(Optional.of(new CancellationException("The request was cancelled.")));
             } else if (value instanceof AutoCloseable closeable) {
                 closeable.close();
             }
@@ -127,22 +138,64 @@ final class Resolution implements BackgroundTasks {
     }
 
     /** Records what must be closed; a resource made after the exchange is over is closed at once. */
-    private Object keep(Object value) {
-        Resource.Closer closer = null;
+    private Object keep(Providers.Provider provider, Object value) {
+        Resource.Finisher closer = null;
         Object result = value;
         if (value instanceof Resource<?> resource) {
-            closer = resource.closer();
+            closer = resource.finisher();
             result = resource.value();
         } else if (value instanceof AutoCloseable closeable) {
-            closer = closeable::close;
+            closer = failure -> closeable.close();
         }
         if (closer != null) {
-            cleanups.push(closer);
+            if (provider.scope() == Provides.Scope.HANDLER && !over) {
+                handlerCleanups.push(closer);
+            } else {
+                cleanups.push(closer);
+            }
             if (over) {
                 closeAll();
             }
         }
         return result;
+    }
+
+    /** Returns true when something must be closed once the handler returns, before the response is written. */
+    boolean closesWhenHandlerReturns() {
+        return !handlerCleanups.isEmpty();
+    }
+
+    /**
+     * The handler has returned ({@code failure} null) or failed: closes what {@code Provides.Scope.HANDLER}
+     * provided, off the loop; the stage completes on the loop, failed with the first closer's exception, so that
+     * a commit that fails is answered as a failure.
+     */
+    CompletionStage<Void> handlerReturned(Throwable failure) {
+        List<Resource.Finisher> closers = new ArrayList<>(handlerCleanups);
+        handlerCleanups.clear();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Optional<Throwable> outcome = Optional.ofNullable(failure);
+        String route = exchange.routeName();
+        Cleanup.run("Closing the handler-scoped dependencies of " + route, () -> {
+            Exception first = null;
+            for (Resource.Finisher closer : closers) {
+                try {
+                    closer.finish(outcome);
+                } catch (Exception e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        LOG.warn("Closing a dependency of {} failed.", route, e);
+                    }
+                }
+            }
+            if (first != null) {
+                closed.completeExceptionally(first);
+            } else {
+                closed.complete(null);
+            }
+        });
+        return exchange.onLoop(closed);
     }
 
     /** The response is written (or the client is gone): close the resources, then start the background tasks. */
@@ -156,16 +209,21 @@ final class Resolution implements BackgroundTasks {
     }
 
     private void closeAll() {
-        if (cleanups.isEmpty()) {
+        if (cleanups.isEmpty() && handlerCleanups.isEmpty()) {
             return;
         }
-        List<Resource.Closer> closers = new ArrayList<>(cleanups);
+        // Handler-scoped values still open here were never reached by their handler (it failed first, or the
+        // client went away): they close now, first, as the newest.
+        List<Resource.Finisher> closers = new ArrayList<>(handlerCleanups);
+        closers.addAll(cleanups);
+        handlerCleanups.clear();
         cleanups.clear();
+        Optional<Throwable> outcome = exchange.failure();
         String route = exchange.routeName();
         Cleanup.run("Closing the dependencies of " + route, () -> {
-            for (Resource.Closer closer : closers) {
+            for (Resource.Finisher closer : closers) {
                 try {
-                    closer.close();
+                    closer.finish(outcome);
                 } catch (Exception e) {
                     LOG.warn("Closing a dependency of {} failed.", route, e);
                 }

@@ -456,7 +456,7 @@ class DependenciesTest {
             Transactions api = new Transactions(false);
             try (TestClient client = TestClient.create(app().include(api), false)) {
                 assertThat(client.get(path).status()).isEqualTo(409);
-                assertThat(api.log).containsExactly("rollback: conflict");
+                assertThat(api.log).containsExactly("rollback: HTTP 409: conflict");
             }
         }
     }

@@ -172,7 +172,7 @@ class CapacityLimiterTest {
         limiter.acquire();
         assertThat(limiter.borrowers()).containsExactly(Thread.currentThread());
         assertThat(limiter.availableTokens()).isZero();
-        CompletableFuture<Object> offloaded = Concurrency.runInExecutor(threads, limiter, () -> "ran")
+        CompletableFuture<String> offloaded = Concurrency.<String>runInExecutor(threads, limiter, () -> "ran")
                 .toCompletableFuture();
         assertThat(limiter.waiting()).isEqualTo(1);
         assertThat(offloaded).isNotDone();

@@ -2,6 +2,10 @@ package dev.starling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.starling.concurrent.Concurrency;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -37,10 +41,12 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
- * HTTP/2: h2 over TLS (chosen by ALPN) and h2c by prior knowledge on clear text, beside HTTP/1.1 on the same
- * port; every stream is a request like any other, and resetting a stream cancels its offloaded work.
+ * HTTP/2: h2 over TLS (chosen by ALPN) and h2c by prior knowledge or by {@code Upgrade: h2c} on clear text, beside
+ * HTTP/1.1 on the same port; every stream is a request like any other, and resetting a stream cancels its
+ * offloaded work.
  */
 class Http2Test {
 
@@ -83,6 +89,54 @@ class Http2Test {
             assertThat(http11.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
             assertThat(http11.body()).isEqualTo("Hello, h2c");
         }
+    }
+
+    @Test
+    void h2cByUpgradeServesTheUpgradeRequestAsStreamOneOnBlockingAndAsyncRoutes() throws Exception {
+        try (Starling app = serve(false, a -> {
+            a.get("/sync", r -> "sync on " + Thread.currentThread().getName().startsWith("starling-worker"));
+            a.getAsync("/async", r -> CompletableFuture.completedFuture("async"));
+        })) {
+            String base = "http://127.0.0.1:" + app.port();
+            // curl --http2 on http:// sends its first request with Upgrade: h2c; the second one rides on the
+            // upgraded connection as stream 3.
+            for (List<String> paths : List.of(List.of("/sync", "/async"), List.of("/async", "/sync"))) {
+                String out = curl("--http2", "--write-out", " %{http_version} %{num_connects}\n",
+                        base + paths.get(0), base + paths.get(1));
+                assertThat(out).isEqualTo(answer(paths.get(0)) + " 2 1\n" + answer(paths.get(1)) + " 2 0\n");
+            }
+        }
+    }
+
+    @Test
+    void anUpgradeWithABodyBadSettingsOrAfterTheFirstRequestIsServedAsHttp11() throws Exception {
+        ListAppender<ILoggingEvent> logged = capture();
+        try (Starling app = serve(false, a -> {
+            a.post("/echo", r -> "echo " + r.bodyText());
+            a.get("/hello", r -> "hello");
+        })) {
+            // curl sends Upgrade: h2c with a body too: the body is read by the HTTP/1.1 rules (Netty would carry
+            // it over to stream 1, past Starling's 413 and 100-continue handling).
+            assertThat(curl("--http2", "--data", "hello", "--write-out", " %{http_version}",
+                    "http://127.0.0.1:" + app.port() + "/echo")).isEqualTo("echo hello 1.1");
+            String upgrade = "Host: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n";
+            try (RawConnection http = RawConnection.open(app.port())) {
+                // HTTP2-Settings that is no base64url SETTINGS payload: no upgrade, and nothing in the log.
+                RawConnection.Response bad = http.send("GET /hello HTTP/1.1\r\n" + upgrade
+                        + "HTTP2-Settings: !not base64!\r\n\r\n").read();
+                assertThat(bad.statusLine()).startsWith("HTTP/1.1 200");
+                assertThat(bad.body()).isEqualTo("hello");
+                // A right upgrade, but not the first request of the connection: no upgrade either.
+                RawConnection.Response second = http.send("GET /hello HTTP/1.1\r\n" + upgrade
+                        + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n").read();
+                assertThat(second.statusLine()).startsWith("HTTP/1.1 200");
+                assertThat(second.body()).isEqualTo("hello");
+            }
+        } finally {
+            release(logged);
+        }
+        assertThat(logged.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.INFO)
+                && !e.getLoggerName().startsWith("dev.starling.Starling")).isEmpty();
     }
 
     @Test
@@ -220,6 +274,21 @@ class Http2Test {
 
     // ---- helpers ----
 
+    private static String answer(String path) {
+        return path.equals("/sync") ? "sync on true" : "async";
+    }
+
+    /** Runs Debian's curl with {@code args} and returns what it printed, its errors included. */
+    private static String curl(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("curl", "--silent", "--show-error", "--max-time",
+                "20"));
+        command.addAll(List.of(args));
+        Process curl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
+    }
+
     private static Starling serve(boolean tls, Consumer<Starling> routes) {
         return serve(tls, c -> { }, routes);
     }
@@ -236,6 +305,17 @@ class Http2Test {
         return app.start();
     }
 
+
+    private static ListAppender<ILoggingEvent> capture() {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(appender);
+        return appender;
+    }
+
+    private static void release(ListAppender<ILoggingEvent> appender) {
+        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(appender);
+    }
 
     private static HttpRequest get(Starling app, boolean tls, String path) {
         return HttpRequest.newBuilder(URI.create((tls ? "https://localhost:" : "http://127.0.0.1:") + app.port() + path))

@@ -3,6 +3,7 @@ package dev.starling.internal.http;
 import dev.starling.Config;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -18,40 +19,60 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Turns a connection that speaks HTTP/2 (by prior knowledge, or chosen by ALPN) into one stream channel per
- * request, each with the same request handling as an HTTP/1.1 connection: every stream is a request like any
- * other. The connection keeps Netty's HTTP/2 codec with Starling's limits.
+ * Turns a connection that speaks HTTP/2 (by prior knowledge, by {@code Upgrade: h2c}, or chosen by ALPN) into
+ * one stream channel per request, each with the same request handling as an HTTP/1.1 connection: every stream
+ * is a request like any other. The connection keeps Netty's HTTP/2 codec with Starling's limits.
  */
 final class Http2Setup {
-
     /** The HTTP/1.1 handlers a connection starts with, removed when it turns out to speak HTTP/2. */
     private static final List<String> HTTP1 = List.of("codec", "unmark", "gzip", "chunked", "body", "handler");
+
+    /** The concurrent streams one connection may open (SETTINGS_MAX_CONCURRENT_STREAMS). */
+    static final int MAX_CONCURRENT_STREAMS = 100;
 
     private Http2Setup() {
     }
 
     /** Replaces the HTTP/1.1 handlers of {@code pipeline} with HTTP/2's, streams set up by {@code shared}. */
     static void toHttp2(ChannelPipeline pipeline, Shared shared) {
+        removeHttp1(pipeline);
+        pipeline.addLast("h2", frameCodec(shared.config()));
+        for (ChannelHandler handler : afterCodec(shared)) {
+            pipeline.addLast(handler);
+        }
+    }
+
+    /** Removes the HTTP/1.1 handlers of {@code pipeline}: the connection speaks HTTP/2 from now on. */
+    static void removeHttp1(ChannelPipeline pipeline) {
         for (String name : HTTP1) {
             if (pipeline.get(name) != null) {
                 pipeline.remove(name);
             }
         }
-        Config config = shared.config();
+    }
+
+    /** Returns a new HTTP/2 codec for one connection, with Starling's limits. */
+    static Http2FrameCodec frameCodec(Config config) {
         Http2Settings settings = Http2Settings.defaultSettings()
-                .maxConcurrentStreams(100)
+                .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                 .maxHeaderListSize(config.maxHeaderSize());
-        pipeline.addLast("h2", Http2FrameCodecBuilder.forServer()
+        return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
                 // A flood of HEADERS then RST_STREAM (CVE-2023-44487) closes the connection past 200 in 30 s.
                 .decoderEnforceMaxRstFramesPerWindow(200, 30)
                 .gracefulShutdownTimeoutMillis(config.shutdownGrace().toMillis())
-                .build());
-        pipeline.addLast("streams", new Http2MultiplexHandler(new StreamInitializer(shared)));
-        // The connection closes once no frame has come or gone for the idle timeout while no stream is open.
-        pipeline.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
-        pipeline.addLast("idleClose", new IdleClose());
+                .build();
+    }
+
+    /** Returns the handlers that follow the codec on one connection: a stream channel per request, the idle close. */
+    static ChannelHandler[] afterCodec(Shared shared) {
+        return new ChannelHandler[] {
+            new Http2MultiplexHandler(new StreamInitializer(shared)),
+            // The connection closes once no frame has come or gone for the idle timeout while no stream is open.
+            new IdleStateHandler(0, 0, shared.config().idleTimeout().toNanos(), TimeUnit.NANOSECONDS),
+            new IdleClose()
+        };
     }
 
     /** Sets up one stream: HTTP/2 frames as HTTP/1.1 objects, the body limit, chunked files, the request handler. */

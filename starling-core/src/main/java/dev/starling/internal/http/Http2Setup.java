@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -15,8 +16,11 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a connection that speaks HTTP/2 (by prior knowledge, by {@code Upgrade: h2c}, or chosen by ALPN) into
@@ -24,6 +28,10 @@ import java.util.concurrent.TimeUnit;
  * is a request like any other. The connection keeps Netty's HTTP/2 codec with Starling's limits.
  */
 final class Http2Setup {
+
+    // The connection's logger, as for HTTP/1.1: these lines are about the connection.
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
     /** The HTTP/1.1 handlers a connection starts with, removed when it turns out to speak HTTP/2. */
     private static final List<String> HTTP1 = List.of("codec", "unmark", "gzip", "chunked", "body", "handler");
 
@@ -96,9 +104,27 @@ final class Http2Setup {
 
     /**
      * Closes the connection when nothing happened on it for the idle timeout and no stream is open: a stream
-     * whose answer takes longer is not idle, as a request in flight keeps an HTTP/1.1 connection.
+     * whose answer takes longer is not idle, as a request in flight keeps an HTTP/1.1 connection. The last
+     * handler of the connection, it also ends the errors that reach it.
      */
     private static final class IdleClose extends ChannelDuplexHandler {
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // A protocol error of the client's or a broken connection is what happens to clients, not a failure of
+            // the server's to warn about. The codec reports a protocol error before it sends its GOAWAY and closes
+            // the connection itself: closing here would cut that GOAWAY off.
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+                LOG.debug("HTTP/2 connection {} ends on a protocol error: {}", ctx.channel(), cause.toString());
+                return;
+            }
+            if (cause instanceof IOException) {
+                LOG.debug("HTTP/2 connection {} failed: {}", ctx.channel(), cause.toString());
+            } else {
+                LOG.warn("HTTP/2 connection {} failed and is closed.", ctx.channel(), cause);
+            }
+            ctx.close();
+        }
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
             if (event instanceof IdleStateEvent) {

@@ -44,6 +44,10 @@ final class Http2Setup {
     /** Replaces the HTTP/1.1 handlers of {@code pipeline} with HTTP/2's, streams set up by {@code shared}. */
     static void toHttp2(ChannelPipeline pipeline, Shared shared) {
         removeHttp1(pipeline);
+        // By prior knowledge, the clear-text upgrade handler is still there (an upgrade removes it itself).
+        if (pipeline.get(H2cUpgrade.class) != null) {
+            pipeline.remove(H2cUpgrade.class);
+        }
         pipeline.addLast("h2", frameCodec(shared.config()));
         for (ChannelHandler handler : afterCodec(shared)) {
             pipeline.addLast(handler);

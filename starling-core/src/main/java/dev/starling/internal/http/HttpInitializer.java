@@ -21,8 +21,8 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 /**
  * Builds the pipeline of each connection: TLS when the server serves HTTPS, the HTTP/1.1 codec with limits, the
  * body limit, and the connection handler, which keeps the connection's timers (idle, slow requests, slow
- * readers). A connection that speaks HTTP/2 (chosen by ALPN, or the h2c preface on clear text) turns into one
- * such request pipeline per stream (see {@link Http2Setup}).
+ * readers). A connection that speaks HTTP/2 (chosen by ALPN; on clear text the h2c preface, or a first request
+ * with {@code Upgrade: h2c}) turns into one such request pipeline per stream (see {@link Http2Setup}).
  */
 public final class HttpInitializer extends ChannelInitializer<Channel> {
 
@@ -77,6 +77,10 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
             ch.pipeline().addAfter("unmark", "gzip", new HttpContentCompressor(minimum,
                     StandardCompressionOptions.gzip(), StandardCompressionOptions.deflate()));
         });
+        if (tls == null) {
+            // Right behind the codec: the 101 and the upgrade request pass nothing else (see H2cUpgrade).
+            ch.pipeline().addAfter("codec", "upgrade", new H2cUpgrade(shared));
+        }
     }
 
     /**

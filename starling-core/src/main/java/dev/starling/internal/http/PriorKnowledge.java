@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * Looks at the first bytes of a clear-text connection: the HTTP/2 connection preface turns it into an h2c
- * connection (prior knowledge); anything else leaves it HTTP/1.1. Either way it then steps aside, handing on
- * what it read.
+ * connection (prior knowledge); anything else leaves it HTTP/1.1, whose first request may still ask for h2c
+ * by {@code Upgrade} (see {@link H2cUpgrade}). Either way it then steps aside, handing on what it read.
  */
 final class PriorKnowledge extends ByteToMessageDecoder {
 

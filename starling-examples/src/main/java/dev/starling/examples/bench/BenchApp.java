@@ -150,7 +150,9 @@ public final class BenchApp {
      * Serves the workload on {@code PORT} (default 8080) until the process is stopped; {@code POOL=virtual}
      * makes the default threadpool a virtual thread per task, with {@code TOKENS} tokens (default 40 for
      * platform threads, 1000 for virtual ones); {@code WATCHDOG=off} turns the blocked-loop watchdog off, to
-     * measure what it costs; {@code TLS=1} serves HTTPS with a self-signed certificate made at start.
+     * measure what it costs; {@code TLS=1} serves HTTPS with a self-signed certificate made at start (h2 by ALPN
+     * beside HTTP/1.1). {@code H2C=1} names what clear text always does: HTTP/1.1 and h2c (by prior knowledge or
+     * {@code Upgrade: h2c}) on the one port; it changes nothing, and is refused beside {@code TLS=1}.
      */
     public static void main(String[] args) {
         String port = System.getenv().getOrDefault("PORT", "8080");
@@ -158,6 +160,10 @@ public final class BenchApp {
         int tokens = Integer.parseInt(System.getenv().getOrDefault("TOKENS", virtual ? "1000" : "40"));
         boolean watchdog = !"off".equals(System.getenv().getOrDefault("WATCHDOG", "on"));
         boolean tls = "1".equals(System.getenv().getOrDefault("TLS", "0"));
+        if (tls && "1".equals(System.getenv().getOrDefault("H2C", "0"))) {
+            throw new IllegalArgumentException("H2C=1 is HTTP/2 over clear text and TLS=1 serves HTTPS: choose one "
+                    + "(HTTPS speaks h2 by ALPN).");
+        }
         create(Integer.parseInt(port), virtual ? Threadpool.virtual(tokens) : Threadpool.platform(tokens), watchdog,
                 tls ? Optional.of(Tls.selfSigned()) : Optional.empty()).run();
     }

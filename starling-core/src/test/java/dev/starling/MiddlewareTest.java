@@ -2,6 +2,7 @@ package dev.starling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.starling.concurrent.ContextKey;
 import dev.starling.concurrent.Threadpool;
 import dev.starling.middleware.Cors;
 import dev.starling.middleware.RequestId;
@@ -253,6 +254,47 @@ class MiddlewareTest {
             TestResponse made = client.get("/id");
             assertThat(made.header("x-request-id")).hasValueSatisfying(id -> assertThat(made.text()).isEqualTo(id));
             assertThat(made.text()).hasSize(36);
+        }
+    }
+
+    // ---- context values set by middleware ----
+
+    private static final ContextKey<String> REQUEST_ID =
+            ContextKey.create("request-id");
+
+    @Test
+    void aContextKeySetByMiddlewareIsSeenByTheHandlerOnBothPathsAndByTheAfterPhase() {
+        Middleware blocking = new Middleware() {
+            @Override
+            public Optional<Object> before(Request request) {
+                REQUEST_ID.set("blocking-" + request.header("x-id").orElse("none"));
+                return Optional.empty();
+            }
+
+            @Override
+            public void after(Request request, ResponseHead response) {
+                response.header("x-request-id", REQUEST_ID.get().orElse("lost"));
+            }
+        };
+        AsyncMiddleware async = new AsyncMiddleware() {
+            @Override
+            public CompletionStage<Optional<Object>> before(Request request) {
+                REQUEST_ID.set(REQUEST_ID.get().orElse("none") + "+async");
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+        };
+        Starling app = Starling.create(c -> c.port(0)).middleware(blocking).middlewareAsync(async)
+                .get("/offloaded", request -> "offloaded sees " + REQUEST_ID.get().orElse("nothing"))
+                .getAsync("/loop", request -> CompletableFuture.completedFuture(
+                        "loop sees " + REQUEST_ID.get().orElse("nothing")));
+        try (TestClient client = TestClient.create(app)) {
+            for (String path : new String[] {"/offloaded", "/loop"}) {
+                TestResponse response = client.request("GET", path).header("x-id", "7").send();
+                assertThat(response.text()).endsWith(" sees blocking-7+async");
+                assertThat(response.header("x-request-id")).hasValue("blocking-7+async");
+            }
+            // Each request starts from an empty context: nothing leaks from the one before.
+            assertThat(client.get("/loop").text()).isEqualTo("loop sees blocking-none+async");
         }
     }
 }

@@ -42,14 +42,18 @@ public final class ContextKey<T> {
         return Optional.ofNullable((T) Context.current().value(this));
     }
 
-    /** Sets the value in the current context; work offloaded afterwards sees it. */
+    /**
+     * Sets the value in the current context; work offloaded afterwards sees it, and within a request so does the
+     * rest of the request (a value set by middleware reaches the handler and the after phase).
+     */
     public void set(T value) {
-        Context.set(Context.current().with(this, Objects.requireNonNull(value, "The value must not be null; use remove() to clear a context key.")));
+        Context.update(Context.current().with(this, Objects.requireNonNull(value,
+                "The value must not be null; use remove() to clear a context key.")));
     }
 
     /** Removes the value from the current context. */
     public void remove() {
-        Context.set(Context.current().with(this, null));
+        Context.update(Context.current().with(this, null));
     }
 
     @Override

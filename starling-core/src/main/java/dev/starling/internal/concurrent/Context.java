@@ -53,6 +53,14 @@ public final class Context {
         return previous;
     }
 
+    /** Makes {@code context}, a changed copy of the current one, current, and tells its request scope. */
+    public static void update(Context context) {
+        CURRENT.set(context);
+        if (context.scope != null) {
+            context.scope.contextChanged(context);
+        }
+    }
+
     /** Returns a context for a new request scope, with no user values. */
     public static Context forScope(Scope scope) {
         return new Context(Map.of(), scope, Map.of());

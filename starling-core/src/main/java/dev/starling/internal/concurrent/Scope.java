@@ -11,4 +11,11 @@ public interface Scope {
 
     /** Returns the route this scope serves, for log messages. */
     String routeName();
+
+    /**
+     * A context value was set or removed, on any thread, in a context of this scope: a request keeps it, so that
+     * what middleware sets is seen by the handler and the after phase.
+     */
+    default void contextChanged(Context context) {
+    }
 }

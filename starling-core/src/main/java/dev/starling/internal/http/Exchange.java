@@ -4,6 +4,7 @@ import dev.starling.HttpException;
 import dev.starling.WebSocketConnection;
 import dev.starling.internal.concurrent.Observers;
 import dev.starling.internal.Durations;
+import dev.starling.internal.concurrent.Context;
 import dev.starling.internal.concurrent.OffloadTask;
 import dev.starling.internal.concurrent.Scope;
 import dev.starling.internal.params.FormData;
@@ -51,6 +52,8 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
     /** Set once the request was answered 504: work it offloads afterwards is cancelled, unless promised. */
     private volatile boolean expired;
     private List<Runnable> afterResponse;
+    /** The request's context: its scope and the context values set for it so far (by middleware, say). */
+    private volatile Context context;
     /** What failed the request, first: kept for the dependencies' cleanup; null while nothing has. */
     private volatile Throwable failure;
     /** The decoded form body, once something asked for it (see {@link Uploads}). */
@@ -197,6 +200,27 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
             }
         }
         ResponseWriter.write(this, ErrorResponses.of(e, this, connection.shared().json()));
+    }
+
+    /** Returns the request's context: this request as the scope, with the values its code has set. */
+    public Context context() {
+        Context c = context;
+        if (c == null) {
+            c = Context.forScope(this);
+            context = c;
+        }
+        return c;
+    }
+
+    /**
+     * Keeps {@code c} as the request's context: values that middleware set are then seen by the handler and by
+     * the after phase, as a request id should be.
+     */
+    @Override
+    public void contextChanged(Context c) {
+        if (c.scope() == this) {
+            context = c;
+        }
     }
 
     private void failed(Throwable e) {

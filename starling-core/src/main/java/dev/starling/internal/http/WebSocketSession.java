@@ -129,7 +129,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
 
     private void deliver(Consumer<Message> l, Message message) {
         // In the request's scope, as the handler was: work the listener offloads ends with the socket.
-        Context previous = Context.set(Context.forScope(exchange));
+        Context previous = Context.set(exchange.context());
         try {
             l.accept(message);
         } catch (RuntimeException e) {

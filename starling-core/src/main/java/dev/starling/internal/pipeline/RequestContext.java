@@ -6,8 +6,9 @@ import dev.starling.internal.http.Exchange;
 
 /**
  * Enters and leaves a request's context around user code: the request scope (so offloaded work belongs to the
- * request) and, for a route's own code on its loop, the watchdog's probe that names the route. Allocation-free:
- * it runs for every request, on the loop.
+ * request) with the context values set for it so far (setting one updates the request: Scope#contextChanged)
+ * and, for a route's own code on its loop, the watchdog's probe that names the route. Allocation-free but for
+ * the request's first entry: it runs for every request, on the loop.
  *
  * <pre>{@code
  * Context previous = RequestContext.enterRoute(exchange, route.name());
@@ -19,12 +20,15 @@ final class RequestContext {
     private RequestContext() {
     }
 
-    /** Makes {@code exchange} the current scope; returns the context that {@link #leave} puts back. */
+    /**
+     * Makes the request's context current (its scope, and the values set for it so far); returns the context
+     * that {@link #leave} puts back.
+     */
     static Context enter(Exchange exchange) {
-        return Context.set(Context.forScope(exchange));
+        return Context.set(exchange.context());
     }
 
-    /** Restores the context that {@link #enter} replaced. */
+    /** Restores the context that {@link #enter} replaced; values the code set went to the request already. */
     static void leave(Context previous) {
         Context.set(previous);
     }

@@ -248,6 +248,40 @@ class WebSocketTest {
     }
 
     @Test
+    void reservedBitsWithoutANegotiatedExtensionCloseTheSocketWith1002() throws Exception {
+        try (TestClient client = TestClient.create(echoes(Config.builder().webSocketCompression(false)));
+             RawWebSocket raw = RawWebSocket.open(client.app().port(), "/blocking", "")) {
+            raw.sendText(true, RawWebSocket.TEXT | 0x40, "compressed?");
+            RawWebSocket.Frame close = raw.read();
+            assertThat(close.opcode()).isEqualTo(RawWebSocket.CLOSE);
+            assertThat(close.closeCode()).isEqualTo(1002);
+        }
+    }
+
+    static final class Sessions {
+        final CountDownLatch closed = new CountDownLatch(1);
+
+        @Provides
+        Resource<String> session() {
+            return Resource.of("session", closed::countDown);
+        }
+
+        @WebSocket("/forever")
+        CompletableFuture<Void> forever(WebSocketConnection socket, @Depends String session) {
+            return new CompletableFuture<>();   // never completes
+        }
+    }
+
+    @Test
+    void anAsyncHandlerWhoseStageNeverCompletesStillEndsItsRequestWhenTheSocketCloses() throws Exception {
+        Sessions api = new Sessions();
+        try (TestClient client = TestClient.create(Starling.create().include(api))) {
+            client.websocket("/forever").close(1000, "");
+            assertThat(api.closed.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void aFragmentedMessageArrivesWholeAndPingsAreAnswered() throws Exception {
         try (TestClient client = TestClient.create(echoes())) {
             for (String path : new String[] {"/blocking", "/async"}) {
@@ -461,6 +495,14 @@ class WebSocketTest {
                     "            assert await ws.recv() == b'\\x00\\x01'",
                     "            await ws.ping()",
                     "            print(path, ext, 'ok')",
+                    "        # 2 MB of one letter compresses to a few KB: inflated past the 1 MiB limit, it is refused.",
+                    "        async with websockets.connect(f'ws://127.0.0.1:{port}{path}', compression='deflate',",
+                    "                                      max_size=None) as ws:",
+                    "            await ws.send('a' * 2_000_000)",
+                    "            try:",
+                    "                await ws.recv()",
+                    "            except websockets.ConnectionClosed as closed:",
+                    "                print(path, 'closed', closed.code)",
                     "asyncio.run(main(int(sys.argv[1])))");
             Process python = new ProcessBuilder("/usr/bin/python3", "-c", script, Integer.toString(client.app().port()))
                     .redirectErrorStream(true).start();
@@ -468,6 +510,7 @@ class WebSocketTest {
             assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(out).contains("/blocking permessage-deflate", "/async permessage-deflate");
             assertThat(out.lines().filter(l -> l.endsWith(" ok"))).hasSize(2);
+            assertThat(out).contains("/blocking closed 1009", "/async closed 1009");
         }
     }
 

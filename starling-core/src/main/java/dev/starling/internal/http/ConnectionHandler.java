@@ -67,6 +67,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         return current != null || !pending.isEmpty();
     }
 
+    /** Returns true when requests (or a refusal) wait behind the current one: a WebSocket upgrade must be last. */
+    boolean pipelinedAfter() {
+        return !pending.isEmpty() || refused;
+    }
+
     /** Returns true once the connection has refused a request: it ends with that answer. */
     boolean refused() {
         return refused;

@@ -61,6 +61,8 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
     boolean formReleased;
     /** The WebSocket this request opens, made when its handler's parameters are bound. */
     private WebSocketSession socket;
+    /** The WebSocket's exchange is over; on the loop. */
+    private boolean socketEnded;
 
     Exchange(ConnectionHandler connection, ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers,
              byte[] body, boolean keepAlive) {
@@ -324,6 +326,10 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
      */
     public void webSocketEnded(Throwable error) {
         onLoop(() -> {
+            if (socketEnded) {
+                return;   // an async handler's stage completing after its socket closed
+            }
+            socketEnded = true;
             session().handlerEnded(error);
             over();
             connection.shared().inFlight().done();

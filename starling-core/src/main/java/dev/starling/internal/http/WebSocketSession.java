@@ -10,7 +10,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -29,6 +31,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -54,6 +57,12 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Message> inbox = new ArrayDeque<>();
+    /** The bytes of the messages in the inbox (text counted as two bytes a character); guarded by the lock. */
+    private long inboxBytes;
+    /** Past this many bytes waiting in the inbox, reading pauses as it does past {@link #INBOX} messages. */
+    private final long inboxLimit;
+    /** The timer that ends the connection if the client does not answer the server's close frame. */
+    private ScheduledFuture<?> closeTimer;
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
     /** Set under the lock once the socket has closed; then receivers drain the inbox and senders fail. */
     private volatile Close closedWith;
@@ -69,6 +78,11 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         this.exchange = exchange;
         this.channel = exchange.ctx.channel();
         this.sendWaitNanos = exchange.connection.shared().config().responseWriteTimeout().toNanos();
+        this.inboxLimit = exchange.connection.shared().config().webSocketMaxMessageSize();
+    }
+
+    private static long size(Message m) {
+        return m.isText() ? 2L * m.text().length() : m.bytes().length;
     }
 
     /** The 101 is out: messages may flow. */
@@ -120,6 +134,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         lock.lock();
         try {
             inbox.addLast(message);
+            inboxBytes += size(message);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -158,7 +173,8 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
                 changed.await();
             }
             message = inbox.pollFirst();
-            resume = inbox.size() == INBOX / 2;
+            inboxBytes -= size(message);
+            resume = !channel.config().isAutoRead();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CancellationException("Interrupted while waiting for a WebSocket message.");
@@ -209,7 +225,11 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     private Message takeWaiting() {
         lock.lock();
         try {
-            return inbox.pollFirst();
+            Message m = inbox.pollFirst();
+            if (m != null) {
+                inboxBytes -= size(m);
+            }
+            return m;
         } finally {
             lock.unlock();
         }
@@ -218,13 +238,18 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     /** Reads while there is room on both sides: in the inbox, and in the send buffer. On the loop. */
     private void updateReading() {
         int waiting;
+        long bytes;
         lock.lock();
         try {
             waiting = inbox.size();
+            bytes = inboxBytes;
         } finally {
             lock.unlock();
         }
-        boolean read = channel.isWritable() && waiting < (channel.config().isAutoRead() ? INBOX : INBOX / 2 + 1);
+        // Pause at the limits, resume at half of them: no flapping on every message.
+        boolean reading = channel.config().isAutoRead();
+        boolean read = channel.isWritable() && (reading ? waiting < INBOX && bytes < inboxLimit
+                : waiting <= INBOX / 2 && bytes <= inboxLimit / 2);
         if (read != channel.config().isAutoRead()) {
             channel.config().setAutoRead(read);
         }
@@ -371,7 +396,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         // The server closes the TCP connection once its close frame is out (RFC 6455 7.1.1).
         channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
         // A client that does not read never takes the close frame: the connection ends anyway.
-        channel.eventLoop().schedule(() -> channel.close(), 5, TimeUnit.SECONDS);
+        closeTimer = channel.eventLoop().schedule(() -> channel.close(), 5, TimeUnit.SECONDS);
     }
 
     private void closedByClient(CloseWebSocketFrame frame) {
@@ -390,6 +415,9 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
+            if (closeSent || !channel.config().isAutoRead()) {
+                return;   // closing already, or the server paused reading: silence is not the client's
+            }
             if (!pinged) {
                 pinged = true;
                 ctx.writeAndFlush(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER));
@@ -403,13 +431,23 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException || cause instanceof CorruptedWebSocketFrameException c
-                && c.closeStatus() == WebSocketCloseStatus.MESSAGE_TOO_BIG) {
+        if (cause instanceof TooLongFrameException || cause instanceof DecompressionException
+                || cause instanceof DecoderException && cause.getCause() instanceof DecompressionException) {
+            // Too large whole, or inflating past the limit: the same answer, and nothing to warn about.
+            LOG.debug("WebSocket {} sent a message over the limit: {}", ctx.channel(), cause.toString());
             close(1009, "A message may hold at most " + exchange.connection.shared().config().webSocketMaxMessageSize()
                     + " bytes.");
             return;
         }
-        if (cause instanceof IOException || cause instanceof CorruptedWebSocketFrameException) {
+        if (cause instanceof CorruptedWebSocketFrameException c) {
+            // Netty has sent the close frame (1002, 1007, 1009) and closes: the handler learns that code.
+            LOG.debug("WebSocket {} broke the protocol: {}", ctx.channel(), cause.toString());
+            closeSent = true;
+            WebSocketCloseStatus status = c.closeStatus();
+            ended(new Close(status.code(), status.reasonText()));
+            return;
+        }
+        if (cause instanceof IOException) {
             LOG.debug("WebSocket {} failed: {}", ctx.channel(), cause.toString());
         } else {
             LOG.warn("WebSocket {} failed and is closed.", ctx.channel(), cause);
@@ -420,6 +458,9 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (closeTimer != null) {
+            closeTimer.cancel(false);
+        }
         ended(new Close(1006, ""));
         ctx.fireChannelInactive();
     }

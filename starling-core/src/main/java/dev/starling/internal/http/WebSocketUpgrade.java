@@ -67,6 +67,14 @@ final class WebSocketUpgrade {
         if (!headers.contains(HttpHeaderNames.SEC_WEBSOCKET_KEY)) {
             return Optional.of(new HttpException(400, "A WebSocket upgrade needs a Sec-WebSocket-Key header."));
         }
+        if (exchange.connection.shared().inFlight().draining()) {
+            return Optional.of(new HttpException(503, "The server is shutting down, so it opens no WebSocket.",
+                    Map.of("retry-after", "1")));
+        }
+        if (exchange.connection.pipelinedAfter()) {
+            return Optional.of(new HttpException(400, "A WebSocket upgrade must be the last request sent on its "
+                    + "connection, but more came after it."));
+        }
         String origin = headers.get(HttpHeaderNames.ORIGIN);
         if (origin != null && !allowed(origin, headers.get(HttpHeaderNames.HOST),
                 exchange.connection.shared().config().webSocketOrigins())) {
@@ -94,15 +102,16 @@ final class WebSocketUpgrade {
         Config config = exchange.connection.shared().config();
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, exchange.uri,
                 Unpooled.EMPTY_BUFFER, exchange.headers, DefaultHttpHeaders.EMPTY_HEADERS);
+        WebSocketServerExtension deflate = config.webSocketCompression() ? deflate(exchange.headers, config) : null;
         WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(config.webSocketMaxMessageSize())
-                .allowExtensions(true)
+                // RSV bits mean something only when an extension was agreed; else they fail the connection (1002).
+                .allowExtensions(deflate != null)
                 .closeOnProtocolViolation(true)
                 .build();
         WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(exchange.uri, null, decoder)
                 .newHandshaker(request);
         HttpHeaders extra = new DefaultHttpHeaders();
-        WebSocketServerExtension deflate = config.webSocketCompression() ? deflate(exchange.headers, config) : null;
         if (deflate != null) {
             WebSocketExtensionData data = deflate.newReponseData();
             StringBuilder value = new StringBuilder(data.name());
@@ -126,6 +135,8 @@ final class WebSocketUpgrade {
                 p.remove(name);
             }
         }
+        // Reading may have paused for pipelined HTTP requests; the socket reads frames from now on.
+        exchange.ctx.channel().config().setAutoRead(true);
         int sendBuffer = config.webSocketSendBuffer();
         exchange.ctx.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(sendBuffer / 2, sendBuffer));
         if (deflate != null) {

@@ -59,6 +59,12 @@ final class WebSockets {
     }
 
     private void open(Route route, Exchange exchange, Object[] args) {
+        // Asked again: shutdown may have begun, or requests been pipelined, while the dependencies resolved.
+        Optional<HttpException> refusal = exchange.webSocketRefusal();
+        if (refusal.isPresent()) {
+            exchange.fail(refusal.get());
+            return;
+        }
         Optional<CompletionStage<WebSocketConnection>> accepted = exchange.acceptWebSocket();
         accepted.ifPresent(stage -> stage.whenComplete((socket, error) -> {
             if (error != null) {
@@ -85,6 +91,8 @@ final class WebSockets {
             Object result = route.invoker().invoke(exchange, args);
             if (result instanceof CompletionStage<?> stage) {
                 stage.whenComplete((value, error) -> exchange.webSocketEnded(error));
+                // A stage that never completes must not keep a closed socket's request in flight.
+                exchange.webSocket().closed().whenComplete((how, error) -> exchange.webSocketEnded(null));
             } else {
                 exchange.webSocketEnded(new IllegalStateException(route.name() + " returned null instead of a "
                         + "CompletionStage; return socket.closed() to keep the socket open until it closes."));

@@ -104,6 +104,24 @@ public interface Starling extends AutoCloseable {
     Starling providers(Object source);
 
     /**
+     * Resolves {@code replacement} instead of the {@link Provides} method named {@code provider}, from the next
+     * request on, FastAPI's {@code app.dependency_overrides}: for tests that swap a database or a user. The
+     * replacement runs on the threadpool like a plain provider, and a value it returns that is
+     * {@link AutoCloseable} or a {@link Resource} is closed like the provider's.
+     *
+     * <pre>{@code
+     * app.overrideDependency("currentUser", () -> new User("test"));
+     * try { ... requests through a TestClient ... } finally { app.clearDependencyOverrides(); }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when no route depends on a provider of that name
+     */
+    Starling overrideDependency(String provider, Supplier<?> replacement);
+
+    /** Undoes every {@link #overrideDependency} override, from the next request on. */
+    Starling clearDependencyOverrides();
+
+    /**
      * Answers exceptions of {@code type} (and its subclasses, unless a more specific handler exists) with
      * {@code handler}, which runs on the threadpool. {@link HttpException} and
      * {@link RequestValidationException} can be handled too; an exception thrown by the handler itself gets

@@ -533,4 +533,41 @@ class DependenciesTest {
             assertThat(api.made).hasValue(3);
         }
     }
+
+    // ---- overrides for tests ----
+
+    static final class Me {
+        @Provides
+        User currentUser(@Header("x-user") String name) {
+            return new User(name);
+        }
+
+        @Get("/me")
+        String me(@Depends User user) {
+            return user.name();
+        }
+
+        @Get("/me-async")
+        CompletionStage<String> meAsync(@Depends User user) {
+            return CompletableFuture.completedFuture(user.name());
+        }
+    }
+
+    @Test
+    void anOverriddenDependencyIsResolvedInsteadOfItsProviderUntilOverridesAreCleared() {
+        Starling app = app().include(new Me());
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(get(client, "/me", "ada").text()).isEqualTo("ada");
+            app.overrideDependency("currentUser", () -> new User("test user"));
+            for (String path : new String[] {"/me", "/me-async"}) {
+                assertThat(client.get(path).text()).isEqualTo("test user");   // no header needed now
+            }
+            app.clearDependencyOverrides();
+            assertThat(client.get("/me").status()).isEqualTo(422);
+            assertThatThrownBy(() -> app.overrideDependency("curentUser", () -> null))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("No route depends on a provider named 'curentUser', so overriding it would change "
+                            + "nothing; the routes use [currentUser].");
+        }
+    }
 }

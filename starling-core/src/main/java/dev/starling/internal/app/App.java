@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -224,6 +225,26 @@ public final class App extends RouteShorthands {
     @Override
     public void stop(Duration grace) {
         lifecycle.stop(grace);
+    }
+
+    @Override
+    public Starling overrideDependency(String provider, Supplier<?> replacement) {
+        Objects.requireNonNull(provider, "The provider name must not be null.");
+        Objects.requireNonNull(replacement, "The replacement must not be null.");
+        Set<String> known = routes.providerNames();
+        if (!known.contains(provider)) {
+            throw new IllegalArgumentException("No route depends on a provider named '" + provider + "', so "
+                    + "overriding it would change nothing; the routes use " + (known.isEmpty() ? "no provider"
+                    : known) + ".");
+        }
+        pipeline.overrideDependency(provider, replacement);
+        return this;
+    }
+
+    @Override
+    public Starling clearDependencyOverrides() {
+        pipeline.clearDependencyOverrides();
+        return this;
     }
 
     @Override

@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -56,6 +58,24 @@ final class RouteTable {
     /** Returns the routes added so far, in order (without static mounts or built-in routes). */
     List<Route> routes() {
         return routes;
+    }
+
+    /** Returns the names of the provider methods the routes added so far resolve, directly or through others. */
+    Set<String> providerNames() {
+        Set<String> names = new TreeSet<>();
+        for (Route route : routes) {
+            collectProviders(route.injection(), names);
+        }
+        return names;
+    }
+
+    private static void collectProviders(Injection injection, Set<String> names) {
+        for (Injection.Slot slot : injection.slots()) {
+            if (slot.provider() != null) {
+                names.add(slot.provider().provider().method().getName());
+                collectProviders(slot.provider().injection(), names);
+            }
+        }
     }
 
     /** Registers the {@code @Provides} methods of {@code source} for the routes included after this call. */

@@ -23,9 +23,12 @@ final class Dispatcher {
     private final long requestTimeoutNanos;
     private final int maxPartMemory;
     private final WebSockets sockets;
+    private final Overrides overrides;
 
-    Dispatcher(WorkerPool defaultPool, AppState appState, long requestTimeoutNanos, int maxPartMemory) {
-        this.sockets = new WebSockets(defaultPool, appState);
+    Dispatcher(WorkerPool defaultPool, AppState appState, long requestTimeoutNanos, int maxPartMemory,
+               Overrides overrides) {
+        this.overrides = overrides;
+        this.sockets = new WebSockets(defaultPool, appState, overrides);
         this.defaultPool = defaultPool;
         this.appState = appState;
         this.requestTimeoutNanos = requestTimeoutNanos;
@@ -56,7 +59,7 @@ final class Dispatcher {
             Object[] args = route.binder().bind(exchange);
             if (!route.injection().isEmpty()) {
                 // Dependencies first (some offloaded), then the handler, back on this loop.
-                Resolution resolution = new Resolution(exchange, defaultPool, appState);
+                Resolution resolution = new Resolution(exchange, defaultPool, appState, overrides);
                 resolution.fill(route.injection(), args).whenComplete((filled, error) -> {
                     if (error != null) {
                         exchange.fail(error);
@@ -153,7 +156,8 @@ final class Dispatcher {
         exchange.respond(route.pool().submitForRequest(work, defaultPool, Exchange::discardResult));
     }
 
-    private static Object call(Route route, Exchange exchange, Object[] args) throws Exception {
+    /** Calls the handler on the current thread, with only checked exceptions and errors escaping as they are. */
+    static Object call(Route route, Exchange exchange, Object[] args) throws Exception {
         try {
             return route.invoker().invoke(exchange, args);
         } catch (Exception | Error e) {

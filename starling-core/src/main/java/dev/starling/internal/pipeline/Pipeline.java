@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The way of one request through the app, read top to bottom: the target check, the middleware's before
@@ -31,6 +32,7 @@ public final class Pipeline implements Port {
     private final MiddlewareChain middleware;
     private final ExceptionHandlers exceptionHandlers;
     private final Dispatcher dispatcher;
+    private final Overrides overrides = new Overrides();
     /** Made once: the middleware's before phase goes on here, for every request. */
     private final Consumer<Exchange> routeStep = this::route;
     /** Throws with the given sentence once the app has started, when the pipeline is fixed. */
@@ -46,7 +48,7 @@ public final class Pipeline implements Port {
         this.requireNew = requireNew;
         this.middleware = new MiddlewareChain(pool);
         this.exceptionHandlers = new ExceptionHandlers(pool);
-        this.dispatcher = new Dispatcher(pool, appState, requestTimeoutNanos, maxPartMemory);
+        this.dispatcher = new Dispatcher(pool, appState, requestTimeoutNanos, maxPartMemory, overrides);
     }
 
     // ---- registration (before the app starts) ----
@@ -83,6 +85,16 @@ public final class Pipeline implements Port {
         Objects.requireNonNull(type, "The exception type must not be null.");
         Objects.requireNonNull(handler, "The exception handler must not be null.");
         requireNew.accept("Exception handlers cannot be added once the app has started.");
+    }
+
+    /** Resolves {@code replacement} instead of the provider method named {@code provider}, from the next request on. */
+    public void overrideDependency(String provider, Supplier<?> replacement) {
+        overrides.put(provider, replacement);
+    }
+
+    /** Undoes every dependency override. */
+    public void clearDependencyOverrides() {
+        overrides.clear();
     }
 
     /** Registers a listener told of every exception that ended a request with 500; called on the loop. */

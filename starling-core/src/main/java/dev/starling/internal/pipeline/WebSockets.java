@@ -24,7 +24,10 @@ final class WebSockets {
     private final WorkerPool threads = WorkerPool.wrap("websocket",
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("starling-ws-", 1).factory()), null);
 
-    WebSockets(WorkerPool defaultPool, AppState appState) {
+    private final Overrides overrides;
+
+    WebSockets(WorkerPool defaultPool, AppState appState, Overrides overrides) {
+        this.overrides = overrides;
         this.defaultPool = defaultPool;
         this.appState = appState;
     }
@@ -43,7 +46,7 @@ final class WebSockets {
                 open(route, exchange, args);
                 return;
             }
-            new Resolution(exchange, defaultPool, appState).fill(route.injection(), args)
+            new Resolution(exchange, defaultPool, appState, overrides).fill(route.injection(), args)
                     .whenComplete((filled, error) -> {
                         if (error != null) {
                             exchange.fail(error);
@@ -108,11 +111,7 @@ final class WebSockets {
         // In the request's scope: work the handler offloads is cancelled when the socket closes.
         Context previous = RequestContext.enter(exchange);
         try {
-            return route.invoker().invoke(exchange, args);
-        } catch (Exception | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            return Dispatcher.call(route, exchange, args);
         } finally {
             RequestContext.leave(previous);
         }

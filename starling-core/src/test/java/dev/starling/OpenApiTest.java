@@ -256,4 +256,35 @@ class OpenApiTest {
         assertThat(plain.path("summary").asString()).isEqualTo("Read Plain Thing");
         assertThat(plain.has("description")).isFalse();
     }
+
+    record Page(int offset, int limit) {
+    }
+
+    static final class Paged {
+        @Provides
+        String apiKey(@Header("x-api-key") String key) {
+            return key;
+        }
+
+        @Provides
+        Page page(@Query @Default("0") int offset, @Query @Default("20") int limit, @Depends String apiKey) {
+            return new Page(offset, limit);
+        }
+
+        @Get("/notes")
+        String notes(@Depends Page page, @Query Optional<String> q) {
+            return "";
+        }
+    }
+
+    @Test
+    void parametersReadByDependenciesAreDocumentedForTheRoutesThatUseThem() {
+        JsonNode doc = tools.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(document(Starling.create().include(new Paged())));
+        Set<String> parameters = new HashSet<>();
+        doc.get("paths").get("/notes").get("get").get("parameters")
+                .forEach(p -> parameters.add(p.get("in").asString() + " " + p.get("name").asString()));
+        assertThat(parameters).containsExactlyInAnyOrder("query q", "query offset", "query limit",
+                "header x-api-key");
+    }
 }

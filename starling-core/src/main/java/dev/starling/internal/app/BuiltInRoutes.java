@@ -4,6 +4,8 @@ import dev.starling.Config;
 import dev.starling.HttpException;
 import dev.starling.Response;
 import dev.starling.internal.openapi.Documents;
+import dev.starling.internal.params.Injection;
+import dev.starling.internal.params.ParameterModel;
 import dev.starling.internal.openapi.SwaggerUi;
 import dev.starling.internal.params.Invoker;
 import dev.starling.internal.pipeline.Route;
@@ -37,13 +39,26 @@ final class BuiltInRoutes {
                 continue;   // OpenAPI describes HTTP operations; a WebSocket is none
             }
             entries.add(new Documents.Entry(r.method(), r.template().text(), r.template().names(), r.binder().model(),
-                    r.tags()));
+                    r.tags(), dependencyModels(r.injection(), new ArrayList<>())));
         }
         byte[] document = Documents.encode(config, entries, json);
         PathTemplate template = PathTemplate.parse(Documents.PATH);
         Invoker invoker = (request, args) -> Response.ok(document).header("content-type", "application/json");
         router.add("GET", template, Route.builtIn("GET", template, "GET /openapi.json (OpenAPI document)", invoker));
         addDocs(router, config);
+    }
+
+    /** The parameter models of every provider {@code injection} resolves, directly or through others. */
+    private static List<ParameterModel> dependencyModels(Injection injection, List<ParameterModel> out) {
+        for (Injection.Slot slot : injection.slots()) {
+            if (slot.provider() != null) {
+                if (slot.provider().binder().model() != null) {
+                    out.add(slot.provider().binder().model());
+                }
+                dependencyModels(slot.provider().injection(), out);
+            }
+        }
+        return out;
     }
 
     /** Serves Swagger UI at /docs when its webjar is on the class path and no route of the app has that path. */

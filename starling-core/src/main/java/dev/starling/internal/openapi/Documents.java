@@ -23,10 +23,11 @@ public final class Documents {
 
     /**
      * One route as the document sees it: {@code model} describes the annotated method's parameters, or is null
-     * for a lambda route; {@code pathNames} are the names of the template's parameters.
+     * for a lambda route; {@code pathNames} are the names of the template's parameters; {@code dependencies}
+     * describe the parameters of the providers it resolves, which the client sends too.
      */
     public record Entry(String method, String path, List<String> pathNames, ParameterModel model,
-                        List<String> tags) {
+                        List<String> tags, List<ParameterModel> dependencies) {
 
         /** Returns the annotated handler method, or null for a lambda route. */
         Method handler() {
@@ -80,7 +81,7 @@ public final class Documents {
             }
             op.put("operationId", unique(operationId(e), ids));
             if (e.handler() != null) {
-                Operations.describe(op, e.model(), schemas);
+                Operations.describe(op, e.model(), e.dependencies(), schemas);
             } else {
                 List<Object> parameters = new ArrayList<>();
                 for (String name : e.pathNames()) {

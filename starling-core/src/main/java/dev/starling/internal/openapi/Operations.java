@@ -10,11 +10,13 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.stream.Stream;
@@ -28,15 +30,33 @@ final class Operations {
     private Operations() {
     }
 
-    /** Fills {@code op} with what the method {@code model} describes takes and returns. */
-    static void describe(Map<String, Object> op, ParameterModel model, Schemas schemas) {
+    /**
+     * Fills {@code op} with what the method {@code model} describes takes and returns, and with the path, query,
+     * header and cookie values its {@code dependencies} read (an API key header on a router, paging values).
+     */
+    static void describe(Map<String, Object> op, ParameterModel model, List<ParameterModel> dependencies,
+                         Schemas schemas) {
+        List<Input> inputs = new ArrayList<>(model.inputs());
+        Set<String> seen = new HashSet<>();
+        for (Input p : model.inputs()) {
+            seen.add(p.source() + " " + p.name());
+        }
+        for (ParameterModel dependency : dependencies) {
+            for (Input p : dependency.inputs()) {
+                boolean value = p.source() == Source.PATH || p.source() == Source.QUERY
+                        || p.source() == Source.HEADER || p.source() == Source.COOKIE;
+                if (value && seen.add(p.source() + " " + p.name())) {
+                    inputs.add(p);
+                }
+            }
+        }
         List<Object> parameters = new ArrayList<>();
         Map<String, Object> formProperties = new LinkedHashMap<>();
         List<String> formRequired = new ArrayList<>();
         boolean multipart = false;
         Map<String, Object> body = null;
         boolean bound = false;
-        for (Input p : model.inputs()) {
+        for (Input p : inputs) {
             if (!p.source().sent()) {
                 continue;
             }

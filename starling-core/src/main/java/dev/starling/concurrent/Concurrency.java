@@ -120,32 +120,63 @@ public final class Concurrency {
 
     /**
      * Runs {@code fn} on the event loop that offloaded the current work and waits for its result, like anyio's
-     * {@code from_thread.run}.
+     * {@code from_thread.run_sync}; it runs in the worker's current context (values set on the worker included).
      *
      * @throws IllegalStateException on an event-loop thread (it would wait for itself), or on a thread that is
      *                               not running work offloaded from a loop
      */
     public static <T> T fromThread(Callable<? extends T> fn) {
         Objects.requireNonNull(fn, "fromThread needs a callable to run on the loop, not null.");
+        return awaitOnLoop(() -> CompletableFuture.completedFuture(fn.call()), "fromThread");
+    }
+
+    /**
+     * Runs {@code fn}, which starts asynchronous work, on the event loop that offloaded the current work and waits
+     * for the stage it returns, like anyio's {@code from_thread.run} with a coroutine: the worker gets the
+     * stage's value, or its failure thrown.
+     *
+     * <pre>{@code
+     * String body = Concurrency.fromThreadAsync(() -> httpClient.get(url));   // on a worker
+     * }</pre>
+     *
+     * @throws IllegalStateException as {@link #fromThread} does
+     */
+    public static <T> T fromThreadAsync(Callable<? extends CompletionStage<? extends T>> fn) {
+        Objects.requireNonNull(fn, "fromThreadAsync needs a callable to run on the loop, not null.");
+        return awaitOnLoop(fn, "fromThreadAsync");
+    }
+
+    private static <T> T awaitOnLoop(Callable<? extends CompletionStage<? extends T>> fn, String what) {
         if (Loops.current() != null) {
-            throw new IllegalStateException("fromThread was called on the event-loop thread '"
+            throw new IllegalStateException(what + " was called on the event-loop thread '"
                     + Thread.currentThread().getName() + "'. It runs code on the loop and waits for it, so here it"
                     + " would wait for itself; call the code directly instead.");
         }
         OffloadTask<?> task = OffloadTask.current();
         EventExecutor loop = task == null ? null : task.loop();
         if (loop == null) {
-            throw new IllegalStateException("fromThread was called on thread '" + Thread.currentThread().getName()
+            throw new IllegalStateException(what + " was called on thread '" + Thread.currentThread().getName()
                     + "', which is not running work offloaded from an event loop (runInThreadpool, runInExecutor or"
                     + " an offloaded handler); there is no loop to go back to.");
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        var context = task.context();
+        // The worker's context as it is now (anyio propagates the thread's contextvars), not as it was captured.
+        Context context = Context.current();
         try {
             loop.execute(() -> {
                 Context previous = Context.set(context);
                 try {
-                    result.complete(fn.call());
+                    CompletionStage<? extends T> stage = fn.call();
+                    if (stage == null) {
+                        throw new IllegalStateException(what + "'s callable returned null instead of a stage.");
+                    }
+                    stage.whenComplete((v, e) -> {
+                        if (e != null) {
+                            result.completeExceptionally(e);
+                        } else {
+                            result.complete(v);
+                        }
+                    });
                 } catch (Throwable t) {
                     result.completeExceptionally(t);
                 } finally {
@@ -153,15 +184,16 @@ public final class Concurrency {
                 }
             });
         } catch (RejectedExecutionException e) {
-            throw new IllegalStateException("fromThread could not run: the event loop is shut down.", e);
+            throw new IllegalStateException(what + " could not run: the event loop is shut down.", e);
         }
         try {
             return result.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CancellationException("fromThread was interrupted while it waited for the event loop.");
+            throw new CancellationException(what + " was interrupted while it waited for the event loop.");
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
+            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null
+                    ? c.getCause() : e.getCause();
             if (cause instanceof RuntimeException re) {
                 throw re;
             }

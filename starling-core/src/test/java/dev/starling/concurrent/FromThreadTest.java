@@ -59,4 +59,31 @@ class FromThreadTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("there is no loop to go back to");
     }
+
+    private static final ContextKey<String> STEP = ContextKey.create("step");
+
+    @Test
+    void fromThreadRunsInTheWorkersCurrentContextNotTheOneCapturedAtTheOffload() throws Exception {
+        String seen = loop.on(() -> {
+            STEP.set("offloaded");
+            return Concurrency.runInThreadpool(() -> {
+                STEP.set("changed on the worker");
+                return Concurrency.fromThread(() -> STEP.get().orElse("none"));
+            });
+        }).get(5, TimeUnit.SECONDS);
+        assertThat(seen).isEqualTo("changed on the worker");
+    }
+
+    @Test
+    void fromThreadAsyncWaitsForTheStageAndHandsBackItsValueOrFailure() throws Exception {
+        CompletableFuture<String> later = new CompletableFuture<>();
+        CompletableFuture<String> result = loop.on(() -> Concurrency.runInThreadpool(() ->
+                Concurrency.fromThreadAsync(() -> later)));
+        assertThat(result).isNotDone();
+        later.complete("done later");
+        assertThat(result.get(5, TimeUnit.SECONDS)).isEqualTo("done later");
+        CompletableFuture<Object> failed = loop.on(() -> Concurrency.runInThreadpool(() ->
+                Concurrency.fromThreadAsync(() -> CompletableFuture.failedFuture(new IllegalStateException("no")))));
+        assertThatThrownBy(failed::join).cause().isInstanceOf(IllegalStateException.class).hasMessage("no");
+    }
 }

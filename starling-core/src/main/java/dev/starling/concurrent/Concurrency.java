@@ -121,13 +121,22 @@ public final class Concurrency {
     /**
      * Runs {@code fn} on the event loop that offloaded the current work and waits for its result, like anyio's
      * {@code from_thread.run_sync}; it runs in the worker's current context (values set on the worker included).
+     * A callable that returns a {@code CompletionStage} is waited for: the stage comes back completed (use
+     * {@link #fromThreadAsync} to get its value).
      *
      * @throws IllegalStateException on an event-loop thread (it would wait for itself), or on a thread that is
      *                               not running work offloaded from a loop
      */
     public static <T> T fromThread(Callable<? extends T> fn) {
         Objects.requireNonNull(fn, "fromThread needs a callable to run on the loop, not null.");
-        return awaitOnLoop(() -> CompletableFuture.completedFuture(fn.call()), "fromThread");
+        return awaitOnLoop(() -> {
+            T value = fn.call();
+            if (value instanceof CompletionStage<?> stage) {
+                // Awaited, not handed back unfinished: the worker gets the stage once it has completed.
+                return stage.handle((v, e) -> value);
+            }
+            return CompletableFuture.completedFuture(value);
+        }, "fromThread");
     }
 
     /**

@@ -86,4 +86,14 @@ class FromThreadTest {
                 Concurrency.fromThreadAsync(() -> CompletableFuture.failedFuture(new IllegalStateException("no")))));
         assertThatThrownBy(failed::join).cause().isInstanceOf(IllegalStateException.class).hasMessage("no");
     }
+
+    @Test
+    void fromThreadWithAStageReturningCallableHandsTheStageBackOnlyOnceItHasCompleted() throws Exception {
+        CompletableFuture<String> later = new CompletableFuture<>();
+        CompletableFuture<Boolean> doneWhenReturned = loop.on(() -> Concurrency.runInThreadpool(() ->
+                Concurrency.fromThread(() -> later).isDone()));
+        assertThat(doneWhenReturned).isNotDone();
+        later.complete("finished");
+        assertThat(doneWhenReturned.get(5, TimeUnit.SECONDS)).isTrue();
+    }
 }

@@ -3,7 +3,6 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.starling.concurrent.Concurrency;
@@ -55,7 +54,6 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * HTTP/2: h2 over TLS (chosen by ALPN) and h2c by prior knowledge or by {@code Upgrade: h2c} on clear text, beside
@@ -125,7 +123,7 @@ class Http2Test {
 
     @Test
     void anUpgradeWithABodyBadSettingsOrAfterTheFirstRequestIsServedAsHttp11() throws Exception {
-        ListAppender<ILoggingEvent> logged = capture();
+        ListAppender<ILoggingEvent> logged = Logs.capture();
         try (Starling app = serve(false, a -> {
             a.post("/echo", r -> "echo " + r.bodyText());
             a.get("/hello", r -> "hello");
@@ -148,7 +146,7 @@ class Http2Test {
                 assertThat(second.body()).isEqualTo("hello");
             }
         } finally {
-            release(logged);
+            Logs.release(logged);
         }
         assertThat(logged.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.INFO)
                 && !e.getLoggerName().startsWith("dev.starling.Starling")).isEmpty();
@@ -393,7 +391,7 @@ class Http2Test {
 
     @Test
     void aHeaderBlockAQuarterOverTheLimitEndsTheConnectionWithGoawayAndNoWarning() throws Exception {
-        ListAppender<ILoggingEvent> logged = capture();
+        ListAppender<ILoggingEvent> logged = Logs.capture();
         try (Starling app = serve(false, a -> a.get("/hello", r -> "hello"))) {
             try (RawH2 client = new RawH2(app.port(), Http2Settings.defaultSettings())) {
                 client.serverSettings.get(20, TimeUnit.SECONDS);
@@ -409,7 +407,7 @@ class Http2Test {
             }
             assertThat(curl("--http2-prior-knowledge", "http://127.0.0.1:" + app.port() + "/hello")).isEqualTo("hello");
         } finally {
-            release(logged);
+            Logs.release(logged);
         }
         assertThat(logged.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
     }
@@ -521,16 +519,6 @@ class Http2Test {
         return new String(out.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8);
     }
 
-    private static ListAppender<ILoggingEvent> capture() {
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(appender);
-        return appender;
-    }
-
-    private static void release(ListAppender<ILoggingEvent> appender) {
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(appender);
-    }
 
     /**
      * A raw HTTP/2 client over clear text: Netty's frame writer and reader without a connection state, so that

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.net.Socket;
@@ -26,7 +25,6 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * HTTPS: the server shows its TLS identity (PEM files, a key store or a self-signed one), serves every route
@@ -121,7 +119,7 @@ class TlsTest {
 
     @Test
     void plainHttpToTheHttpsPortIsClosedWithoutAnAnswerOrAWarning() throws Exception {
-        ListAppender<ILoggingEvent> logged = capture();
+        ListAppender<ILoggingEvent> logged = Logs.capture();
         try (Starling app = serve(c -> { }, a -> a.get("/", r -> "ok"));
              Socket socket = new Socket("127.0.0.1", app.port())) {
             socket.setSoTimeout(10_000);
@@ -131,7 +129,7 @@ class TlsTest {
             assertThat(answer).as("a clear-text answer on the TLS port").doesNotContain("HTTP/1.1");
             assertThat(get(Https.trusting(identity, HttpClient.Version.HTTP_1_1), app, "/").body()).as("HTTPS still served").isEqualTo("ok");
         } finally {
-            release(logged);
+            Logs.release(logged);
         }
         assertThat(logged.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
     }
@@ -214,14 +212,4 @@ class TlsTest {
     }
 
 
-    private static ListAppender<ILoggingEvent> capture() {
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(appender);
-        return appender;
-    }
-
-    private static void release(ListAppender<ILoggingEvent> appender) {
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(appender);
-    }
 }

@@ -178,10 +178,25 @@ public final class TestWebSocket implements AutoCloseable {
         return Optional.ofNullable(closed.getNow(null));
     }
 
-    /** Starts the closing handshake with {@code code} and {@code reason} and waits for the server's answer. */
+    /**
+     * Starts the closing handshake with {@code code} and {@code reason} and waits for the server's answer; when
+     * the server closed first, returns how it did.
+     */
     public Close close(int code, String reason) {
         if (!socket.isOutputClosed()) {
-            await(socket.sendClose(code, reason));
+            try {
+                socket.sendClose(code, reason).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                // The server's close came first and the client has answered it: its output is closed already.
+                if (!socket.isOutputClosed()) {
+                    throw new AssertionError("The WebSocket could not send its close: " + e.getCause(), e.getCause());
+                }
+            } catch (TimeoutException e) {
+                throw new AssertionError("The WebSocket could not send its close within " + timeout + ".");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("Interrupted while closing a WebSocket.", e);
+            }
         }
         Close how = awaitClose();
         socket.abort();

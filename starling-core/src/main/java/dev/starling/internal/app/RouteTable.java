@@ -142,10 +142,10 @@ final class RouteTable {
 
     private Route socketRoute(String path, WorkerPool pool, Invoker invoker, List<String> dependencies,
                               List<String> tags) {
-        Route http = lambdaRoute("GET", path, pool, invoker, dependencies, tags);
-        String name = "WEBSOCKET " + http.template().text();
-        return new Route("GET", http.template(), name, pool, Binder.none(),
-                Injection.NONE.after(dependencies, http.template(), providers, name), invoker, tags, 0L, true);
+        PathTemplate template = template("GET", path);
+        String name = "WEBSOCKET " + template.text();
+        return new Route("GET", template, name, pool, Binder.none(),
+                Injection.NONE.after(dependencies, template, providers, name), invoker, tags, 0L, true);
     }
 
     /** Turns a router's entries into routes, with its prefix, tags and group dependencies. */
@@ -181,16 +181,19 @@ final class RouteTable {
     private Route lambdaRoute(String method, String path, WorkerPool pool, Invoker invoker, List<String> dependencies,
                               List<String> tags) {
         String verb = Objects.requireNonNull(method, "The HTTP method must not be null.").toUpperCase(Locale.ROOT);
-        PathTemplate template;
+        PathTemplate template = template(verb, path);
+        String name = verb + " " + template.text();
+        return new Route(verb, template, name, pool, Binder.none(),
+                Injection.NONE.after(dependencies, template, providers, name), invoker, tags);
+    }
+
+    private static PathTemplate template(String verb, String path) {
         try {
-            template = PathTemplate.parse(path);
+            return PathTemplate.parse(path);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("The route " + verb + " " + path + " cannot be added: " + e.getMessage()
                     + ".");
         }
-        String name = verb + " " + template.text();
-        return new Route(verb, template, name, pool, Binder.none(),
-                Injection.NONE.after(dependencies, template, providers, name), invoker, tags);
     }
 
     /** Adds routes all or nothing: they are tried on a copy of the table first. */

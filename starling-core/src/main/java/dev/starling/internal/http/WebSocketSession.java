@@ -25,7 +25,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -33,39 +32,28 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One open WebSocket: the last handler of its connection's pipeline, which turns frames into messages, and the
- * {@link WebSocketConnection} its handler holds. Messages wait in a small inbox for a blocking receiver, or go to
- * an async listener on the loop; reading pauses while the inbox is full or the send buffer is, so neither side
- * can make the server hold more than those bounds.
+ * {@link WebSocketConnection} its handler holds. Messages wait in a {@link WebSocketInbox} for a blocking
+ * receiver, or go to an async listener on the loop; reading pauses while the inbox is full or the send buffer
+ * is, so neither side can make the server hold more than those bounds.
  */
 final class WebSocketSession extends ChannelInboundHandlerAdapter implements WebSocketConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketSession.class);
-    /** Reading pauses when this many messages wait for a blocking receiver, and resumes at half. */
-    private static final int INBOX = 16;
 
     private final Exchange exchange;
     private final Channel channel;
     private final long sendWaitNanos;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final ArrayDeque<Message> inbox = new ArrayDeque<>();
-    /** The bytes of the messages in the inbox (text counted as two bytes a character); guarded by the lock. */
-    private long inboxBytes;
-    /** Past this many bytes waiting in the inbox, reading pauses as it does past {@link #INBOX} messages. */
-    private final long inboxLimit;
+    /** What waits for a blocking handler, and how the socket closed. */
+    private final WebSocketInbox inbox;
     /** The timer that ends the connection if the client does not answer the server's close frame. */
     private ScheduledFuture<?> closeTimer;
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
-    /** Set under the lock once the socket has closed; then receivers drain the inbox and senders fail. */
-    private volatile Close closedWith;
     /** The async listener, set on the loop. */
     private Consumer<Message> listener;
     /** A close frame has gone out (on the loop): nothing more may be sent. */
@@ -78,11 +66,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         this.exchange = exchange;
         this.channel = exchange.ctx.channel();
         this.sendWaitNanos = exchange.connection.shared().config().responseWriteTimeout().toNanos();
-        this.inboxLimit = exchange.connection.shared().config().webSocketMaxMessageSize();
-    }
-
-    private static long size(Message m) {
-        return m.isText() ? 2L * m.text().length() : m.bytes().length;
+        this.inbox = new WebSocketInbox(exchange.connection.shared().config().webSocketMaxMessageSize());
     }
 
     /** The 101 is out: messages may flow. */
@@ -97,7 +81,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
 
     @Override
     public boolean isOpen() {
-        return closedWith == null;
+        return inbox.closedWith() == null;
     }
 
     // ---- receiving ----
@@ -107,8 +91,9 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         pinged = false;
         try {
             switch (msg) {
-                case TextWebSocketFrame text -> arrived(Message.text(text.text()));
-                case BinaryWebSocketFrame binary -> arrived(Message.binary(ByteBufUtil.getBytes(binary.content())));
+                case TextWebSocketFrame text -> arrived(Message.text(text.text()), text.content().readableBytes());
+                case BinaryWebSocketFrame binary -> arrived(Message.binary(ByteBufUtil.getBytes(binary.content())),
+                        binary.content().readableBytes());
                 case PingWebSocketFrame ping -> {
                     if (!closeSent) {
                         ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
@@ -122,8 +107,8 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         }
     }
 
-    private void arrived(Message message) {
-        if (closedWith != null) {
+    private void arrived(Message message, long size) {
+        if (inbox.closedWith() != null) {
             return;
         }
         Consumer<Message> l = listener;
@@ -131,14 +116,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
             deliver(l, message);
             return;
         }
-        lock.lock();
-        try {
-            inbox.addLast(message);
-            inboxBytes += size(message);
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        inbox.add(message, size);
         updateReading();
     }
 
@@ -162,26 +140,8 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
             throw new IllegalStateException("receive() waits for a message, so it cannot be called on the event loop;"
                     + " an async WebSocket handler takes messages with onMessage.");
         }
-        Message message;
-        boolean resume;
-        lock.lock();
-        try {
-            while (inbox.isEmpty()) {
-                if (closedWith != null) {
-                    throw new Closed(closedWith);
-                }
-                changed.await();
-            }
-            message = inbox.pollFirst();
-            inboxBytes -= size(message);
-            resume = !channel.config().isAutoRead();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CancellationException("Interrupted while waiting for a WebSocket message.");
-        } finally {
-            lock.unlock();
-        }
-        if (resume) {
+        Message message = inbox.take();
+        if (!channel.config().isAutoRead()) {
             channel.eventLoop().execute(this::updateReading);
         }
         return message;
@@ -215,42 +175,18 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
             return;
         }
         Message waiting;
-        while ((waiting = takeWaiting()) != null) {
+        while ((waiting = inbox.poll()) != null) {
             deliver(l, waiting);
         }
         listener = l;
         updateReading();
     }
 
-    private Message takeWaiting() {
-        lock.lock();
-        try {
-            Message m = inbox.pollFirst();
-            if (m != null) {
-                inboxBytes -= size(m);
-            }
-            return m;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Reads while there is room on both sides: in the inbox, and in the send buffer. On the loop. */
     private void updateReading() {
-        int waiting;
-        long bytes;
-        lock.lock();
-        try {
-            waiting = inbox.size();
-            bytes = inboxBytes;
-        } finally {
-            lock.unlock();
-        }
-        // Pause at the limits, resume at half of them: no flapping on every message.
         boolean reading = channel.config().isAutoRead();
-        boolean read = channel.isWritable() && (reading ? waiting < INBOX && bytes < inboxLimit
-                : waiting <= INBOX / 2 && bytes <= inboxLimit / 2);
-        if (read != channel.config().isAutoRead()) {
+        boolean read = channel.isWritable() && inbox.hasRoom(reading);
+        if (read != reading) {
             channel.config().setAutoRead(read);
         }
     }
@@ -275,7 +211,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
             throw new IllegalStateException("send() waits while the client is not reading, so it cannot be called "
                     + "on the event loop; use sendAsync there.");
         }
-        Close c = closedWith;
+        Close c = inbox.closedWith();
         if (c != null) {
             frame.release();
             throw new Closed(c);
@@ -284,26 +220,13 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         if (channel.isWritable()) {
             return;
         }
-        long left = sendWaitNanos;
-        lock.lock();
-        try {
-            while (!channel.isWritable() && closedWith == null) {
-                if (left <= 0) {
-                    break;
-                }
-                left = changed.awaitNanos(left);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CancellationException("Interrupted while waiting for the client to read.");
-        } finally {
-            lock.unlock();
-        }
-        if (closedWith == null && !channel.isWritable()) {
+        inbox.awaitWhile(() -> !channel.isWritable(), sendWaitNanos);
+        if (inbox.closedWith() == null && !channel.isWritable()) {
             close(1008, "The client did not read its messages.");
         }
-        if (closedWith != null) {
-            throw new Closed(closedWith);
+        Close now = inbox.closedWith();
+        if (now != null) {
+            throw new Closed(now);
         }
     }
 
@@ -320,7 +243,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     }
 
     private CompletionStage<Void> sendAsync(WebSocketFrame frame) {
-        Close c = closedWith;
+        Close c = inbox.closedWith();
         if (c != null) {
             frame.release();
             return CompletableFuture.failedFuture(new Closed(c));
@@ -338,7 +261,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
             if (f.isSuccess()) {
                 sent.complete(null);
             } else {
-                Close now = closedWith;
+                Close now = inbox.closedWith();
                 sent.completeExceptionally(now != null ? new Closed(now) : f.cause());
             }
         });
@@ -347,18 +270,9 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        signal();
+        inbox.signal();
         updateReading();
         ctx.fireChannelWritabilityChanged();
-    }
-
-    private void signal() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
     }
 
     // ---- closing ----
@@ -469,14 +383,14 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     void handlerEnded(Throwable error) {
         Throwable e = error instanceof CompletionException && error.getCause() != null
                 ? error.getCause() : error;
-        if (e == null || e instanceof Closed || e instanceof CancellationException && closedWith != null) {
-            if (open && closedWith == null) {
+        if (e == null || e instanceof Closed || e instanceof CancellationException && !isOpen()) {
+            if (open && isOpen()) {
                 close(1000, "");
             }
             return;
         }
         LOG.error("The WebSocket handler of {} failed; the socket is closed with 1011.", exchange.routeName, e);
-        if (open && closedWith == null) {
+        if (open && isOpen()) {
             close(1011, "The server failed.");
         }
     }
@@ -488,15 +402,8 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
 
     /** Records how the socket closed, once: receivers and senders wake, offloaded work of the socket is cancelled. */
     private void ended(Close how) {
-        lock.lock();
-        try {
-            if (closedWith != null) {
-                return;
-            }
-            closedWith = how;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+        if (!inbox.end(how)) {
+            return;
         }
         if (open) {
             exchange.socketClosed();

@@ -4,8 +4,7 @@ import dev.starling.concurrent.CapacityLimiter;
 import dev.starling.concurrent.Threadpool;
 import dev.starling.internal.concurrent.DefaultCapacityLimiter;
 import dev.starling.internal.http.TrustedProxies;
-import dev.starling.internal.settings.SettingSources;
-import dev.starling.internal.settings.SettingText;
+import dev.starling.internal.Durations;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -26,10 +25,11 @@ import java.util.concurrent.Executor;
  *
  * <p>Each setter says its default and what happens past a limit; docs/server.md lists them all in one
  * table. Every setter checks its value at once and says what was wrong, so a bad setting fails where it is
- * made.
+ * made. {@link Builder#fromEnvironment()} also reads each plain value from the environment
+ * ({@code STARLING_PORT}, {@code -Dstarling.port}, a properties file); docs/settings.md lists the names.
  *
  * <pre>{@code
- * Starling app = Starling.create(c -> c.port(8080).threadpool(Threadpool.platform(64)));
+ * Starling app = Starling.create(c -> c.port(8080).threadpool(Threadpool.platform(64)).fromEnvironment());
  * }</pre>
  */
 public final class Config {
@@ -43,7 +43,7 @@ public final class Config {
     private static final Setting<Threadpool> VIRTUAL_THREADS = Setting.of("virtualThreads", Threadpool.virtual(1000),
             SettingText.threadpool(), Builder::virtualThreads);
     private static final Setting<Duration> REQUEST_TIMEOUT = Setting.of("requestTimeout", Duration.ZERO,
-            SettingText.duration(), Builder::requestTimeout);
+            Builder.DURATION, Builder::requestTimeout);
     private static final Setting<Integer> MAX_REQUEST_LINE = Setting.of("maxRequestLineLength", 8 * 1024,
             SettingText.size(), Builder::maxRequestLineLength);
     private static final Setting<Integer> MAX_HEADER_SIZE = Setting.of("maxHeaderSize", 16 * 1024,
@@ -57,21 +57,21 @@ public final class Config {
     private static final Setting<Integer> MAX_CONNECTIONS = Setting.of("maxConnections", 10_000,
             SettingText.count(), Builder::maxConnections);
     private static final Setting<Duration> IDLE_TIMEOUT = Setting.of("idleTimeout", Duration.ofSeconds(60),
-            SettingText.duration(), Builder::idleTimeout);
+            Builder.DURATION, Builder::idleTimeout);
     private static final Setting<Duration> HEADER_TIMEOUT = Setting.of("requestHeaderTimeout", Duration.ofSeconds(30),
-            SettingText.duration(), Builder::requestHeaderTimeout);
+            Builder.DURATION, Builder::requestHeaderTimeout);
     private static final Setting<Duration> BODY_TIMEOUT = Setting.of("requestBodyTimeout", Duration.ofSeconds(60),
-            SettingText.duration(), Builder::requestBodyTimeout);
+            Builder.DURATION, Builder::requestBodyTimeout);
     private static final Setting<Duration> WRITE_TIMEOUT = Setting.of("responseWriteTimeout", Duration.ofSeconds(60),
-            SettingText.duration(), Builder::responseWriteTimeout);
+            Builder.DURATION, Builder::responseWriteTimeout);
     private static final Setting<Duration> BLOCKED_LOOP = Setting.of("blockedLoopThreshold", Duration.ofMillis(100),
-            SettingText.duration(), Builder::blockedLoopThreshold);
+            Builder.DURATION, Builder::blockedLoopThreshold);
     private static final Setting<Boolean> WATCHDOG = Setting.of("watchdog", true, SettingText.bool(),
             Builder::watchdog);
     private static final Setting<Duration> STUCK_TASK = Setting.of("stuckTaskThreshold", Duration.ofSeconds(60),
-            SettingText.duration(), Builder::stuckTaskThreshold);
+            Builder.DURATION, Builder::stuckTaskThreshold);
     private static final Setting<Duration> SHUTDOWN_GRACE = Setting.of("shutdownGrace", Duration.ofSeconds(30),
-            SettingText.duration(), Builder::shutdownGrace);
+            Builder.DURATION, Builder::shutdownGrace);
     /** The smallest body compressed; -1 for no compression. */
     private static final Setting<Integer> GZIP = Setting.of("gzip", -1, SettingText.size(), Builder::gzip);
     private static final Setting<Boolean> OPENAPI = Setting.of("openapi", true, SettingText.bool(), Builder::openapi);
@@ -84,13 +84,13 @@ public final class Config {
     /** The server's TLS identity; null to serve clear-text HTTP. */
     private static final Setting<Tls> TLS = Setting.of("tls", null);
     private static final Setting<Duration> HANDSHAKE_TIMEOUT = Setting.of("tlsHandshakeTimeout",
-            Duration.ofSeconds(10), SettingText.duration(), Builder::tlsHandshakeTimeout);
+            Duration.ofSeconds(10), Builder.DURATION, Builder::tlsHandshakeTimeout);
     private static final Setting<Integer> WS_MAX_MESSAGE = Setting.of("webSocketMaxMessageSize", 1024 * 1024,
             SettingText.size(), Builder::webSocketMaxMessageSize);
     private static final Setting<Integer> WS_SEND_BUFFER = Setting.of("webSocketSendBuffer", 256 * 1024,
             SettingText.size(), Builder::webSocketSendBuffer);
     private static final Setting<Duration> WS_IDLE = Setting.of("webSocketIdleTimeout", Duration.ofSeconds(60),
-            SettingText.duration(), Builder::webSocketIdleTimeout);
+            Builder.DURATION, Builder::webSocketIdleTimeout);
     private static final Setting<Boolean> WS_COMPRESSION = Setting.of("webSocketCompression", true,
             SettingText.bool(), Builder::webSocketCompression);
     /** The origins allowed to open WebSockets besides the server's own; empty for same-origin only. */
@@ -280,6 +280,10 @@ public final class Config {
 
     /** Collects settings; every setter checks its value at once and says what was wrong. */
     public static final class Builder {
+        /** How a duration setting is written: the forms of {@code @Timeout}, or 0. */
+        static final SettingText<Duration> DURATION = SettingText.of("a duration such as 500ms, 30s, 2m, 1h or PT30S",
+                s -> s.equals("0") ? Duration.ZERO : Durations.read(s));
+
         private final Object[] values = Setting.defaults();
         private final Map<String, Threadpool> pools = new LinkedHashMap<>();
         private final Map<String, Executor> executors = new LinkedHashMap<>();
@@ -311,7 +315,7 @@ public final class Config {
 
         /** Same as {@link #fromEnvironment()}, from the given variables, system properties and class path. */
         Builder fromEnvironment(Map<String, String> environment, Properties system, ClassLoader classPath) {
-            EnvironmentSettings.apply(this, SettingSources.standard(environment, system,
+            EnvironmentSettings.apply(this, EnvironmentSettings.standard(environment, system,
                     classPath != null ? classPath : Config.class.getClassLoader()));
             return this;
         }
@@ -323,7 +327,7 @@ public final class Config {
          */
         public Builder fromProperties(Path file) {
             Objects.requireNonNull(file, "The properties file must not be null.");
-            EnvironmentSettings.apply(this, List.of(SettingSources.file(file, "")));
+            EnvironmentSettings.apply(this, List.of(EnvironmentSettings.file(file, "")));
             return this;
         }
 

@@ -1,10 +1,9 @@
 package dev.starling;
 
-import dev.starling.internal.settings.SettingSources;
-import dev.starling.internal.settings.SettingText;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.BiConsumer;
 
 /**
@@ -100,12 +99,26 @@ final class Setting<T> {
 
     /** Returns the environment variable of this setting, such as {@code STARLING_MAX_BODY_SIZE}. */
     String variable() {
-        return SettingSources.variable(name);
+        return "STARLING_" + words('_').toUpperCase(Locale.ROOT);
     }
 
     /** Returns the property key of this setting, such as {@code starling.max-body-size}. */
     String property() {
-        return SettingSources.property(name);
+        return "starling." + words('-');
+    }
+
+    /** The name's words joined by {@code separator}, in lower case: maxBodySize → max-body-size. */
+    private String words(char separator) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isUpperCase(c)) {
+                out.append(separator).append(Character.toLowerCase(c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /**

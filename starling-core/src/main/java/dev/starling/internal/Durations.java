@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads durations written in annotations: {@code "250ms"}, {@code "5s"}, {@code "2m"}, {@code "1h"} or ISO-8601. */
+/** Reads durations written in annotations and settings: {@code "250ms"}, {@code "5s"}, {@code "2m"}, {@code "1h"} or ISO-8601. */
 public final class Durations {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");

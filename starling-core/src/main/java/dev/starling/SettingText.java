@@ -1,8 +1,6 @@
-package dev.starling.internal.settings;
+package dev.starling;
 
 import dev.starling.concurrent.Threadpool;
-import dev.starling.internal.Durations;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -11,11 +9,12 @@ import java.util.regex.Pattern;
 
 /**
  * How one kind of setting is written as text, in an environment variable, a system property or a properties
- * file: the parser and, for the sentence that refuses a bad value, what was expected.
+ * file: the parser and, for the sentence that refuses a bad value, what was expected. Durations are read by
+ * {@code Config.Builder.DURATION}, with the parser of {@code @Timeout}.
  *
  * @param <T> the setting's type
  */
-public interface SettingText<T> {
+interface SettingText<T> {
 
     /** Returns the value {@code text} stands for, or null when it is not one. */
     T parse(String text);
@@ -80,12 +79,6 @@ public interface SettingText<T> {
                     }
                     return (int) (n << shift);
                 });
-    }
-
-    /** A duration: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, ISO-8601 ({@code PT30S}), or {@code 0}. */
-    static SettingText<Duration> duration() {
-        return of("a duration such as 500ms, 30s, 2m, 1h or PT30S", s -> s.equals("0") ? Duration.ZERO
-                : Durations.read(s));
     }
 
     /** A boolean: {@code true}/{@code false}, also {@code on}/{@code off}, {@code yes}/{@code no}, {@code 1}/{@code 0}. */

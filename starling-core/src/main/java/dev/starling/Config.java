@@ -3,10 +3,13 @@ package dev.starling;
 import dev.starling.concurrent.CapacityLimiter;
 import dev.starling.concurrent.Threadpool;
 import dev.starling.internal.concurrent.DefaultCapacityLimiter;
+import dev.starling.internal.http.TrustedProxies;
+import dev.starling.internal.Durations;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Properties;
 import java.util.concurrent.Executor;
 
 /**
@@ -21,57 +25,91 @@ import java.util.concurrent.Executor;
  *
  * <p>Each setter says its default and what happens past a limit; docs/server.md lists them all in one
  * table. Every setter checks its value at once and says what was wrong, so a bad setting fails where it is
- * made.
+ * made. {@link Builder#fromEnvironment()} also reads each plain value from the environment
+ * ({@code STARLING_PORT}, {@code -Dstarling.port}, a properties file); docs/settings.md lists the names.
  *
  * <pre>{@code
- * Starling app = Starling.create(c -> c.port(8080).threadpool(Threadpool.platform(64)));
+ * Starling app = Starling.create(c -> c.port(8080).threadpool(Threadpool.platform(64)).fromEnvironment());
  * }</pre>
  */
 public final class Config {
 
-    private static final Setting<String> HOST = Setting.of("host", "127.0.0.1");
-    private static final Setting<Integer> PORT = Setting.of("port", 8000);
+    private static final Setting<String> HOST = Setting.of("host", "127.0.0.1", SettingText.text(), Builder::host);
+    private static final Setting<Integer> PORT = Setting.of("port", 8000, SettingText.port(), Builder::port);
     private static final Setting<Integer> EVENT_LOOPS = Setting.of("eventLoops",
-            Runtime.getRuntime().availableProcessors());
-    private static final Setting<Threadpool> THREADPOOL = Setting.of("threadpool", Threadpool.create());
-    private static final Setting<Threadpool> VIRTUAL_THREADS = Setting.of("virtualThreads", Threadpool.virtual(1000));
-    private static final Setting<Duration> REQUEST_TIMEOUT = Setting.of("requestTimeout", Duration.ZERO);
-    private static final Setting<Integer> MAX_REQUEST_LINE = Setting.of("maxRequestLineLength", 8 * 1024);
-    private static final Setting<Integer> MAX_HEADER_SIZE = Setting.of("maxHeaderSize", 16 * 1024);
-    private static final Setting<Integer> MAX_BODY_SIZE = Setting.of("maxBodySize", 1024 * 1024);
-    private static final Setting<Integer> MAX_PART_MEMORY = Setting.of("maxPartMemory", 1024 * 1024);
-    private static final Setting<Integer> MAX_PIPELINED = Setting.of("maxPipelinedRequests", 16);
-    private static final Setting<Integer> MAX_CONNECTIONS = Setting.of("maxConnections", 10_000);
-    private static final Setting<Duration> IDLE_TIMEOUT = Setting.of("idleTimeout", Duration.ofSeconds(60));
-    private static final Setting<Duration> HEADER_TIMEOUT = Setting.of("requestHeaderTimeout", Duration.ofSeconds(30));
-    private static final Setting<Duration> BODY_TIMEOUT = Setting.of("requestBodyTimeout", Duration.ofSeconds(60));
-    private static final Setting<Duration> WRITE_TIMEOUT = Setting.of("responseWriteTimeout", Duration.ofSeconds(60));
-    private static final Setting<Duration> BLOCKED_LOOP = Setting.of("blockedLoopThreshold", Duration.ofMillis(100));
-    private static final Setting<Boolean> WATCHDOG = Setting.of("watchdog", true);
-    private static final Setting<Duration> STUCK_TASK = Setting.of("stuckTaskThreshold", Duration.ofSeconds(60));
-    private static final Setting<Duration> SHUTDOWN_GRACE = Setting.of("shutdownGrace", Duration.ofSeconds(30));
+            Runtime.getRuntime().availableProcessors(), SettingText.count(), Builder::eventLoops);
+    private static final Setting<Threadpool> THREADPOOL = Setting.of("threadpool", Threadpool.create(),
+            SettingText.threadpool(), Builder::threadpool);
+    private static final Setting<Threadpool> VIRTUAL_THREADS = Setting.of("virtualThreads", Threadpool.virtual(1000),
+            SettingText.threadpool(), Builder::virtualThreads);
+    private static final Setting<Duration> REQUEST_TIMEOUT = Setting.of("requestTimeout", Duration.ZERO,
+            Builder.DURATION, Builder::requestTimeout);
+    private static final Setting<Integer> MAX_REQUEST_LINE = Setting.of("maxRequestLineLength", 8 * 1024,
+            SettingText.size(), Builder::maxRequestLineLength);
+    private static final Setting<Integer> MAX_HEADER_SIZE = Setting.of("maxHeaderSize", 16 * 1024,
+            SettingText.size(), Builder::maxHeaderSize);
+    private static final Setting<Integer> MAX_BODY_SIZE = Setting.of("maxBodySize", 1024 * 1024,
+            SettingText.size(), Builder::maxBodySize);
+    private static final Setting<Integer> MAX_PART_MEMORY = Setting.of("maxPartMemory", 1024 * 1024,
+            SettingText.size(), Builder::maxPartMemory);
+    private static final Setting<Integer> MAX_PIPELINED = Setting.of("maxPipelinedRequests", 16,
+            SettingText.count(), Builder::maxPipelinedRequests);
+    private static final Setting<Integer> MAX_CONNECTIONS = Setting.of("maxConnections", 10_000,
+            SettingText.count(), Builder::maxConnections);
+    private static final Setting<Duration> IDLE_TIMEOUT = Setting.of("idleTimeout", Duration.ofSeconds(60),
+            Builder.DURATION, Builder::idleTimeout);
+    private static final Setting<Duration> HEADER_TIMEOUT = Setting.of("requestHeaderTimeout", Duration.ofSeconds(30),
+            Builder.DURATION, Builder::requestHeaderTimeout);
+    private static final Setting<Duration> BODY_TIMEOUT = Setting.of("requestBodyTimeout", Duration.ofSeconds(60),
+            Builder.DURATION, Builder::requestBodyTimeout);
+    private static final Setting<Duration> WRITE_TIMEOUT = Setting.of("responseWriteTimeout", Duration.ofSeconds(60),
+            Builder.DURATION, Builder::responseWriteTimeout);
+    private static final Setting<Duration> BLOCKED_LOOP = Setting.of("blockedLoopThreshold", Duration.ofMillis(100),
+            Builder.DURATION, Builder::blockedLoopThreshold);
+    private static final Setting<Boolean> WATCHDOG = Setting.of("watchdog", true, SettingText.bool(),
+            Builder::watchdog);
+    private static final Setting<Duration> STUCK_TASK = Setting.of("stuckTaskThreshold", Duration.ofSeconds(60),
+            Builder.DURATION, Builder::stuckTaskThreshold);
+    private static final Setting<Duration> SHUTDOWN_GRACE = Setting.of("shutdownGrace", Duration.ofSeconds(30),
+            Builder.DURATION, Builder::shutdownGrace);
     /** The smallest body compressed; -1 for no compression. */
-    private static final Setting<Integer> GZIP = Setting.of("gzip", -1);
-    private static final Setting<Boolean> OPENAPI = Setting.of("openapi", true);
-    private static final Setting<String> OPENAPI_TITLE = Setting.of("openapiTitle", "Starling");
-    private static final Setting<String> OPENAPI_VERSION = Setting.of("openapiVersion", "0.1.0");
+    private static final Setting<Integer> GZIP = Setting.of("gzip", -1, SettingText.size(), Builder::gzip);
+    private static final Setting<Boolean> OPENAPI = Setting.of("openapi", true, SettingText.bool(), Builder::openapi);
+    private static final Setting<String> OPENAPI_TITLE = Setting.of("openapiTitle", "Starling", SettingText.text(),
+            Builder::openapiTitle);
+    private static final Setting<String> OPENAPI_VERSION = Setting.of("openapiVersion", "0.1.0", SettingText.text(),
+            Builder::openapiVersion);
+    private static final Setting<List<String>> OPENAPI_SERVERS = Setting.of("openapiServers", List.of(),
+            SettingText.list(), (b, urls) -> b.openapiServers(urls.toArray(String[]::new)));
     /** The server's TLS identity; null to serve clear-text HTTP. */
     private static final Setting<Tls> TLS = Setting.of("tls", null);
     private static final Setting<Duration> HANDSHAKE_TIMEOUT = Setting.of("tlsHandshakeTimeout",
-            Duration.ofSeconds(10));
-    private static final Setting<Integer> WS_MAX_MESSAGE = Setting.of("webSocketMaxMessageSize", 1024 * 1024);
-    private static final Setting<Integer> WS_SEND_BUFFER = Setting.of("webSocketSendBuffer", 256 * 1024);
-    private static final Setting<Duration> WS_IDLE = Setting.of("webSocketIdleTimeout", Duration.ofSeconds(60));
-    private static final Setting<Boolean> WS_COMPRESSION = Setting.of("webSocketCompression", true);
+            Duration.ofSeconds(10), Builder.DURATION, Builder::tlsHandshakeTimeout);
+    private static final Setting<Integer> WS_MAX_MESSAGE = Setting.of("webSocketMaxMessageSize", 1024 * 1024,
+            SettingText.size(), Builder::webSocketMaxMessageSize);
+    private static final Setting<Integer> WS_SEND_BUFFER = Setting.of("webSocketSendBuffer", 256 * 1024,
+            SettingText.size(), Builder::webSocketSendBuffer);
+    private static final Setting<Duration> WS_IDLE = Setting.of("webSocketIdleTimeout", Duration.ofSeconds(60),
+            Builder.DURATION, Builder::webSocketIdleTimeout);
+    private static final Setting<Boolean> WS_COMPRESSION = Setting.of("webSocketCompression", true,
+            SettingText.bool(), Builder::webSocketCompression);
     /** The origins allowed to open WebSockets besides the server's own; empty for same-origin only. */
-    private static final Setting<List<String>> WS_ORIGINS = Setting.of("webSocketOrigins", List.of());
+    private static final Setting<List<String>> WS_ORIGINS = Setting.of("webSocketOrigins", List.of(),
+            SettingText.list(), (b, origins) -> b.webSocketOrigins(origins.toArray(String[]::new)));
+    /** The prefix a proxy serves the app under and strips; empty for none. */
+    private static final Setting<String> ROOT_PATH = Setting.of("rootPath", "", SettingText.text(),
+            Builder::rootPath);
+    /** The peers whose forwarding headers are believed: addresses, CIDR ranges or *; none by default. */
+    private static final Setting<List<String>> TRUSTED_PROXIES = Setting.of("trustedProxies", List.of(),
+            SettingText.list(), (b, proxies) -> b.trustedProxies(proxies.toArray(String[]::new)));
 
     private final Object[] values;
     private final Map<String, Threadpool> pools;
     private final Map<String, Executor> executors;
     private final Map<String, CapacityLimiter> executorLimiters;
     private final List<Observer> observers;
-    private final List<String> openapiServers;
+    /** Where each setting read from outside the code came from, by setting name, in declaration order. */
+    private final Map<String, String> origins;
 
     private Config(Builder b) {
         this.values = b.values.clone();
@@ -79,7 +117,13 @@ public final class Config {
         this.executors = Map.copyOf(b.executors);
         this.executorLimiters = Map.copyOf(b.executorLimiters);
         this.observers = List.copyOf(b.observers);
-        this.openapiServers = List.copyOf(b.openapiServers);
+        Map<String, String> from = new LinkedHashMap<>();
+        for (Setting<?> setting : Setting.all()) {
+            if (b.origins[setting.index()] != null) {
+                from.put(setting.name(), b.origins[setting.index()]);
+            }
+        }
+        this.origins = Collections.unmodifiableMap(from);
     }
 
     /** Returns a builder with every default. */
@@ -187,8 +231,30 @@ public final class Config {
     /** Returns how long a client may take to complete the TLS handshake before the connection is closed. */
     public Duration tlsHandshakeTimeout() { return HANDSHAKE_TIMEOUT.in(values); }
 
-    /** Returns the server URLs listed in the OpenAPI document, possibly none. */
-    public List<String> openapiServers() { return openapiServers; }
+    /**
+     * Returns the server URLs given for the OpenAPI document, possibly none; the document lists
+     * {@link #rootPath()} first when it is set and not among them.
+     */
+    public List<String> openapiServers() { return OPENAPI_SERVERS.in(values); }
+
+    /**
+     * Returns the path prefix under which a proxy serves the app and which it strips before a request arrives
+     * (FastAPI's {@code root_path}), such as {@code /api}; empty (the default) for none.
+     */
+    public String rootPath() { return ROOT_PATH.in(values); }
+
+    /**
+     * Returns the peers whose forwarding headers ({@code Forwarded}, {@code X-Forwarded-For}, {@code -Proto},
+     * {@code -Host}) are believed: IP addresses, CIDR ranges, or {@code *} for every peer; empty (the default)
+     * for none.
+     */
+    public List<String> trustedProxies() { return TRUSTED_PROXIES.in(values); }
+
+    /**
+     * Returns, by setting name, the value and source of each setting read from outside the code (such as
+     * {@code "9000 from STARLING_PORT"}); a value the code set afterwards is not listed.
+     */
+    Map<String, String> origins() { return origins; }
 
     /** Returns the largest WebSocket message accepted, whole; a larger one closes the socket with 1009. */
     public int webSocketMaxMessageSize() { return WS_MAX_MESSAGE.in(values); }
@@ -214,14 +280,60 @@ public final class Config {
 
     /** Collects settings; every setter checks its value at once and says what was wrong. */
     public static final class Builder {
+        /** How a duration setting is written: the forms of {@code @Timeout}, or 0. */
+        static final SettingText<Duration> DURATION = SettingText.of("a duration such as 500ms, 30s, 2m, 1h or PT30S",
+                s -> s.equals("0") ? Duration.ZERO : Durations.read(s));
+
         private final Object[] values = Setting.defaults();
         private final Map<String, Threadpool> pools = new LinkedHashMap<>();
         private final Map<String, Executor> executors = new LinkedHashMap<>();
         private final Map<String, CapacityLimiter> executorLimiters = new LinkedHashMap<>();
         private final List<Observer> observers = new ArrayList<>();
-        private final List<String> openapiServers = new ArrayList<>();
+        /** Where each setting's value was read from, when not from code: "9000 from STARLING_PORT". */
+        private final String[] origins = new String[values.length];
 
         private Builder() {
+        }
+
+        /**
+         * Sets every setting that the environment sets, over what was set before this call (so call it last):
+         * from Java system properties ({@code -Dstarling.port=9000}) first, then environment variables
+         * ({@code STARLING_PORT=9000}), then the properties file named by {@code STARLING_CONFIG} (or
+         * {@code -Dstarling.config}), then {@code starling.properties} on the class path. docs/settings.md lists
+         * every name. A value that is not one fails here with a sentence naming the variable or key; a
+         * {@code STARLING_*} variable or {@code starling.*} key that names no setting is ignored with a warning
+         * naming the nearest setting.
+         *
+         * <pre>{@code
+         * Starling app = Starling.create(c -> c.port(8080).fromEnvironment());   // STARLING_PORT wins over 8080
+         * }</pre>
+         */
+        public Builder fromEnvironment() {
+            return fromEnvironment(System.getenv(), System.getProperties(),
+                    Thread.currentThread().getContextClassLoader());
+        }
+
+        /** Same as {@link #fromEnvironment()}, from the given variables, system properties and class path. */
+        Builder fromEnvironment(Map<String, String> environment, Properties system, ClassLoader classPath) {
+            EnvironmentSettings.apply(this, EnvironmentSettings.standard(environment, system,
+                    classPath != null ? classPath : Config.class.getClassLoader()));
+            return this;
+        }
+
+        /**
+         * Sets every setting that the properties file {@code file} sets ({@code starling.port=9000}, the keys of
+         * {@link #fromEnvironment()}), over what was set before this call; keys outside {@code starling.*} are
+         * left to the app. A file that does not exist or a value that is not one fails here with a sentence.
+         */
+        public Builder fromProperties(Path file) {
+            Objects.requireNonNull(file, "The properties file must not be null.");
+            EnvironmentSettings.apply(this, List.of(EnvironmentSettings.file(file, "")));
+            return this;
+        }
+
+        /** Records that {@code setting}'s value came from {@code origin}, outside the code. */
+        void origin(Setting<?> setting, String origin) {
+            origins[setting.index()] = origin;
         }
 
         /** Sets the address to listen on. */
@@ -400,8 +512,21 @@ public final class Config {
                 throw new IllegalArgumentException("The OpenAPI title and version must not be empty, but '" + title
                         + "' and '" + version + "' were given.");
             }
-            OPENAPI_TITLE.put(values, title);
+            set(OPENAPI_TITLE, title);
             return set(OPENAPI_VERSION, version);
+        }
+
+        private void openapiTitle(String title) {
+            String from = origins[OPENAPI_VERSION.index()];
+            openapiInfo(title, OPENAPI_VERSION.in(values));
+            origins[OPENAPI_VERSION.index()] = from;   // the version is as it was, and so is where it came from
+        }
+
+        private void openapiVersion(String version) {
+            String title = OPENAPI_TITLE.in(values);
+            String from = origins[OPENAPI_TITLE.index()];
+            openapiInfo(title, version);
+            origins[OPENAPI_TITLE.index()] = from;   // the title is as it was, and so is where it came from
         }
 
         /** Lists the URLs of the servers in the OpenAPI document, in order; none by default. */
@@ -411,9 +536,44 @@ public final class Config {
                     throw new IllegalArgumentException("An OpenAPI server URL must not be empty.");
                 }
             }
-            this.openapiServers.clear();
-            this.openapiServers.addAll(List.of(urls));
-            return this;
+            return set(OPENAPI_SERVERS, List.of(urls));
+        }
+
+        /**
+         * Serves the app under {@code path}, a prefix that a proxy strips before the request arrives (FastAPI's
+         * {@code root_path}): routes stay as declared, while the OpenAPI document lists {@code path} as its first
+         * server, Swagger UI loads {@code path + "/openapi.json"}, and the URLs the app builds
+         * ({@link Request#url()}, {@link Request#baseUrl()}, redirects) carry it. {@code "/api/"} is read as
+         * {@code "/api"}; empty (the default) for none.
+         */
+        public Builder rootPath(String path) {
+            Objects.requireNonNull(path, "The root path must not be null; give \"\" for none.");
+            String p = path.strip().replaceAll("/+$", "");
+            if (!p.isEmpty() && (!p.startsWith("/") || !p.matches("[A-Za-z0-9\\-._~%/:@]+")
+                    || p.contains("//"))) {
+                throw new IllegalArgumentException("The root path '" + path + "' must be empty or a path such as /api:"
+                        + " starting with '/', of letters, digits and - . _ ~ % : @ / only, without '//'.");
+            }
+            return set(ROOT_PATH, p);
+        }
+
+        /**
+         * Believes the forwarding headers ({@code Forwarded}, else {@code X-Forwarded-For}, {@code -Proto} and
+         * {@code -Host}) of connections from these peers: IP addresses ({@code 10.0.0.1}, {@code ::1}), CIDR ranges
+         * ({@code 10.0.0.0/8}, {@code fd00::/8}), or {@code *} for every peer (only when nothing but the proxy can
+         * reach the server). By default none: forwarding headers are ignored, as uvicorn's
+         * {@code --forwarded-allow-ips} and Quarkus' {@code quarkus.http.proxy.trusted-proxies} do. Host names are
+         * not resolved. {@link Request#client()}, {@link Request#scheme()} and {@link Request#host()} use them.
+         */
+        public Builder trustedProxies(String... proxies) {
+            Objects.requireNonNull(proxies, "The trusted proxies must not be null.");
+            List<String> all = new ArrayList<>();
+            for (String proxy : proxies) {
+                Objects.requireNonNull(proxy, "A trusted proxy must not be null.");
+                TrustedProxies.check(proxy);
+                all.add(proxy.strip());
+            }
+            return set(TRUSTED_PROXIES, List.copyOf(all));
         }
 
         /**
@@ -478,6 +638,7 @@ public final class Config {
 
         private <T> Builder set(Setting<T> setting, T value) {
             setting.put(values, value);
+            origins[setting.index()] = null;   // set by code; fromEnvironment records its own afterwards
             return this;
         }
 

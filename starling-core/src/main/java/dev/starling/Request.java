@@ -42,8 +42,91 @@ public interface Request {
     /** Returns the body decoded as UTF-8. */
     String bodyText();
 
-    /** Returns the remote address as {@code host:port}. */
+    /**
+     * Returns the address of the connection's peer as {@code host:port}; behind a proxy that is the proxy, and
+     * {@link #client()} is the client.
+     */
     String remoteAddress();
+
+    /**
+     * The address of a request's client, Starlette's {@code request.client}.
+     *
+     * @param host the IP address (IPv6 without brackets, such as {@code ::1}), or, as a proxy forwarded it, an
+     *             obfuscated identifier ({@code _hidden}) or {@code unknown}
+     * @param port the client's port, or 0 when the proxy did not say
+     */
+    record Client(String host, int port) {
+
+        /** Checks that the host is given and the port is one. */
+        public Client {
+            java.util.Objects.requireNonNull(host, "The client's host must not be null.");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("A port is between 0 and 65535, not " + port + ".");
+            }
+        }
+
+        /** Returns {@code host:port} ({@code [host]:port} for IPv6), or the host alone when the port is 0. */
+        @Override
+        public String toString() {
+            if (port == 0) {
+                return host;
+            }
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /**
+     * Returns the client's address as the app should see it: the connection's peer, or, when the peer is one of
+     * {@link Config#trustedProxies()}, the client it forwarded ({@code Forwarded: for=...} or
+     * {@code X-Forwarded-For}, read from the right, skipping trusted proxies). Forwarding headers from any other
+     * peer are ignored.
+     */
+    default Client client() {
+        throw new UnsupportedOperationException("This Request does not know its client.");
+    }
+
+    /**
+     * Returns the scheme the client used, {@code http} or {@code https}: the connection's, or the one a trusted
+     * proxy forwarded ({@code Forwarded: proto=...} or {@code X-Forwarded-Proto}).
+     */
+    default String scheme() {
+        throw new UnsupportedOperationException("This Request does not know its scheme.");
+    }
+
+    /**
+     * Returns the host (and port, when the client gave one) the client asked for, such as {@code api.example}
+     * or {@code 127.0.0.1:8000}: the one a trusted proxy forwarded ({@code Forwarded: host=...} or
+     * {@code X-Forwarded-Host}), else the {@code Host} header (the {@code :authority} of HTTP/2), else the
+     * server's own address. A value that cannot be the host of a URL is passed over.
+     */
+    default String host() {
+        throw new UnsupportedOperationException("This Request does not know its host.");
+    }
+
+    /**
+     * Returns the prefix under which a proxy serves the app and which it strips before the request arrives, FastAPI's
+     * {@code root_path}: {@link Config#rootPath()}, such as {@code /api}, or empty.
+     */
+    default String rootPath() {
+        return "";
+    }
+
+    /**
+     * Returns the URL the client used, Starlette's {@code request.url}: scheme, host, root path, path and query
+     * as sent, such as {@code https://api.example/api/items/1?q=a%20b}.
+     */
+    default String url() {
+        return scheme() + "://" + host() + rootPath() + uri();
+    }
+
+    /**
+     * Returns the URL of the app's root as the client sees it, ending with {@code /}, Starlette's
+     * {@code request.base_url}: {@code https://api.example/api/}. Links and redirects to the app's own routes
+     * start here.
+     */
+    default String baseUrl() {
+        return scheme() + "://" + host() + rootPath() + "/";
+    }
 
     /**
      * Returns the value of cookie {@code name} from the {@code Cookie} header(s), decoded strictly (RFC 6265);

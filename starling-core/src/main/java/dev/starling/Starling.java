@@ -43,6 +43,12 @@ public interface Starling extends AutoCloseable {
     /** Returns an app with {@code config}. */
     static Starling create(Config config) {
         Objects.requireNonNull(config, "The config must not be null.");
+        if (!config.origins().isEmpty()) {
+            StringBuilder line = new StringBuilder();
+            config.origins().forEach((name, origin) -> line.append(line.isEmpty() ? "" : ", ").append(name)
+                    .append(" = ").append(origin));
+            org.slf4j.LoggerFactory.getLogger(Starling.class).info("Settings from outside the code: {}.", line);
+        }
         // What only the app reads of the config is handed over here, where it is visible, not made public.
         return new App(config, new Registrations(config.pools(), config.executors(), config.executorLimiters(),
                 config.observers()));

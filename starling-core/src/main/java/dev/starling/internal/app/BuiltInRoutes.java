@@ -67,7 +67,7 @@ final class BuiltInRoutes {
         if (router.lookup("GET", docs).found() || router.lookup("GET", docs + "/swagger-ui.css").found()) {
             return;
         }
-        SwaggerUi.load(config.openapiTitle()).ifPresent(ui -> {
+        SwaggerUi.load(config.openapiTitle(), config.rootPath()).ifPresent(ui -> {
             PathTemplate page = PathTemplate.parse(docs);
             router.add("GET", page, Route.builtIn("GET", page, "GET /docs (Swagger UI)",
                     (request, args) -> Response.ok(ui.page()).header("content-type", "text/html; charset=utf-8")));

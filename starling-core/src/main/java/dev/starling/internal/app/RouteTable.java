@@ -240,7 +240,7 @@ final class RouteTable {
         // On the loop: it only records the path; the lookup and the file's stat run on the threadpool.
         Invoker invoker = (request, args) -> {
             String raw = request instanceof Exchange exchange ? exchange.rawPath() : request.path();
-            return new StaticLookup(mounted, raw, raw.substring(at.length()));
+            return new StaticLookup(mounted, raw, raw.substring(at.length()), request.rootPath());
         };
         PathTemplate template = PathTemplate.parse(at.isEmpty() ? "/" : at);
         try {

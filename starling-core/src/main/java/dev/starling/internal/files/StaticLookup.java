@@ -18,6 +18,7 @@ public final class StaticLookup {
     private final Mounted mount;
     private final String requestPath;
     private final String rest;
+    private final String rootPath;
 
     /**
      * Static files checked at mount time: the directory exists, and its real path is known.
@@ -49,11 +50,13 @@ public final class StaticLookup {
      *
      * @param requestPath the request's raw path, for messages and redirects
      * @param rest        the raw path below the mount's prefix, such as {@code /css/app.css} or empty
+     * @param rootPath    the prefix a proxy serves the app under, which a redirect starts with; empty for none
      */
-    public StaticLookup(Mounted mount, String requestPath, String rest) {
+    public StaticLookup(Mounted mount, String requestPath, String rest, String rootPath) {
         this.mount = mount;
         this.requestPath = requestPath;
         this.rest = rest;
+        this.rootPath = rootPath;
     }
 
     /** Returns the {@link FileResponse} to send, or a redirect; throws 404 for anything else. */
@@ -107,7 +110,7 @@ public final class StaticLookup {
             }
             if (!requestPath.endsWith("/")) {
                 // Relative to this host: "//name" would be read as another host (an open redirect).
-                return Response.status(307).header("location", requestPath.replaceFirst("^/+", "/") + "/");
+                return Response.status(307).header("location", rootPath + requestPath.replaceFirst("^/+", "/") + "/");
             }
             real = index;
         } else if (!Files.isRegularFile(real)) {

@@ -72,6 +72,11 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
         this.arrivedAt = connection.shared().observer().isPresent() ? System.nanoTime() : 0L;
     }
 
+    @Override
+    Shared shared() {
+        return connection.shared();
+    }
+
     /** Runs {@code r} on this exchange's loop: at once when already there, else posted to it. */
     public void onLoop(Runnable r) {
         if (ctx.executor().inEventLoop()) {

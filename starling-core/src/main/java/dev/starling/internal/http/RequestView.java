@@ -40,6 +40,8 @@ public abstract class RequestView implements Request {
     /** The cookies, decoded on first use. */
     private volatile Map<String, String> cookies;
     private volatile AppState state;
+    /** The client, scheme and host, worked out on first use (a request that never asks pays nothing). */
+    private volatile Forwarding.View view;
 
     RequestView(ChannelHandlerContext ctx, String method, String uri, HttpHeaders headers, byte[] body) {
         this.ctx = ctx;
@@ -180,6 +182,49 @@ public abstract class RequestView implements Request {
     @Override
     public String remoteAddress() {
         return String.valueOf(ctx.channel().remoteAddress());
+    }
+
+    /** Returns what the request's connection shares with the server's others: its settings, among them. */
+    abstract Shared shared();
+
+    private Forwarding.View view() {
+        Forwarding.View v = view;
+        if (v == null) {
+            Shared shared = shared();
+            v = Forwarding.of(ctx.channel().remoteAddress(), ctx.channel().localAddress(), headers,
+                    shared.config().tls().isPresent(), shared.proxies());
+            view = v;
+        }
+        return v;
+    }
+
+    @Override
+    public Client client() {
+        return view().client();
+    }
+
+    @Override
+    public String scheme() {
+        return view().scheme();
+    }
+
+    @Override
+    public String host() {
+        return view().host();
+    }
+
+    @Override
+    public String rootPath() {
+        return shared().config().rootPath();
+    }
+
+    @Override
+    public String url() {
+        // The path and query as sent, also when the target was in absolute form (GET http://host/path).
+        int q = uri.indexOf('?');
+        int hash = uri.indexOf('#');
+        String query = q < 0 ? "" : uri.substring(q, hash > q ? hash : uri.length());
+        return scheme() + "://" + host() + rootPath() + rawPath() + query;
     }
 
     @Override

@@ -8,9 +8,15 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What every connection of one server shares: the port to the pipeline, the in-flight count, the JSON mapper,
- * the observer (when anyone observes) and the settings.
+ * the observer (when anyone observes), the settings and the trusted proxies read from them.
  */
-public record Shared(Port port, InFlight inFlight, JsonMapper json, Optional<Observer> observer, Config config) {
+public record Shared(Port port, InFlight inFlight, JsonMapper json, Optional<Observer> observer, Config config,
+                     TrustedProxies proxies) {
+
+    /** Shares {@code config}'s trusted proxies, parsed once here. */
+    public Shared(Port port, InFlight inFlight, JsonMapper json, Optional<Observer> observer, Config config) {
+        this(port, inFlight, json, observer, config, TrustedProxies.of(config.trustedProxies()));
+    }
 
     /** Checks that every part is given. */
     public Shared {
@@ -19,5 +25,6 @@ public record Shared(Port port, InFlight inFlight, JsonMapper json, Optional<Obs
         Objects.requireNonNull(json, "The HTTP layer needs a JSON mapper.");
         Objects.requireNonNull(observer, "The observer must be given as an Optional, not null.");
         Objects.requireNonNull(config, "The HTTP layer needs the config.");
+        Objects.requireNonNull(proxies, "The HTTP layer needs the trusted proxies, TrustedProxies.NONE for none.");
     }
 }

@@ -76,7 +76,8 @@ final class WebSocketUpgrade {
                     + "connection, but more came after it."));
         }
         String origin = headers.get(HttpHeaderNames.ORIGIN);
-        if (origin != null && !allowed(origin, headers.get(HttpHeaderNames.HOST),
+        // The host the client asked for: behind a trusted proxy, the one it forwarded.
+        if (origin != null && !allowed(origin, exchange.host(),
                 exchange.connection.shared().config().webSocketOrigins())) {
             return Optional.of(new HttpException(403, "The origin " + origin + " may not open a WebSocket on this "
                     + "server; allow it with Config.Builder.webSocketOrigins."));
@@ -84,7 +85,7 @@ final class WebSocketUpgrade {
         return Optional.empty();
     }
 
-    /** Same origin (the Origin's host and port are the request's Host), a listed origin, or any when * is listed. */
+    /** Same origin (the Origin's host and port are the request's host), a listed origin, or any when * is listed. */
     private static boolean allowed(String origin, String host, List<String> origins) {
         String o = origin.toLowerCase(Locale.ROOT);
         if (origins.contains("*") || origins.contains(o)) {

@@ -109,9 +109,14 @@ public final class Documents {
         info.put("title", config.openapiTitle());
         info.put("version", config.openapiVersion());
         doc.put("info", info);
-        if (!config.openapiServers().isEmpty()) {
+        // Behind a proxy that strips a prefix, the operations are reached under it: FastAPI lists root_path first.
+        List<String> urls = new ArrayList<>(config.openapiServers());
+        if (!config.rootPath().isEmpty() && !urls.contains(config.rootPath())) {
+            urls.add(0, config.rootPath());
+        }
+        if (!urls.isEmpty()) {
             List<Object> servers = new ArrayList<>();
-            for (String url : config.openapiServers()) {
+            for (String url : urls) {
                 servers.add(Map.of("url", url));
             }
             doc.put("servers", servers);

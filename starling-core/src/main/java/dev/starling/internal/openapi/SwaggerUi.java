@@ -37,8 +37,11 @@ public final class SwaggerUi {
         this.page = page;
     }
 
-    /** Loads Swagger UI's files, or returns empty when the webjar is not on the class path. */
-    public static Optional<SwaggerUi> load(String title) {
+    /**
+     * Loads Swagger UI's files, or returns empty when the webjar is not on the class path; the page loads them, and
+     * the document, under {@code rootPath} (empty, or the prefix a proxy serves the app under).
+     */
+    public static Optional<SwaggerUi> load(String title, String rootPath) {
         ClassLoader loader = SwaggerUi.class.getClassLoader();
         Properties properties = new Properties();
         try (InputStream in = loader.getResourceAsStream(PROPERTIES)) {
@@ -57,13 +60,13 @@ public final class SwaggerUi {
                     assets.put(file.getKey(), new Asset(asset.readAllBytes(), file.getValue()));
                 }
             }
-            return Optional.of(new SwaggerUi(Map.copyOf(assets), page(title)));
+            return Optional.of(new SwaggerUi(Map.copyOf(assets), page(title, rootPath)));
         } catch (IOException e) {
             throw new UncheckedIOException("Swagger UI's files could not be read from the class path.", e);
         }
     }
 
-    private static byte[] page(String title) {
+    private static byte[] page(String title, String rootPath) {
         String escaped = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
         String html = """
                 <!doctype html>
@@ -82,7 +85,7 @@ public final class SwaggerUi {
                   </script>
                 </body>
                 </html>
-                """.formatted(escaped, PATH, PATH, PATH, Documents.PATH);
+                """.formatted(escaped, rootPath + PATH, rootPath + PATH, rootPath + PATH, rootPath + Documents.PATH);
         return html.getBytes(StandardCharsets.UTF_8);
     }
 

@@ -1,6 +1,7 @@
 package dev.starling.examples.demo;
 
 import dev.starling.BackgroundTasks;
+import dev.starling.Config;
 import dev.starling.Depends;
 import dev.starling.Get;
 import dev.starling.Operation;
@@ -30,6 +31,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
@@ -182,6 +184,14 @@ public final class DemoApp {
 
     /** Returns the demo app, serving HTTPS with {@code tls} when it is given. */
     public static Starling create(int port, String cluster, Optional<Tls> tls) {
+        return create(port, cluster, tls, settings -> { });
+    }
+
+    /**
+     * Returns the demo app, its settings adjusted last by {@code deployment}: {@link #main} reads them from the
+     * environment there ({@code STARLING_PORT=9000 ./demo}), while tests leave them as the code sets them.
+     */
+    public static Starling create(int port, String cluster, Optional<Tls> tls, Consumer<Config.Builder> deployment) {
         HazelcastInstance member = DemoCluster.join(cluster, "starling-demo-app-" + ProcessHandle.current().pid()
                 + "-" + java.util.UUID.randomUUID());
         // Two worker JVMs; a report that runs longer than 30 s has its worker killed and answers 500.
@@ -194,6 +204,7 @@ public final class DemoApp {
                     .executor("processes", processes)
                     .executor("cluster", HazelcastExecutor.create(member.getExecutorService(DemoCluster.EXECUTOR)));
             tls.ifPresent(c::tls);
+            deployment.accept(c);
         });
         metrics.bindTo(app);
         app.get("/metrics", metrics.scrapeHandler());
@@ -214,6 +225,8 @@ public final class DemoApp {
     /**
      * Serves the demo on http://127.0.0.1:8000 until the process is stopped; with {@code --tls}, on
      * https://127.0.0.1:8000 with a self-signed certificate made at start (clients must be told to accept it).
+     * Settings come from the environment over the code's ({@code STARLING_PORT}, {@code STARLING_HOST}, ...; see
+     * docs/settings.md).
      */
     public static void main(String[] args) {
         boolean tls = false;
@@ -226,6 +239,7 @@ public final class DemoApp {
                 System.exit(2);
             }
         }
-        create(8000, DemoCluster.NAME, tls ? Optional.of(Tls.selfSigned()) : Optional.empty()).run();
+        create(8000, DemoCluster.NAME, tls ? Optional.of(Tls.selfSigned()) : Optional.empty(),
+                Config.Builder::fromEnvironment).run();
     }
 }

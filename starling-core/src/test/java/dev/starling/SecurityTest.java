@@ -300,11 +300,12 @@ class SecurityTest {
     }
 
     @Test
-    void aTestCanOverrideASchemeByItsName() {
-        Starling app = app(SecurityScheme.httpBearer(), new Api());
-        app.overrideDependency("HTTPBearer", () -> new Credentials("HTTPBearer", "stand-in"));
+    void aTestCanOverrideASchemeByItsNameForRequiredAndOptionalCredentials() {
+        Starling app = app(SecurityScheme.apiKeyHeader("x-api-key"), new KeyApi());
+        app.overrideDependency("APIKeyHeader", () -> new Credentials("APIKeyHeader", "stand-in"));
         try (TestClient client = TestClient.create(app)) {
-            assertThat(client.get("/token").text()).isEqualTo("HTTPBearer:stand-in");
+            assertThat(client.get("/key").text()).isEqualTo("APIKeyHeader=stand-in");
+            assertThat(client.get("/key/optional").text()).isEqualTo("stand-in");
         }
     }
 

@@ -214,7 +214,7 @@ public final class SecurityScheme<C> {
      * {@code make_not_authenticated_error}: throw it when the credentials are there but wrong.
      */
     public HttpException unauthorized(String detail) {
-        return new HttpException(401, detail, Map.of("WWW-Authenticate", challenge()));
+        return new HttpException(401, detail, Map.of("www-authenticate", challenge()));
     }
 
     /** Returns this scheme's entry of the OpenAPI document's {@code components.securitySchemes}. */

@@ -70,7 +70,7 @@ public final class SecurityScopes {
      * invalid or expired.
      */
     public HttpException unauthorized(String detail) {
-        return new HttpException(401, detail, Map.of("WWW-Authenticate", challenge()));
+        return new HttpException(401, detail, Map.of("www-authenticate", challenge()));
     }
 
     /**

@@ -354,8 +354,19 @@ class SecurityTest {
                         + "spaces, quotes or backslashes (RFC 6749).");
     }
 
+    static final class WrongType {
+        @Get("/x")
+        String x(@Depends("HTTPBearer") Optional<BasicCredentials> login) {
+            return "x";
+        }
+    }
+
     @Test
-    void twoSchemesOfOneNameOrOfOneTypeWithoutANameAreRefused() {
+    void aSchemeOfTheWrongTypeOrTwoSchemesOfOneNameOrTypeWithoutANameAreRefused() {
+        assertThatThrownBy(() -> app(SecurityScheme.httpBearer(), new WrongType()))
+                .hasMessage("Parameter 'login' of dev.starling.SecurityTest$WrongType.x(...) is a "
+                        + "Optional<BasicCredentials>, but its provider HTTPBearer (optional) makes a "
+                        + "Optional<Credentials>.");
         Starling app = Starling.create(c -> c.port(0)).providers(SecurityScheme.httpBearer());
         assertThatThrownBy(() -> app.providers(SecurityScheme.oauth2Password("token").named("HTTPBearer")))
                 .hasMessageStartingWith("A security scheme named 'HTTPBearer' is already registered");

@@ -130,8 +130,8 @@ public final class Providers {
         }
         Provider found = candidates.get(0);
         if (!found.fits(p.getType(), element)) {
-            throw new IllegalArgumentException(param + " is a " + p.getType().getSimpleName() + ", but its provider "
-                    + found.name() + " makes a " + found.valueType().getSimpleName() + ".");
+            throw new IllegalArgumentException(param + " is a " + described(p.getType(), element) + ", but its "
+                    + "provider " + found.name() + " makes a " + described(found.valueType(), found.optionalOf()) + ".");
         }
         return found;
     }
@@ -148,6 +148,10 @@ public final class Providers {
                     + "Starling.providers(...) before including the routes.");
         }
         return found.get(0);
+    }
+
+    private static String described(Class<?> type, Class<?> element) {
+        return element == null ? type.getSimpleName() : type.getSimpleName() + "<" + element.getSimpleName() + ">";
     }
 
     /** Returns the class an {@code Optional<X>} type holds, or null when it is no such type or X is unknown. */

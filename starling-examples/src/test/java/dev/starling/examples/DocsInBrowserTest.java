@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.starling.Depends;
 import dev.starling.Get;
 import dev.starling.Starling;
+import dev.starling.examples.auth.AuthApp;
 import dev.starling.examples.demo.DemoApp;
 import dev.starling.security.Credentials;
 import dev.starling.security.SecurityScheme;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -106,6 +108,41 @@ class DocsInBrowserTest {
                     e.addSuppressed(screenshot);
                 }
                 throw e;
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    @Test
+    void swaggerUiLogsInThroughThePasswordFlowOfTheAuthExampleAndReadsAScopedRoute(@TempDir Path profile) {
+        byte[] secret = "a browser test secret of at least 32 bytes".getBytes(StandardCharsets.UTF_8);
+        try (Starling app = AuthApp.create(0, secret, Duration.ofMinutes(5)).start()) {
+            WebDriver browser = browser(profile);
+            try {
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+                browser.get("http://127.0.0.1:" + app.port() + "/docs");
+                click(wait, By.cssSelector(".opblock-summary-path[data-path='/users/me/items']"));
+                click(wait, By.cssSelector(".try-out__btn"));
+                click(wait, By.cssSelector("button.execute"));
+                assertThat(answered(wait, "401")).contains("Not authenticated");
+
+                // Swagger UI posts the password form to the token URL and keeps the access token it answers.
+                click(wait, By.cssSelector(".auth-wrapper button.authorize"));
+                wait.until(d -> d.findElement(By.id("oauth_username"))).sendKeys("johndoe");
+                browser.findElement(By.id("oauth_password")).sendKeys("secret");
+                for (WebElement scope : browser.findElements(By.cssSelector(".modal-ux .scopes input[type=checkbox]"))) {
+                    // The check boxes are styled over; a script click ticks the input itself.
+                    ((JavascriptExecutor) browser).executeScript("arguments[0].click()", scope);
+                }
+                click(wait, By.cssSelector(".modal-ux button[aria-label='Apply given OAuth2 credentials']"));
+                // Logged in: the dialog now offers to log out.
+                wait.until(d -> d.findElement(By.cssSelector(".modal-ux button[aria-label='Remove authorization']")));
+                click(wait, By.cssSelector(".modal-ux button.btn-done"));
+                wait.until(d -> d.findElements(By.cssSelector(".modal-ux")).isEmpty());
+
+                click(wait, By.cssSelector("button.execute"));
+                assertThat(answered(wait, "200")).contains("johndoe");
             } finally {
                 browser.quit();
             }

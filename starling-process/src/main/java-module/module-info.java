@@ -5,6 +5,8 @@
 module dev.starling.process {
     requires transitive dev.starling;
     requires org.slf4j;
+    // sun.misc.Signal: a worker ignores the Ctrl-C meant for its parent.
+    requires jdk.unsupported;
 
     exports dev.starling.process;
 }

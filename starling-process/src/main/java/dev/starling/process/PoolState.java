@@ -29,7 +29,7 @@ final class PoolState {
     final Duration taskTimeout;
     final long maxMessageBytes;
     private final ScheduledThreadPoolExecutor timer;
-    private final Thread shutdownHook;
+    private volatile Thread shutdownHook;
     final Set<Process> processes = ConcurrentHashMap.newKeySet();
 
     final ReentrantLock lock = new ReentrantLock();
@@ -49,7 +49,7 @@ final class PoolState {
     final AtomicLong failed = new AtomicLong();
     final AtomicLong replaced = new AtomicLong();
 
-    /** Starts the timeout timer (when there is a task timeout) and registers the hook that kills workers. */
+    /** Starts the timeout timer when there is a task timeout. */
     PoolState(String name, int maxWorkers, int maxQueued, int maxTasksPerChild, Duration taskTimeout,
               long maxMessageBytes, PoolThreads threads) {
         this.name = name;
@@ -65,9 +65,20 @@ final class PoolState {
         } else {
             timer = null;
         }
+    }
+
+    /**
+     * Registers what the pool does when the JVM exits before the pool was shut down: {@code atExit} ends it
+     * gracefully, and the hook kills whatever process is left after it, so no worker outlives its parent.
+     */
+    void onJvmExit(Runnable atExit) {
         shutdownHook = Thread.ofPlatform().name("starling-process-" + name + "-shutdown").unstarted(() -> {
-            for (Process process : processes) {
-                process.toHandle().destroyForcibly();
+            try {
+                atExit.run();
+            } finally {
+                for (Process process : processes) {
+                    process.toHandle().destroyForcibly();
+                }
             }
         });
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -215,7 +226,9 @@ final class PoolState {
             timer.shutdownNow();
         }
         try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            if (shutdownHook != null) {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            }
         } catch (IllegalStateException ignored) {
             // The JVM is already exiting; the hook finds no process left.
         }

@@ -94,6 +94,8 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
                 builder.taskTimeout, builder.maxMessageBytes, threads);
         this.dispatcher = new Dispatcher(state, filter);
         this.shutdown = new Shutdown(state, threads);
+        Duration exitGrace = builder.exitGrace;
+        state.onJvmExit(() -> shutdown.atJvmExit(exitGrace));
         new WorkerLifecycle(state, filter, launch, dispatcher, new Replies(state, filter), shutdown, threads,
                 this::beforeExitReported).startAll();
     }
@@ -325,6 +327,7 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         private int maxQueued;
         private int maxTasksPerChild;
         private Duration taskTimeout;
+        private Duration exitGrace = Duration.ofSeconds(10);
         private Initializer initializer;
         private long maxMessageBytes = 64L << 20;
         private final List<String> jvmOptions = new ArrayList<>();
@@ -385,6 +388,19 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
                 throw new IllegalArgumentException("A task timeout must be positive, not " + timeout + ".");
             }
             this.taskTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets how long running and queued tasks may take to finish when the JVM exits while the pool still runs
+         * (Ctrl-C, SIGTERM, {@code System.exit}); the workers still busy after it are killed; default 10 s. A pool
+         * closed by the application before the JVM exits (in an {@code onShutdown} hook, say) is not affected.
+         */
+        public Builder exitGrace(Duration grace) {
+            if (grace == null || grace.isNegative()) {
+                throw new IllegalArgumentException("An exit grace must be zero or positive, not " + grace + ".");
+            }
+            this.exitGrace = grace;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.starling.process;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
@@ -64,6 +65,25 @@ final class Shutdown {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Ends the pool when the JVM exits while it still runs (Ctrl-C, SIGTERM, {@code System.exit}): no task is
+     * accepted and no worker replaced from here on, idle workers are closed as in a shutdown, running and
+     * queued tasks get {@code grace} to finish, and only then is what is left killed, with one line saying so.
+     */
+    void atJvmExit(Duration grace) {
+        graceful(false, false);
+        try {
+            if (state.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int neverRan = now().size();
+        LOG.warn("Process pool '{}' was still busy {} after the JVM began to exit; its workers were killed and {}"
+                + " queued task(s) never ran.", state.name, grace, neverRan);
     }
 
     /** See {@link ProcessPool#shutdownNow()}. */

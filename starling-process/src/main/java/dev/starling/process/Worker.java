@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * The main class of a worker JVM: reads tasks from stdin, runs them one at a time on the main thread and
@@ -53,6 +55,13 @@ final class Worker {
         DataInputStream in = new DataInputStream(
                 new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
         Thread.currentThread().setName("starling-process-" + pool + "-worker");
+        // Ctrl-C in a terminal signals the whole process group, workers included: the parent decides when a
+        // worker ends (it closes stdin, or it exits), so a worker must not die of the parent's Ctrl-C first.
+        try {
+            Signal.handle(new Signal("INT"), SignalHandler.SIG_IGN);
+        } catch (IllegalArgumentException reservedByTheJvm) {
+            // With -Xrs among the pool's jvmOptions the JVM keeps its hands off SIGINT; nothing to undo then.
+        }
         // stdin ending is the usual sign the parent is gone; this also covers a parent that left the pipe open
         // to another process somehow.
         ProcessHandle.current().parent().ifPresent(parent ->

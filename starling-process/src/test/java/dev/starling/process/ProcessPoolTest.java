@@ -469,14 +469,9 @@ class ProcessPoolTest {
 
     @Test
     void workersDieWithAParentThatIsKilled() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process parent = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                OrphanParent.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process parent = parentJvm("orphan", 1);
         try {
-            String line = new java.io.BufferedReader(new java.io.InputStreamReader(parent.getInputStream()))
-                    .readLine();
-            assertThat(line).as("the parent's output").isNotNull();
-            ProcessHandle worker = ProcessHandle.of(Long.parseLong(line.strip())).orElseThrow();
+            ProcessHandle worker = workerPids(parent).get(0);
             assertThat(worker.parent().map(ProcessHandle::pid)).contains(parent.pid());
             // SIGKILL: no shutdown hook runs, so only the worker's own watch on stdin and its parent can end it.
             parent.toHandle().destroyForcibly();
@@ -484,6 +479,71 @@ class ProcessPoolTest {
             assertThat(worker.isAlive()).isFalse();
         } finally {
             parent.destroyForcibly();
+        }
+    }
+
+    @Test
+    void sigtermToTheParentClosesItsWorkersWithoutWarningsOrReplacements() throws Exception {
+        Process parent = parentJvm("exit-term", 2);
+        try {
+            List<ProcessHandle> workers = workerPids(parent);
+            // As systemd or docker stop would (Process.destroy would also close the pipe the test reads).
+            assertThat(new ProcessBuilder("kill", "-TERM", "" + parent.pid()).start().waitFor()).isZero();
+            assertThat(parent.waitFor(60, TimeUnit.SECONDS)).as("the parent exits").isTrue();
+            assertThat(parent.exitValue()).isEqualTo(143);
+            assertEndedQuietly(parent, workers);
+        } finally {
+            parent.destroyForcibly();
+        }
+    }
+
+    @Test
+    void ctrlCInATerminalClosesTheWorkersWithoutWarningsOrReplacements() throws Exception {
+        // Ctrl-C signals the terminal's whole process group: the parent and every worker get SIGINT.
+        Process parent = parentJvm("exit-int", 2, "setsid");
+        try {
+            List<ProcessHandle> workers = workerPids(parent);
+            String stat = Files.readString(Path.of("/proc/" + parent.pid() + "/stat"));
+            String group = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2];
+            assertThat(new ProcessBuilder("kill", "-INT", "--", "-" + group).start().waitFor()).isZero();
+            assertThat(parent.waitFor(60, TimeUnit.SECONDS)).as("the parent exits").isTrue();
+            assertThat(parent.exitValue()).isEqualTo(130);
+            assertEndedQuietly(parent, workers);
+        } finally {
+            parent.destroyForcibly();
+        }
+    }
+
+    /** Starts {@link OrphanParent} with a pool called {@code name} of {@code workers}, after {@code prefix}. */
+    private static Process parentJvm(String name, int workers, String... prefix) throws IOException {
+        List<String> command = new ArrayList<>(List.of(prefix));
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OrphanParent.class.getName(), name, "" + workers));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /** Reads the parent's output up to its {@code pids} line and returns those workers. */
+    private static List<ProcessHandle> workerPids(Process parent) throws IOException {
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(parent.getInputStream()));
+        for (String line; (line = out.readLine()) != null; ) {
+            if (line.startsWith("pids ")) {
+                return Stream.of(line.substring(5).split(" "))
+                        .map(pid -> ProcessHandle.of(Long.parseLong(pid)).orElseThrow()).toList();
+            }
+        }
+        throw new AssertionError("The parent JVM ended before it printed its workers' pids.");
+    }
+
+    /** Asserts every worker is gone and the parent said nothing of killed, lost or replaced workers. */
+    private static void assertEndedQuietly(Process parent, List<ProcessHandle> workers) throws Exception {
+        String rest = new String(parent.getInputStream().readAllBytes());
+        assertThat(rest).as("what the parent printed while it stopped").contains("terminated true, replaced 0");
+        assertThat(rest).as("what the parent logged while it stopped")
+                .doesNotContain("WARN").doesNotContain("ERROR").doesNotContain("starting a new one")
+                .doesNotContain("exited with code");
+        for (ProcessHandle worker : workers) {
+            worker.onExit().get(30, TimeUnit.SECONDS);
+            assertThat(worker.isAlive()).isFalse();
         }
     }
 }

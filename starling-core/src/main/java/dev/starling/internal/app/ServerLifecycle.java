@@ -66,6 +66,7 @@ final class ServerLifecycle {
             if (state != State.NEW) {
                 throw new IllegalStateException("This app has already been started; an app starts once.");
             }
+            LoggingCheck.warnIfNoBackend(System.err);
             if (watchdog != null) {
                 watchdog.start();
             }

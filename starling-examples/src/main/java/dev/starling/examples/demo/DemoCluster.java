@@ -27,6 +27,9 @@ public final class DemoCluster {
         config.setClusterName(cluster);
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.logging.type", "slf4j");
+        // Hazelcast's own hook would terminate the member at once on Ctrl-C, beside the app's graceful stop;
+        // the demo's onShutdown hook (or main's hook below) shuts it down gracefully instead.
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
         // Alone, a member waits this long for others before it forms a cluster of one.
         config.setProperty("hazelcast.wait.seconds.before.join", "0");
         config.getNetworkConfig().setPort(5701).setPortAutoIncrement(true).setPortCount(10);

@@ -1,8 +1,8 @@
 /**
  * Starling: a web framework with an event loop per core and a bounded threadpool for blocking code.
  * Only {@code dev.starling}, {@code dev.starling.concurrent}, {@code dev.starling.params},
- * {@code dev.starling.middleware} and {@code dev.starling.testing} are API; everything under
- * {@code dev.starling.internal} may change in any release.
+ * {@code dev.starling.middleware}, {@code dev.starling.security} and {@code dev.starling.testing} are API;
+ * everything under {@code dev.starling.internal} may change in any release.
  */
 module dev.starling {
     requires io.netty.common;
@@ -26,4 +26,5 @@ module dev.starling {
     exports dev.starling.params;
     exports dev.starling.testing;
     exports dev.starling.middleware;
+    exports dev.starling.security;
 }

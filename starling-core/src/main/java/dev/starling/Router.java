@@ -24,9 +24,9 @@ public interface Router {
     Router tags(String... tags);
 
     /**
-     * Runs the {@link Provides} method named {@code provider} before every route of this router, for its
-     * effect (an authentication check, say); its value is discarded, and an exception it throws answers the
-     * request.
+     * Runs the {@link Provides} method (or the {@link dev.starling.security.SecurityScheme}) named {@code provider}
+     * before every route of this router, for its effect (an authentication check, say); its value is discarded,
+     * and an exception it throws answers the request.
      */
     Router dependsOn(String provider);
 

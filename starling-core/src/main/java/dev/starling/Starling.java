@@ -98,14 +98,16 @@ public interface Starling extends AutoCloseable {
     Starling include(Router router);
 
     /**
-     * Runs the {@link Provides} method named {@code provider} before every route included after this call, for
-     * its effect (FastAPI's app-level dependencies); its value is discarded.
+     * Runs the {@link Provides} method (or the {@link dev.starling.security.SecurityScheme}) named {@code provider}
+     * before every route included after this call, for its effect (FastAPI's app-level dependencies); its value is
+     * discarded.
      */
     Starling dependsOn(String provider);
 
     /**
      * Registers the {@link Provides} methods of {@code source} for the routes included after this call (an
-     * API object's own providers are always found).
+     * API object's own providers are always found); a {@link dev.starling.security.SecurityScheme} registers the
+     * scheme itself as a provider of its credentials.
      */
     Starling providers(Object source);
 

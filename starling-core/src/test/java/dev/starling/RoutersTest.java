@@ -120,8 +120,8 @@ class RoutersTest {
         assertThatThrownBy(() -> Starling.create().include(guarded))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("The route GET /admin/x depends on the provider 'verifyToken', but there is none; register "
-                        + "exactly one @Provides method 'verifyToken' with Starling.providers(...) before including "
-                        + "the routes.");
+                        + "exactly one @Provides method or security scheme 'verifyToken' with Starling.providers(...) "
+                        + "before including the routes.");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.starling.Config;
 import dev.starling.HttpException;
 import dev.starling.Response;
 import dev.starling.internal.openapi.Documents;
+import dev.starling.internal.openapi.SecuritySchemes;
 import dev.starling.internal.params.Injection;
 import dev.starling.internal.params.ParameterModel;
 import dev.starling.internal.openapi.SwaggerUi;
@@ -39,7 +40,7 @@ final class BuiltInRoutes {
                 continue;   // OpenAPI describes HTTP operations; a WebSocket is none
             }
             entries.add(new Documents.Entry(r.method(), r.template().text(), r.template().names(), r.binder().model(),
-                    r.tags(), dependencyModels(r.injection(), new ArrayList<>())));
+                    r.tags(), dependencyModels(r.injection(), new ArrayList<>()), SecuritySchemes.of(r.injection())));
         }
         byte[] document = Documents.encode(config, entries, json);
         PathTemplate template = PathTemplate.parse(Documents.PATH);

@@ -72,7 +72,7 @@ final class RouteTable {
     private static void collectProviders(Injection injection, Set<String> names) {
         for (Injection.Slot slot : injection.slots()) {
             if (slot.provider() != null) {
-                names.add(slot.provider().provider().method().getName());
+                names.add(slot.provider().provider().key());
                 collectProviders(slot.provider().injection(), names);
             }
         }

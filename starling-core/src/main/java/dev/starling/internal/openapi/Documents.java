@@ -24,10 +24,18 @@ public final class Documents {
     /**
      * One route as the document sees it: {@code model} describes the annotated method's parameters, or is null
      * for a lambda route; {@code pathNames} are the names of the template's parameters; {@code dependencies}
-     * describe the parameters of the providers it resolves, which the client sends too.
+     * describe the parameters of the providers it resolves, which the client sends too; {@code security} lists the
+     * security schemes those providers reach.
      */
     public record Entry(String method, String path, List<String> pathNames, ParameterModel model,
-                        List<String> tags, List<ParameterModel> dependencies) {
+                        List<String> tags, List<ParameterModel> dependencies,
+                        List<SecuritySchemes.Requirement> security) {
+
+        /** A route that reaches no security scheme. */
+        public Entry(String method, String path, List<String> pathNames, ParameterModel model, List<String> tags,
+                     List<ParameterModel> dependencies) {
+            this(method, path, pathNames, model, tags, dependencies, List.of());
+        }
 
         /** Returns the annotated handler method, or null for a lambda route. */
         Method handler() {
@@ -49,6 +57,7 @@ public final class Documents {
     /** Returns the document of {@code entries} as nested maps and lists, in a stable order. */
     public static Map<String, Object> document(Config config, List<Entry> entries) {
         Schemas schemas = new Schemas();
+        SecuritySchemes security = new SecuritySchemes();
         Map<String, Map<String, Object>> paths = new TreeMap<>();
         Set<String> ids = new HashSet<>();
         List<Entry> sorted = new ArrayList<>(entries);
@@ -101,6 +110,7 @@ public final class Documents {
                 responses.put("200", ok);
                 op.put("responses", responses);
             }
+            security.describe(op, e.security());
             paths.computeIfAbsent(e.path(), k -> new LinkedHashMap<>()).put(verb, op);
         }
         Map<String, Object> doc = new LinkedHashMap<>();
@@ -122,8 +132,15 @@ public final class Documents {
             doc.put("servers", servers);
         }
         doc.put("paths", paths);
+        Map<String, Object> components = new LinkedHashMap<>();
         if (!schemas.components().isEmpty()) {
-            doc.put("components", Map.of("schemas", schemas.components()));
+            components.put("schemas", schemas.components());
+        }
+        if (!security.components().isEmpty()) {
+            components.put("securitySchemes", security.components());
+        }
+        if (!components.isEmpty()) {
+            doc.put("components", components);
         }
         return doc;
     }

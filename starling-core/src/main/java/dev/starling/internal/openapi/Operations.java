@@ -32,7 +32,8 @@ final class Operations {
 
     /**
      * Fills {@code op} with what the method {@code model} describes takes and returns, and with the path, query,
-     * header and cookie values its {@code dependencies} read (an API key header on a router, paging values).
+     * header, cookie and form values its {@code dependencies} read (an API key header on a router, paging values,
+     * the OAuth2 password form).
      */
     static void describe(Map<String, Object> op, ParameterModel model, List<ParameterModel> dependencies,
                          Schemas schemas) {
@@ -43,8 +44,9 @@ final class Operations {
         }
         for (ParameterModel dependency : dependencies) {
             for (Input p : dependency.inputs()) {
+                // Form fields too: a dependency such as the OAuth2 password form reads the route's form body.
                 boolean value = p.source() == Source.PATH || p.source() == Source.QUERY
-                        || p.source() == Source.HEADER || p.source() == Source.COOKIE;
+                        || p.source() == Source.HEADER || p.source() == Source.COOKIE || p.source() == Source.FORM;
                 if (value && seen.add(p.source() + " " + p.name())) {
                     inputs.add(p);
                 }

@@ -131,8 +131,8 @@ public final class Binder {
         return switch (input.source()) {
             case REQUEST -> (request, errors) -> request;
             case WEBSOCKET -> (request, errors) -> request instanceof SocketSource source ? source.webSocket() : null;
-            // Dependencies, background tasks and the app state are filled in by the injection, after binding.
-            case DEPENDENCY, BACKGROUND_TASKS, STATE -> (request, errors) -> null;
+            // Dependencies, background tasks, the app state and the scopes: filled in by the injection, after binding.
+            case DEPENDENCY, BACKGROUND_TASKS, STATE, SCOPES -> (request, errors) -> null;
             case BODY -> Bodies.param(input, json);
             case FILE -> upload(input);
             case PATH -> path(input);

@@ -13,6 +13,8 @@ import dev.starling.params.Form;
 import dev.starling.params.Header;
 import dev.starling.params.Path;
 import dev.starling.params.Query;
+import dev.starling.security.Scopes;
+import dev.starling.security.SecurityScopes;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
@@ -39,11 +41,11 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
     /**
      * Where a parameter's value comes from: the path, query, a header, a cookie, a form field, an uploaded file
      * or the body, which the client sends; or the request itself, a {@code @Depends} dependency, the background
-     * tasks, the app state or the open WebSocket, which Starling supplies.
+     * tasks, the app state, the open WebSocket or the required OAuth2 scopes, which Starling supplies.
      */
     public enum Source {
         PATH("path"), QUERY("query"), HEADER("header"), COOKIE("cookie"), FORM("body"), FILE("body"), BODY("body"),
-        REQUEST(null), DEPENDENCY(null), BACKGROUND_TASKS(null), STATE(null), WEBSOCKET(null);
+        REQUEST(null), DEPENDENCY(null), BACKGROUND_TASKS(null), STATE(null), WEBSOCKET(null), SCOPES(null);
 
         final String location;
 
@@ -164,6 +166,13 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
         }
         if (p.getType() == AppState.class) {
             return d.notSent(Source.STATE);
+        }
+        if (p.getAnnotation(Scopes.class) != null && p.getAnnotation(Depends.class) == null) {
+            throw new IllegalArgumentException(d.where() + " has @Scopes but is not a dependency; scopes are "
+                    + "required of a security dependency, as in @Depends @Scopes(\"items\") User user.");
+        }
+        if (p.getType() == SecurityScopes.class) {
+            return d.notSent(Source.SCOPES);
         }
         if (p.getAnnotation(Depends.class) != null) {
             return d.notSent(Source.DEPENDENCY);

@@ -6,9 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The dependency overrides of an app, FastAPI's {@code app.dependency_overrides}: by provider method name, a
- * replacement that requests resolve instead of the provider, from the next request on. Read on every
- * resolution, so it is a concurrent map, empty in production.
+ * The dependency overrides of an app, FastAPI's {@code app.dependency_overrides}: by provider name (a method's
+ * or a security scheme's), a replacement that requests resolve instead of the provider, from the next request on.
+ * Read on every resolution, so it is a concurrent map, empty in production.
  */
 final class Overrides {
 
@@ -24,6 +24,6 @@ final class Overrides {
 
     /** Returns the replacement of {@code provider}, or null when it is not overridden. */
     Supplier<?> of(Providers.Provider provider) {
-        return byName.isEmpty() ? null : byName.get(provider.method().getName());
+        return byName.isEmpty() ? null : byName.get(provider.key());
     }
 }

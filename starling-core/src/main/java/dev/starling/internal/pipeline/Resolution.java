@@ -38,7 +38,8 @@ final class Resolution implements BackgroundTasks {
     private final Exchange exchange;
     private final AppState state;
     private final WorkerPool pool;
-    private final Map<Providers.Provider, CompletableFuture<Object>> cache = new HashMap<>();
+    /** By provider (and the scopes required of it, when its value depends on them). */
+    private final Map<Object, CompletableFuture<Object>> cache = new HashMap<>();
     /** What closes after the response, newest first. */
     private final ArrayDeque<Resource.Finisher> cleanups = new ArrayDeque<>();
     /** What closes when the handler returns, before the response ({@code Provides.Scope.HANDLER}), newest first. */
@@ -72,16 +73,17 @@ final class Resolution implements BackgroundTasks {
 
     private CompletableFuture<Object> value(Injection.Slot slot) {
         if (slot.provider() == null) {
-            return CompletableFuture.completedFuture(slot.state() ? state : this);
+            Object value = slot.scopes() != null ? slot.scopes() : slot.state() ? state : this;
+            return CompletableFuture.completedFuture(value);
         }
         Injection.Bound bound = slot.provider();
         if (!slot.cached()) {
             return provide(bound);   // @Depends(useCache = false): a value of its own
         }
-        CompletableFuture<Object> cached = cache.get(bound.provider());
+        CompletableFuture<Object> cached = cache.get(bound.cacheKey());
         if (cached == null) {
             cached = provide(bound);
-            cache.put(bound.provider(), cached);
+            cache.put(bound.cacheKey(), cached);
         }
         return cached;
     }
@@ -91,7 +93,8 @@ final class Resolution implements BackgroundTasks {
         Supplier<?> replacement = overrides.of(provider);
         if (replacement != null) {
             // A test's stand-in: offloaded like a plain provider, its value closed like the provider's.
-            return pool.submitForRequest(replacement::get, pool, Resolution::release).thenApply(v -> keep(provider, v))
+            return pool.submitForRequest(replacement::get, pool, Resolution::release)
+                    .thenApply(v -> keep(provider, provider.adapt(v)))
                     .toCompletableFuture();
         }
         Object[] args;

@@ -23,6 +23,7 @@ import tools.jackson.databind.exc.CollectedProblem;
 import tools.jackson.databind.exc.DeferredBindingException;
 import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.ValueInstantiationException;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Binds {@code @Body} parameters: JSON through Jackson 3, or the raw bytes or text. */
@@ -51,7 +52,7 @@ final class Bodies {
             };
         }
         RecordFields.check(type, input.where());
-        ObjectReader reader = RequiredFields.reader(RequiredFields.mapper(json), json.constructType(type));
+        ObjectReader reader = RequiredFields.reader(RequiredFields.mapper(json), json.constructType(type), false);
         return (request, errors) -> {
             byte[] body = body(request);
             if (body.length == 0) {
@@ -105,7 +106,9 @@ final class Bodies {
             Object input = m instanceof InvalidFormatException f ? f.getValue() : null;
             typed(m.getTargetType(), input, loc(prefix, e), "Value error, " + e.getOriginalMessage(), errors);
         } else {
-            errors.add("value_error", loc(prefix, e), "Value error, " + e.getOriginalMessage(), null, null);
+            String message = e instanceof ValueInstantiationException && e.getCause() != null
+                    ? e.getCause().getMessage() : e.getOriginalMessage();
+            errors.add("value_error", loc(prefix, e), "Value error, " + message, null, null);
         }
     }
 
@@ -157,7 +160,7 @@ final class Bodies {
             RecordFields.check(part.elementType(), part.where());
             e.indexes[k] = indexes.get(k);
             e.names[k] = part.name();
-            e.readers[k] = RequiredFields.reader(mapper, json.constructType(part.elementType()));
+            e.readers[k] = RequiredFields.reader(mapper, json.constructType(part.elementType()), true);
             e.optional[k] = part.shape() == ParameterModel.Shape.OPTIONAL;
             e.byName.put(part.name(), k);
         }

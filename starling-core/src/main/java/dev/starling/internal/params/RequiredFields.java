@@ -22,6 +22,7 @@ import tools.jackson.databind.deser.ValueInstantiator;
 import tools.jackson.databind.deser.ValueInstantiators;
 import tools.jackson.databind.deser.bean.PropertyValueBuffer;
 import tools.jackson.databind.exc.CollectedProblem;
+import tools.jackson.databind.exc.ValueInstantiationException;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.util.ClassUtil;
 
@@ -54,12 +55,18 @@ final class RequiredFields {
         }
     }
 
-    /** Returns the reader of bodies of {@code type}, with problem collection, from a mapper made by {@link #mapper}. */
-    static ObjectReader reader(JsonMapper mapper, JavaType type) {
-        return mapper.readerFor(type)
+    /**
+     * Returns the reader of bodies of {@code type}, with problem collection, from a mapper made by {@link #mapper};
+     * a {@code part} of an embedded body is followed by more of the body, which the reader must leave alone.
+     */
+    static ObjectReader reader(JsonMapper mapper, JavaType type, boolean part) {
+        ObjectReader reader = mapper.readerFor(type)
                 .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .with(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .problemCollectingReader(new Problems());
+                .with(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        if (part) {
+            reader = reader.without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        }
+        return reader.problemCollectingReader(new Problems());
     }
 
     /** Returns FastAPI's location of a problem: {@code ["body", "address", "city"]}, array positions as numbers. */
@@ -137,7 +144,9 @@ final class RequiredFields {
         @Override
         public Object handleInstantiationProblem(DeserializationContext ctxt, Class<?> type, Object argument,
                                                  Throwable t) {
-            Throwable cause = t.getCause() != null && t.getMessage() == null ? t.getCause() : t;
+            // A record's constructor refused the values, as a pydantic validator raises a ValueError.
+            // Jackson hands over the constructor's exception wrapped; its message is the constructor's own.
+            Throwable cause = t instanceof ValueInstantiationException && t.getCause() != null ? t.getCause() : t;
             return record(ctxt, objectPath(ctxt), VALUE_ERROR + cause.getMessage(), ctxt.constructType(type), null)
                     && !type.isPrimitive() ? null : NOT_HANDLED;
         }

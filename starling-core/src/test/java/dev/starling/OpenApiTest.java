@@ -342,6 +342,11 @@ class OpenApiTest {
         String pair(@Body Note note, @Body Optional<Problem> problem) {
             return "";
         }
+
+        @Post("/stars")
+        String stars(@Body List<@Min(1) Integer> stars) {
+            return "";
+        }
     }
 
     @Test
@@ -394,6 +399,8 @@ class OpenApiTest {
         assertThat(note.at("/properties/stars/items/minimum").asInt()).isEqualTo(1);
         assertThat(note.at("/properties/priority/default").asInt()).isEqualTo(3);
         assertThat(note.at("/properties/old/deprecated").asBoolean()).isTrue();
+        assertThat(doc.at("/paths/~1stars/post/requestBody/content/application~1json/schema/items/minimum").asInt())
+                .isEqualTo(1);
         assertThat(note.at("/required").toString()).isEqualTo("[\"text\",\"tags\",\"stars\",\"old\"]");
     }
 

@@ -234,6 +234,18 @@ class ValidationTest {
             return CompletableFuture.completedFuture(labelled.tags().toString());
         }
 
+        @Post("/off/counts")
+        String counts(@Body List<@Min(1) Integer> counts) {
+            HandlerPath.OFFLOADED.check();
+            return counts.toString();
+        }
+
+        @Post("/loop/counts")
+        CompletionStage<String> countsAsync(@Body List<@Min(1) Integer> counts) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(counts.toString());
+        }
+
         @Post("/off/pair")
         String pair(@Body User user, @Body Labelled labelled) {
             HandlerPath.OFFLOADED.check();
@@ -284,6 +296,18 @@ class ValidationTest {
                     + "\"msg\":\"size must be between 2 and 2147483647\",\"input\":\"x\"},"
                     + "{\"type\":\"string_pattern_mismatch\",\"loc\":[\"body\",\"tags\",1],"
                     + "\"msg\":\"must match \\\"[a-z]+\\\"\",\"input\":\"C1\"}]}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void constraintsOnTheTypeArgumentOfABodyNameThePosition(HandlerPath path) {
+        try (TestClient client = elements()) {
+            assertThat(post(client, prefix(path) + "/counts", "[1,2]").text()).isEqualTo("[1, 2]");
+            TestResponse r = post(client, prefix(path) + "/counts", "[1,0]");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"greater_than_equal\",\"loc\":[\"body\",1],"
+                    + "\"msg\":\"must be greater than or equal to 1\",\"input\":0}]}");
         }
     }
 

@@ -57,7 +57,7 @@ final class Operations {
             }
             bound = true;
             if (p.source() == Source.BODY && model.embedded()) {
-                embeddedProperties.put(p.name(), new LinkedHashMap<>(schemas.of(p.elementType())));
+                embeddedProperties.put(p.name(), schemas.annotated(p.annotatedType()));
                 if (p.required()) {
                     embeddedRequired.add(p.name());
                 }
@@ -160,8 +160,7 @@ final class Operations {
         } else if (type == byte[].class) {
             body = content("application/octet-stream", Schemas.typed("string", "binary"));
         } else {
-            Map<String, Object> schema = new LinkedHashMap<>(schemas.of(type));
-            body = content("application/json", schema);
+            body = content("application/json", schemas.annotated(p.annotatedType()));
         }
         body.put("required", p.required());
         return body;

@@ -177,6 +177,8 @@ final class BeanValidation {
         private final Method method;
         private final boolean parameters;
         private final List<List<Object>> locations;
+        /** Per parameter: whether it is (a part of) the body, whose values a 422 shows as JSON, not as text. */
+        private final boolean[] sentAsJson;
         /** Per parameter: the location of a body read as JSON whose type has constraints, else null. */
         private final List<Object>[] bodies;
         private final boolean bodyConstrained;
@@ -186,9 +188,14 @@ final class BeanValidation {
         Checks(Object target, ParameterModel model) {
             this.target = target;
             this.method = model.method();
-            // A body (or a part of one) is reported by the body's own validation below.
-            this.locations = model.inputs().stream()
-                    .map(i -> i.source() == ParameterModel.Source.BODY ? null : i.loc()).toList();
+            // A body sits at ["body"], a part of an embedded one at ["body", name]; what a cascade (@Valid) finds
+            // inside it is left to the body's own validation below.
+            this.locations = model.inputs().stream().map(i -> i.source() != ParameterModel.Source.BODY ? i.loc()
+                    : i.name() == null ? List.<Object>of("body") : List.<Object>of("body", i.name())).toList();
+            this.sentAsJson = new boolean[model.inputs().size()];
+            for (int i = 0; i < sentAsJson.length; i++) {
+                sentAsJson[i] = model.inputs().get(i).source() == ParameterModel.Source.BODY;
+            }
             MethodDescriptor descriptor = VALIDATOR
                     .getConstraintsForClass(method.getDeclaringClass())
                     .getConstraintsForMethod(method.getName(), method.getParameterTypes());
@@ -268,7 +275,8 @@ final class BeanValidation {
                         loc = new ArrayList<>(loc);
                         loc.add(element);
                     }
-                    add(v, loc, text(v.getInvalidValue()), errors);
+                    Object value = v.getInvalidValue() instanceof Optional<?> o ? o.orElse(null) : v.getInvalidValue();
+                    add(v, loc, sentAsJson[index] ? value : text(value), errors);
                 }
             }
             for (int i = 0; bodyConstrained && i < args.length; i++) {

@@ -153,8 +153,7 @@ final class Bodies {
             }
         }
         int n = parts.size();
-        Embedded e = new Embedded(new int[n], new String[n], new ObjectReader[n], new boolean[n],
-                new HashMap<>(), mapper.reader());
+        Embedded e = new Embedded(n, mapper.reader());
         for (int k = 0; k < n; k++) {
             ParameterModel.Input part = parts.get(k);
             RecordFields.check(part.elementType(), part.where());
@@ -168,8 +167,22 @@ final class Bodies {
     }
 
     /** The parts of an embedded body: where each goes in the arguments, its key, reader and whether it may lack. */
-    record Embedded(int[] indexes, String[] names, ObjectReader[] readers, boolean[] optional,
-                    Map<String, Integer> byName, ObjectReader parser) {
+    static final class Embedded {
+        private final int[] indexes;
+        private final String[] names;
+        private final ObjectReader[] readers;
+        private final boolean[] optional;
+        private final Map<String, Integer> byName = new HashMap<>();
+        /** Makes the parser of the whole body, which each part's reader reads on from. */
+        private final ObjectReader parser;
+
+        private Embedded(int parts, ObjectReader parser) {
+            this.indexes = new int[parts];
+            this.names = new String[parts];
+            this.readers = new ObjectReader[parts];
+            this.optional = new boolean[parts];
+            this.parser = parser;
+        }
 
         /** Reads the body of {@code request} into {@code args}; what fails goes to {@code errors}. */
         void bind(Request request, Object[] args, ValidationFailure.Collector errors) {

@@ -1,5 +1,6 @@
 package dev.starling.internal.params;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -71,7 +72,7 @@ final class RequiredFields {
 
     /** Returns FastAPI's location of a problem: {@code ["body", "address", "city"]}, array positions as numbers. */
     static List<Object> loc(JsonPointer path) {
-        List<Object> loc = new java.util.ArrayList<>(4);
+        List<Object> loc = new ArrayList<>(4);
         loc.add("body");
         for (JsonPointer p = path; p != null && !p.matches(); p = p.tail()) {
             loc.add(p.mayMatchElement() ? (Object) p.getMatchingIndex() : p.getMatchingProperty());

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonPointer;
 import tools.jackson.core.JsonToken;
@@ -44,15 +45,20 @@ final class RequiredFields {
     /** How the message of a problem recorded for a failing record constructor starts. */
     static final String VALUE_ERROR = "Value error, ";
 
+    /** The body mapper of each app mapper, made when its first route is added; weak, so a stopped app's go. */
     private static final Map<JsonMapper, JsonMapper> MAPPERS = new WeakHashMap<>();
+    private static final ReentrantLock LOCK = new ReentrantLock();
 
     private RequiredFields() {
     }
 
     /** Returns the app's mapper with the module that checks record components; made once per app mapper. */
     static JsonMapper mapper(JsonMapper app) {
-        synchronized (MAPPERS) {
+        LOCK.lock();   // at registration only; a lock rather than a monitor, which would pin a virtual thread
+        try {
             return MAPPERS.computeIfAbsent(app, json -> json.rebuild().addModule(new Module()).build());
+        } finally {
+            LOCK.unlock();
         }
     }
 

@@ -63,16 +63,27 @@ final class Bodies {
                 notAnObject(new String(body, StandardCharsets.UTF_8), errors);
                 return absent;
             }
+            Object value;
             try {
-                Object value = reader.readValueCollectingProblems(body);
-                if (value == null) {
-                    return missing(absent, errors);
-                }
-                return optional ? Optional.of(value) : value;
-            } catch (JacksonException e) {
+                // A plain read first: a good body (the common case) pays nothing for collecting problems.
+                value = reader.readValue(body);
+            } catch (StreamReadException | StreamConstraintsException e) {
                 failed(e, BODY, errors);
                 return absent;
+            } catch (JacksonException first) {
+                // A bad one is read again, collecting every problem, so the 422 lists them all.
+                try {
+                    reader.readValueCollectingProblems(body);
+                    failed(first, BODY, errors);
+                } catch (JacksonException e) {
+                    failed(e, BODY, errors);
+                }
+                return absent;
             }
+            if (value == null) {
+                return missing(absent, errors);
+            }
+            return optional ? Optional.of(value) : value;
         };
     }
 

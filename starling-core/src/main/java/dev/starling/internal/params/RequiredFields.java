@@ -29,12 +29,14 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.util.ClassUtil;
 
 /**
- * The Jackson side of {@link RecordFields}: a body is read with Jackson's problem collection (3.1+), so that every
- * missing or {@code null} required record component, every value of the wrong type and every failing record
- * constructor becomes one 422 entry, in the order the body is read, instead of the first failure alone.
+ * The Jackson side of {@link RecordFields}: a record is built only when its required components were sent, not
+ * null, and a refused body is read with Jackson's problem collection (3.1+), so that every missing or {@code null}
+ * required component, every value of the wrong type and every failing record constructor becomes one 422 entry,
+ * in the order the body is read, instead of the first failure alone.
  *
- * <p>Per request this adds what Jackson's collecting read costs (a list and a per-call attribute) and, for each
- * record read, one pass over its creator properties; the readers, the mapper and every record's rule are made once.
+ * <p>Per request a good body costs one pass over the creator properties of each record read (a bit set lookup
+ * each); the readers, the mapper and every record's rule are made once. A refused body is read a second time,
+ * collecting (a list and a per-call attribute), and an embedded body's parts are always read collecting.
  */
 final class RequiredFields {
 

@@ -86,14 +86,17 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
      * @param annotations  its annotations, as declared
      * @param constraint   its first Jakarta constraint or {@code @Valid}, also on type arguments; null when none
      * @param where        "Parameter 'x' of Class.method(...)", for messages
-     * @param annotatedType  its declared type with its type annotations, such as {@code Optional<@Size(min = 2) String>}
+     * @param annotatedType its declared type with its type annotations ({@code Optional<@Size(min = 2) String>})
      */
     public record Input(Source source, String name, Class<?> type, Type genericType, Shape shape, Class<?> element,
                         Type elementType, boolean required, String defaultText, Object defaultValue,
                         Converters.Converter converter, List<Annotation> annotations, Annotation constraint,
                         String where, AnnotatedType annotatedType) {
 
-        /** Returns FastAPI's location of its value in a 422, such as {@code ["query", "q"]}; null for the body. */
+        /**
+         * Returns FastAPI's location of its value in a 422, such as {@code ["query", "q"]} or {@code ["body", "item"]}
+         * for a part of an embedded body; null for a body read whole.
+         */
         List<Object> loc() {
             return name == null ? null : List.of(source.location, name);
         }

@@ -2,7 +2,10 @@ package dev.starling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.starling.params.Body;
+import dev.starling.params.Default;
 import dev.starling.testing.TestClient;
 import dev.starling.testing.TestRequest;
 import dev.starling.testing.TestResponse;
@@ -16,12 +19,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@code @Body} parameters: JSON records through Jackson, the raw bytes and text, and FastAPI's 422 entries
- * for malformed, missing and mistyped bodies; every route on the offloaded path and on the event loop.
+ * for malformed, missing and mistyped bodies; required record components; embedded bodies (several
+ * {@code @Body} parameters); every route on the offloaded path and on the event loop.
  */
 class BodiesTest {
 
@@ -167,10 +173,11 @@ class BodiesTest {
     void aBodyWithoutContentTypeIsReadAsJsonAsFastApiDoes(HandlerPath path) {
         try (TestClient client = serve()) {
             HttpResponse<String> bare = postWithoutContentType(client, prefix(path) + "/items",
-                    "{\"name\":\"bird\",\"qty\":1}");
+                    "{\"name\":\"bird\",\"qty\":1,\"tags\":[]}");
             assertThat(bare.statusCode()).as(bare.body()).isEqualTo(200);
-            assertThat(bare.body()).isEqualTo("{\"name\":\"bird\",\"qty\":1,\"tags\":null}");
-            TestResponse r = post(client, prefix(path) + "/items", "application/vnd.api+json; charset=utf-8", "{\"name\":\"x\"}");
+            assertThat(bare.body()).isEqualTo("{\"name\":\"bird\",\"qty\":1,\"tags\":[]}");
+            TestResponse r = post(client, prefix(path) + "/items", "application/vnd.api+json; charset=utf-8",
+                    "{\"name\":\"x\",\"qty\":1,\"tags\":[]}");
             assertThat(r.status()).as(r.text()).isEqualTo(200);
         }
     }
@@ -195,8 +202,8 @@ class BodiesTest {
             assertThat(r.text()).isEqualTo(
                     "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\"],\"msg\":\"Field required\",\"input\":null}]}");
             assertThat(post(client, prefix(path) + "/maybe", "application/json", null).text()).isEqualTo("none");
-            assertThat(post(client, prefix(path) + "/maybe", "application/json", "{\"name\":\"x\"}").text())
-                    .isEqualTo("x");
+            assertThat(post(client, prefix(path) + "/maybe", "application/json",
+                    "{\"name\":\"x\",\"qty\":1,\"tags\":[]}").text()).isEqualTo("x");
         }
     }
 
@@ -205,12 +212,13 @@ class BodiesTest {
     void wrongFieldTypesAre422WithTheFieldInLoc(HandlerPath path) {
         try (TestClient client = serve()) {
             TestResponse r = post(client, prefix(path) + "/items", "application/json",
-                    "{\"name\":\"bird\",\"qty\":\"many\"}");
+                    "{\"name\":\"bird\",\"qty\":\"many\",\"tags\":[]}");
             assertThat(r.status()).isEqualTo(422);
             assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"body\",\"qty\"],"
                     + "\"msg\":\"Input should be a valid integer, unable to parse string as an integer\","
                     + "\"input\":\"many\"}]}");
-            r = post(client, prefix(path) + "/items", "application/json", "{\"name\":\"bird\",\"tags\":[\"a\",{}]}");
+            r = post(client, prefix(path) + "/items", "application/json",
+                    "{\"name\":\"bird\",\"qty\":1,\"tags\":[\"a\",{}]}");
             assertThat(r.status()).isEqualTo(422);
             assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"string_type\",\"loc\":[\"body\",\"tags\",1],"
                     + "\"msg\":\"Input should be a valid string\",\"input\":null}]}");
@@ -244,6 +252,253 @@ class BodiesTest {
             TestResponse r = post(client, prefix(path) + "/text", "text/plain", null);
             assertThat(r.status()).isEqualTo(422);
             assertThat(r.text()).contains("\"type\":\"missing\",\"loc\":[\"body\"]");
+        }
+    }
+
+    // ---- required record components ----
+
+    record Address(String city, int zip) {
+    }
+
+    record Person(String name, int age, Address address, List<Address> more, Optional<String> note,
+                  @Nullable String nick, @Default("3") int level) {
+    }
+
+    /** Refuses a range whose ends are the wrong way round, as a pydantic validator would. */
+    record Range(int low, int high) {
+        Range {
+            if (low > high) {
+                throw new IllegalArgumentException("low must not be above high");
+            }
+        }
+    }
+
+    static final class People {
+        @Post("/off/people")
+        Person person(@Body Person person) {
+            HandlerPath.OFFLOADED.check();
+            return person;
+        }
+
+        @Post("/loop/people")
+        CompletionStage<Person> personAsync(@Body Person person) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(person);
+        }
+
+        @Post("/off/ranges")
+        String range(@Body Range range) {
+            return range.low() + ".." + range.high();
+        }
+
+        @Post("/loop/ranges")
+        CompletionStage<String> rangeAsync(@Body Range range) {
+            return CompletableFuture.completedFuture(range.low() + ".." + range.high());
+        }
+    }
+
+    private static TestClient people() {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new People());
+        return TestClient.create(app);
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void optionalNullableAndDefaultComponentsMayBeLeftOutAndTheDefaultIsUsed(HandlerPath path) {
+        try (TestClient client = people()) {
+            TestResponse r = post(client, prefix(path) + "/people", "application/json",
+                    "{\"name\":\"Ann\",\"age\":0,\"address\":{\"city\":\"Oslo\",\"zip\":150},\"more\":[]}");
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("{\"name\":\"Ann\",\"age\":0,\"address\":{\"city\":\"Oslo\",\"zip\":150},"
+                    + "\"more\":[],\"note\":null,\"nick\":null,\"level\":3}");
+            r = post(client, prefix(path) + "/people", "application/json", "{\"name\":\"Ann\",\"age\":1,"
+                    + "\"address\":{\"city\":\"Oslo\",\"zip\":150},\"more\":[],\"note\":null,\"nick\":null,\"level\":7}");
+            assertThat(r.text()).endsWith("\"note\":null,\"nick\":null,\"level\":7}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void everyMissingRequiredComponentIsOne422EntryNestedOnesToo(HandlerPath path) {
+        try (TestClient client = people()) {
+            TestResponse r = post(client, prefix(path) + "/people", "application/json",
+                    "{\"address\":{\"zip\":150},\"more\":[{\"city\":\"Bergen\"}],\"extra\":true}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"missing\",\"loc\":[\"body\",\"address\",\"city\"],\"msg\":\"Field required\",\"input\":null},"
+                    + "{\"type\":\"missing\",\"loc\":[\"body\",\"more\",0,\"zip\"],\"msg\":\"Field required\",\"input\":null},"
+                    + "{\"type\":\"missing\",\"loc\":[\"body\",\"name\"],\"msg\":\"Field required\",\"input\":null},"
+                    + "{\"type\":\"missing\",\"loc\":[\"body\",\"age\"],\"msg\":\"Field required\",\"input\":null}]}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void nullForARequiredComponentIs422WithItsTypeAsPydanticSays(HandlerPath path) {
+        try (TestClient client = people()) {
+            TestResponse r = post(client, prefix(path) + "/people", "application/json",
+                    "{\"name\":null,\"age\":null,\"address\":null,\"more\":[{\"city\":null,\"zip\":\"x\"}]}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"int_type\",\"loc\":[\"body\",\"age\"],\"msg\":\"Input should be a valid integer\","
+                    + "\"input\":null},"
+                    + "{\"type\":\"int_parsing\",\"loc\":[\"body\",\"more\",0,\"zip\"],"
+                    + "\"msg\":\"Input should be a valid integer, unable to parse string as an integer\",\"input\":\"x\"},"
+                    + "{\"type\":\"string_type\",\"loc\":[\"body\",\"more\",0,\"city\"],"
+                    + "\"msg\":\"Input should be a valid string\",\"input\":null},"
+                    + "{\"type\":\"string_type\",\"loc\":[\"body\",\"name\"],\"msg\":\"Input should be a valid string\","
+                    + "\"input\":null},"
+                    + "{\"type\":\"model_type\",\"loc\":[\"body\",\"address\"],"
+                    + "\"msg\":\"Input should be a valid dictionary or instance of Address\",\"input\":null}]}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aRecordConstructorThatRefusesItsValuesIs422ValueError(HandlerPath path) {
+        try (TestClient client = people()) {
+            assertThat(post(client, prefix(path) + "/ranges", "application/json", "{\"low\":1,\"high\":2}").text())
+                    .isEqualTo("1..2");
+            TestResponse r = post(client, prefix(path) + "/ranges", "application/json", "{\"low\":3,\"high\":2}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"value_error\",\"loc\":[\"body\"],"
+                    + "\"msg\":\"Value error, low must not be above high\",\"input\":null}]}");
+        }
+    }
+
+    record Badly(@Default("many") int count) {
+    }
+
+    record Listed(@Default("a") List<String> tags) {
+    }
+
+    static final class BadDefault {
+        @Post("/badly")
+        String create(@Body Badly body) {
+            return "never";
+        }
+    }
+
+    static final class ListDefault {
+        @Post("/listed")
+        String create(@Body List<Listed> body) {
+            return "never";
+        }
+    }
+
+    @Test
+    void aDefaultThatCannotBeUsedOnARecordComponentFailsStartUpNamingParameterRecordAndComponent() {
+        try (Starling app = Starling.create(c -> c.port(0))) {
+            assertThatThrownBy(() -> app.include(new BadDefault())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("Parameter 'body' of dev.starling.BodiesTest$BadDefault.create(...) reads "
+                            + "dev.starling.BodiesTest$Badly, whose component 'count' has @Default(\"many\"), which is "
+                            + "not a valid int: Input should be a valid integer, unable to parse string as an integer.");
+            assertThatThrownBy(() -> app.include(new ListDefault())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("Parameter 'body' of dev.starling.BodiesTest$ListDefault.create(...) reads "
+                            + "dev.starling.BodiesTest$Listed, whose component 'tags' has @Default(\"a\"); a default is "
+                            + "written as text, so it works only on a component of type String, a number, boolean, "
+                            + "UUID, a java.time type or an enum, not java.util.List<java.lang.String>.");
+        }
+    }
+
+    // ---- embedded bodies ----
+
+    record User(String name, @Default("false") boolean admin) {
+    }
+
+    static final class Embedded {
+        @Post("/off/orders")
+        String order(@Body Item item, @Body User user, @Body Optional<Address> ship) {
+            HandlerPath.OFFLOADED.check();
+            return item.name() + " for " + user.name() + ship.map(a -> " to " + a.city()).orElse("");
+        }
+
+        @Post("/loop/orders")
+        CompletionStage<String> orderAsync(@Body Item item, @Body User user, @Body Optional<Address> ship) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(item.name() + " for " + user.name()
+                    + ship.map(a -> " to " + a.city()).orElse(""));
+        }
+
+        @Post("/off/wrapped")
+        String wrapped(@Body(embed = true) User user) {
+            HandlerPath.OFFLOADED.check();
+            return user.name() + " " + user.admin();
+        }
+
+        @Post("/loop/wrapped")
+        CompletionStage<String> wrappedAsync(@Body(embed = true) User user) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(user.name() + " " + user.admin());
+        }
+    }
+
+    private static TestClient embedded() {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new Embedded());
+        return TestClient.create(app);
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void severalBodyParametersReadOneObjectKeyedByTheirNames(HandlerPath path) {
+        try (TestClient client = embedded()) {
+            String item = "\"item\":{\"name\":\"bird\",\"qty\":1,\"tags\":[]}";
+            TestResponse r = post(client, prefix(path) + "/orders", "application/json",
+                    "{" + item + ",\"other\":[1,{}],\"user\":{\"name\":\"Ann\"}}");
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("bird for Ann");
+            r = post(client, prefix(path) + "/orders", "application/json",
+                    "{\"ship\":{\"city\":\"Oslo\",\"zip\":150},\"user\":{\"name\":\"Ann\"}," + item + "}");
+            assertThat(r.text()).isEqualTo("bird for Ann to Oslo");
+            assertThat(post(client, prefix(path) + "/wrapped", "application/json",
+                    "{\"user\":{\"name\":\"Bo\",\"admin\":true}}").text()).isEqualTo("Bo true");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void anEmbeddedBodyNamesThePartInEveryEntry(HandlerPath path) {
+        try (TestClient client = embedded()) {
+            TestResponse r = post(client, prefix(path) + "/orders", "application/json",
+                    "{\"item\":{\"qty\":\"many\",\"tags\":[]},\"ship\":{\"city\":\"Oslo\"}}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"int_parsing\",\"loc\":[\"body\",\"item\",\"qty\"],"
+                    + "\"msg\":\"Input should be a valid integer, unable to parse string as an integer\",\"input\":\"many\"},"
+                    + "{\"type\":\"missing\",\"loc\":[\"body\",\"item\",\"name\"],\"msg\":\"Field required\",\"input\":null},"
+                    + "{\"type\":\"missing\",\"loc\":[\"body\",\"ship\",\"zip\"],\"msg\":\"Field required\",\"input\":null},"
+                    + "{\"type\":\"missing\",\"loc\":[\"body\",\"user\"],\"msg\":\"Field required\",\"input\":null}]}");
+            r = post(client, prefix(path) + "/orders", "application/json", null);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"missing\",\"loc\":[\"body\",\"item\"],\"msg\":\"Field required\",\"input\":null},"
+                    + "{\"type\":\"missing\",\"loc\":[\"body\",\"user\"],\"msg\":\"Field required\",\"input\":null}]}");
+            r = post(client, prefix(path) + "/wrapped", "application/json", "{\"name\":\"Bo\"}");
+            assertThat(r.text()).as("embed = true reads the part under its name").isEqualTo("{\"detail\":["
+                    + "{\"type\":\"missing\",\"loc\":[\"body\",\"user\"],\"msg\":\"Field required\",\"input\":null}]}");
+            r = post(client, prefix(path) + "/wrapped", "application/json", "[]");
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"model_attributes_type\",\"loc\":[\"body\"],"
+                    + "\"msg\":\"Input should be a valid dictionary or object to extract fields from\",\"input\":null}]}");
+            r = post(client, prefix(path) + "/wrapped", "application/json", "{\"user\":{\"name\":\"Bo\"}");
+            assertThat(r.text()).startsWith("{\"detail\":[{\"type\":\"json_invalid\",\"loc\":[\"body\",");
+        }
+    }
+
+    static final class EmbeddedText {
+        @Post("/notes")
+        String note(@Body Item item, @Body String text) {
+            return "never";
+        }
+    }
+
+    @Test
+    void rawTextInAnEmbeddedBodyFailsStartUpSayingHowToTakeIt() {
+        try (Starling app = Starling.create(c -> c.port(0))) {
+            assertThatThrownBy(() -> app.include(new EmbeddedText())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("Parameter 'text' of dev.starling.BodiesTest$EmbeddedText.note(...) is a @Body String "
+                            + "in an embedded body (several @Body parameters, or embed = true), which is one JSON object "
+                            + "keyed by their names; take the raw text as the only @Body, or read the part as JSON.");
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.starling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.starling.params.Body;
 import dev.starling.params.Cookie;
 import dev.starling.params.Default;
@@ -19,6 +21,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.time.LocalDate;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,12 +29,15 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The OpenAPI document: every parameter kind, bodies, uploads, lambdas and routers produce a document that
- * swagger-parser reads without a message; operation ids are unique; the switch, info and servers work.
+ * swagger-parser reads without a message; operation ids are unique; the switch, info and servers work; the
+ * document says what the server does: the status a route answers, the responses it declares, what a body must
+ * hold (the {@code required} the server enforces) and the constraints it checks.
  */
 class OpenApiTest {
 
@@ -286,5 +292,231 @@ class OpenApiTest {
                 .forEach(p -> parameters.add(p.get("in").asString() + " " + p.get("name").asString()));
         assertThat(parameters).containsExactlyInAnyOrder("query q", "query offset", "query limit",
                 "header x-api-key");
+    }
+
+    // ---- the document tells the truth ----
+
+    record Note(String text, @Default("3") int priority, Optional<@Size(min = 2) String> title,
+                @Nullable String author, List<@Pattern(regexp = "[a-z]+") String> tags,
+                List<@Min(1) Integer> stars, @Deprecated String old) {
+    }
+
+    record Problem(String detail) {
+    }
+
+    static final class Truthful {
+        @Post("/notes")
+        @Status(201)
+        @ApiResponse(status = 201, description = "The note, created.")
+        @ApiResponse(status = 409, description = "A note with that text exists.", body = Problem.class)
+        Note create(@Body Note note) {
+            return note;
+        }
+
+        @Get("/notes/{id}")
+        @ApiResponse(status = 404, body = Problem.class)
+        Response read(int id, @Query Optional<@Size(min = 2) String> q, @Query List<@Pattern(regexp = "[a-z]+") String> tag,
+                      @Query List<@Min(1) Integer> star, @Query @Deprecated Optional<String> legacy) {
+            return Response.ok(null);
+        }
+
+        @Put("/notes/{id}")
+        @ApiResponse(status = 200, description = "The note, replaced.", body = Note.class)
+        @ApiResponse(status = 201, description = "The note, created.", body = Note.class)
+        CompletionStage<Response> replace(int id, @Body Note note) {
+            return CompletableFuture.completedFuture(Response.ok(note));
+        }
+
+        @Delete("/notes/{id}")
+        @Deprecated
+        @Status(202)
+        void remove(int id) {
+        }
+
+        @Get("/plain")
+        Response plain() {
+            return Response.ok("plain");
+        }
+
+        @Post("/pairs")
+        String pair(@Body Note note, @Body Optional<Problem> problem) {
+            return "";
+        }
+
+        @Post("/stars")
+        String stars(@Body List<@Min(1) Integer> stars) {
+            return "";
+        }
+    }
+
+    @Test
+    void statusResponsesAndDeprecationAreDocumentedAsDeclared() {
+        String json = document(Starling.create().include(new Truthful()));
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        assertThat(new OpenAPIV3Parser().readContents(json, null, options).getMessages()).as(json).isEmpty();
+        JsonNode doc = tools.jackson.databind.json.JsonMapper.builder().build().readTree(json);
+        JsonNode create = doc.at("/paths/~1notes/post/responses");
+        assertThat(names(create)).containsExactly("201", "409", "422");
+        assertThat(create.at("/201/description").asString()).isEqualTo("The note, created.");
+        assertThat(create.at("/201/content/application~1json/schema/$ref").asString())
+                .isEqualTo("#/components/schemas/Note");
+        assertThat(create.at("/409/description").asString()).isEqualTo("A note with that text exists.");
+        assertThat(create.at("/409/content/application~1json/schema/$ref").asString())
+                .isEqualTo("#/components/schemas/Problem");
+        JsonNode read = doc.at("/paths/~1notes~1{id}/get");
+        assertThat(names(read.at("/responses"))).as("a Response route without a declared success keeps its 200")
+                .containsExactly("200", "404", "422");
+        assertThat(read.at("/responses/200/content").isMissingNode()).isTrue();
+        assertThat(read.at("/responses/404/description").asString()).isEqualTo("Not Found");
+        JsonNode replace = doc.at("/paths/~1notes~1{id}/put/responses");
+        assertThat(names(replace)).containsExactly("200", "201", "422");
+        assertThat(replace.at("/200/description").asString()).isEqualTo("The note, replaced.");
+        assertThat(replace.at("/200/content/application~1json/schema/$ref").asString())
+                .isEqualTo("#/components/schemas/Note");
+        JsonNode remove = doc.at("/paths/~1notes~1{id}/delete");
+        assertThat(names(remove.at("/responses"))).containsExactly("202", "422");
+        assertThat(remove.at("/responses/202/description").asString()).isEqualTo("Successful Response");
+        assertThat(remove.at("/deprecated").asBoolean()).isTrue();
+        assertThat(doc.at("/paths/~1notes/post/deprecated").isMissingNode()).isTrue();
+        assertThat(names(doc.at("/paths/~1plain/get/responses"))).containsExactly("200");
+        assertThat(read.at("/parameters/4/name").asString()).isEqualTo("legacy");
+        assertThat(read.at("/parameters/4/deprecated").asBoolean()).isTrue();
+        assertThat(read.at("/parameters/0/deprecated").isMissingNode()).isTrue();
+    }
+
+    @Test
+    void constraintsOnTypeArgumentsAndRecordDefaultsAreInTheSchemas() {
+        JsonNode doc = tools.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(document(Starling.create().include(new Truthful())));
+        JsonNode params = doc.at("/paths/~1notes~1{id}/get/parameters");
+        assertThat(params.at("/1/schema/minLength").asInt()).isEqualTo(2);
+        assertThat(params.at("/2/schema/items/pattern").asString()).isEqualTo("[a-z]+");
+        assertThat(params.at("/3/schema/items/minimum").asInt()).isEqualTo(1);
+        JsonNode note = doc.at("/components/schemas/Note");
+        assertThat(note.at("/properties/title/minLength").asInt()).isEqualTo(2);
+        assertThat(note.at("/properties/tags/items/pattern").asString()).isEqualTo("[a-z]+");
+        assertThat(note.at("/properties/stars/items/minimum").asInt()).isEqualTo(1);
+        assertThat(note.at("/properties/priority/default").asInt()).isEqualTo(3);
+        assertThat(note.at("/properties/old/deprecated").asBoolean()).isTrue();
+        assertThat(doc.at("/paths/~1stars/post/requestBody/content/application~1json/schema/items/minimum").asInt())
+                .isEqualTo(1);
+        assertThat(note.at("/required").toString()).isEqualTo("[\"text\",\"tags\",\"stars\",\"old\"]");
+    }
+
+    @Test
+    void severalBodyParametersAreOneObjectKeyedByTheirNames() {
+        JsonNode doc = tools.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(document(Starling.create().include(new Truthful())));
+        JsonNode body = doc.at("/paths/~1pairs/post/requestBody");
+        assertThat(body.at("/required").asBoolean()).isTrue();
+        assertThat(body.at("/content/application~1json/schema/$ref").asString())
+                .isEqualTo("#/components/schemas/Body_Truthful_pair");
+        JsonNode schema = doc.at("/components/schemas/Body_Truthful_pair");
+        assertThat(schema.at("/title").asString()).isEqualTo("Body_Truthful_pair");
+        assertThat(schema.at("/properties/note/$ref").asString()).isEqualTo("#/components/schemas/Note");
+        assertThat(schema.at("/properties/problem/$ref").asString()).isEqualTo("#/components/schemas/Problem");
+        assertThat(schema.at("/required").toString()).isEqualTo("[\"note\"]");
+    }
+
+    private static List<String> names(JsonNode object) {
+        List<String> names = new java.util.ArrayList<>();
+        for (Iterator<String> i = object.propertyNames().iterator(); i.hasNext(); ) {
+            names.add(i.next());
+        }
+        return names;
+    }
+
+    // ---- required lists exactly what the server refuses to miss ----
+
+    record Address(String city, @Default("0") int zip) {
+    }
+
+    record Plain(String text, int count, Integer boxed, boolean flag, List<String> tags, Map<String, Integer> stock,
+                 Address address) {
+    }
+
+    record Optionals(Optional<String> note, @Nullable String nick, @Declared.Nullable String other,
+                     @Default("5") long level, Optional<Address> address, String text) {
+    }
+
+    /** A declaration annotation named Nullable, as JSR 305's and Jakarta's are (JSpecify's is a type annotation). */
+    static final class Declared {
+        @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+        @interface Nullable {
+        }
+    }
+
+    record Renamed(@JsonProperty("full_name") String fullName, double score) {
+    }
+
+    /** Decoded through its own creator, which takes what it is given: nothing is required of it. */
+    record Created(String text, int count) {
+        @JsonCreator
+        static Created of(@JsonProperty("text") String text) {
+            return new Created(text == null ? "" : text, 0);
+        }
+    }
+
+    static final class Posted {
+        @Post("/plain")
+        String plain(@Body Plain body) {
+            return "ok";
+        }
+
+        @Post("/optionals")
+        String optionals(@Body Optionals body) {
+            return "ok";
+        }
+
+        @Post("/renamed")
+        String renamed(@Body Renamed body) {
+            return "ok";
+        }
+
+        @Post("/created")
+        String created(@Body Created body) {
+            return "ok";
+        }
+
+        @Post("/address")
+        String address(@Body Address body) {
+            return "ok";
+        }
+    }
+
+    @Test
+    void theRequiredOfEverySchemaIsExactlyWhatAnEmptyBodyIsRefusedFor() {
+        Starling app = Starling.create().include(new Posted());
+        JsonNode doc;
+        try (TestClient client = TestClient.create(app)) {
+            doc = client.get("/openapi.json").json();
+            Map<String, String> routes = Map.of("Plain", "/plain", "Optionals", "/optionals", "Renamed", "/renamed",
+                    "Created", "/created", "Address", "/address");
+            Map<String, Set<String>> required = new java.util.TreeMap<>();
+            Map<String, Set<String>> refused = new java.util.TreeMap<>();
+            routes.forEach((schema, path) -> {
+                Set<String> listed = new java.util.TreeSet<>();
+                doc.at("/components/schemas/" + schema + "/required").forEach(n -> listed.add(n.asString()));
+                required.put(schema, listed);
+                TestResponse r = client.request("POST", path).body("{}", "application/json").send();
+                Set<String> missing = new java.util.TreeSet<>();
+                if (r.status() == 422) {
+                    r.json().get("detail").forEach(e -> {
+                        assertThat(e.get("type").asString()).isEqualTo("missing");
+                        assertThat(e.get("loc").size()).isEqualTo(2);
+                        missing.add(e.get("loc").get(1).asString());
+                    });
+                } else {
+                    assertThat(r.status()).as(path + ": " + r.text()).isEqualTo(200);
+                }
+                refused.put(schema, missing);
+            });
+            assertThat(refused).isEqualTo(required);
+            assertThat(required).containsEntry("Plain", Set.of("text", "count", "boxed", "flag", "tags", "stock",
+                    "address")).containsEntry("Optionals", Set.of("text")).containsEntry("Renamed",
+                    Set.of("full_name", "score")).containsEntry("Created", Set.of()).containsEntry("Address",
+                    Set.of("city"));
+        }
     }
 }

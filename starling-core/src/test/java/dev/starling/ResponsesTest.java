@@ -2,6 +2,9 @@ package dev.starling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.starling.params.Body;
+import dev.starling.testing.TestClient;
+import dev.starling.testing.TestResponse;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * How a handler's result or failure becomes a response: the body's encoding and content type, the status
- * and headers of a {@link Response}, 204 for nothing, and {@link HttpException}, unexpected exceptions and
- * failed stages as JSON errors. Every test runs on the offloaded path and on the event loop.
+ * and headers of a {@link Response}, 204 for nothing, a declared {@link Status}, and {@link HttpException},
+ * unexpected exceptions and failed stages as JSON errors. Every test runs on the offloaded path and on the event
+ * loop.
  */
 class ResponsesTest {
 
@@ -429,6 +433,141 @@ class ResponsesTest {
             HttpResponse<String> response = pending.get(30, TimeUnit.SECONDS);
             assertError(response, 503, "{\"detail\":\"Try again.\"}");
             assertThat(response.headers().firstValue("retry-after")).hasValue("3");
+        }
+    }
+
+    // ---- a declared status ----
+
+    /** The same handlers, offloaded under /off and on the loop under /loop. */
+    static final class Statuses {
+        @Post("/off/items") @Status(201)
+        Item create(@Body Item item) {
+            HandlerPath.OFFLOADED.check();
+            return item;
+        }
+
+        @Post("/loop/items") @Status(201)
+        CompletionStage<Item> createAsync(@Body Item item) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(item);
+        }
+
+        @Post("/off/queue") @Status(202)
+        void enqueue() {
+            HandlerPath.OFFLOADED.check();
+        }
+
+        @Post("/loop/queue") @Status(202)
+        CompletionStage<Void> enqueueAsync() {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Delete("/off/items")
+        void remove() {
+            HandlerPath.OFFLOADED.check();
+        }
+
+        @Delete("/loop/items")
+        CompletionStage<Void> removeAsync() {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Get("/off/either/{conflict}") @Status(201)
+        Object either(boolean conflict) {
+            HandlerPath.OFFLOADED.check();
+            return conflict ? Response.status(409).body("taken") : new Item(1, "new", List.of());
+        }
+
+        @Get("/loop/either/{conflict}") @Status(201)
+        CompletionStage<Object> eitherAsync(boolean conflict) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(conflict ? Response.status(409).body("taken")
+                    : new Item(1, "new", List.of()));
+        }
+
+        @Get("/off/missing") @Status(201)
+        Item missing() {
+            HandlerPath.OFFLOADED.check();
+            throw new HttpException(404, "No such item.");
+        }
+
+        @Get("/loop/missing") @Status(201)
+        CompletionStage<Item> missingAsync() {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.failedFuture(new HttpException(404, "No such item."));
+        }
+
+        @Get("/off/nothing") @Status(201)
+        Item nothing() {
+            HandlerPath.OFFLOADED.check();
+            return null;
+        }
+
+        @Get("/loop/nothing") @Status(201)
+        CompletionStage<Item> nothingAsync() {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private static TestClient statuses() {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new Statuses());
+        return TestClient.create(app);
+    }
+
+    private static String prefix(HandlerPath path) {
+        return path == HandlerPath.LOOP ? "/loop" : "/off";
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aDeclaredStatusAnswersAPlainReturnValue(HandlerPath path) {
+        try (TestClient client = statuses()) {
+            TestResponse r = client.request("POST", prefix(path) + "/items")
+                    .body("{\"id\":7,\"name\":\"hammer\",\"tags\":[]}", "application/json").send();
+            assertThat(r.status()).as(r.text()).isEqualTo(201);
+            assertThat(r.header("content-type")).hasValue("application/json");
+            assertThat(r.text()).isEqualTo("{\"id\":7,\"name\":\"hammer\",\"tags\":[]}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aVoidHandlerAnswers204OrItsDeclaredStatusWithoutABody(HandlerPath path) {
+        try (TestClient client = statuses()) {
+            TestResponse removed = client.request("DELETE", prefix(path) + "/items").send();
+            assertThat(removed.status()).isEqualTo(204);
+            TestResponse queued = client.request("POST", prefix(path) + "/queue").send();
+            assertThat(queued.status()).isEqualTo(202);
+            assertThat(queued.text()).isEmpty();
+            assertThat(queued.header("content-length")).hasValue("0");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aResponseOrAnExceptionKeepsItsOwnStatusUnderADeclaredOne(HandlerPath path) {
+        try (TestClient client = statuses()) {
+            assertThat(client.get(prefix(path) + "/either/false").status()).isEqualTo(201);
+            TestResponse conflict = client.get(prefix(path) + "/either/true");
+            assertThat(conflict.status()).isEqualTo(409);
+            assertThat(conflict.text()).isEqualTo("taken");
+            TestResponse missing = client.get(prefix(path) + "/missing");
+            assertThat(missing.status()).isEqualTo(404);
+            assertThat(missing.text()).isEqualTo("{\"detail\":\"No such item.\"}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aNullValueUnderADeclaredStatusIsThatStatusWithoutABody(HandlerPath path) {
+        try (TestClient client = statuses()) {
+            TestResponse r = client.get(prefix(path) + "/nothing");
+            assertThat(r.status()).isEqualTo(201);
+            assertThat(r.text()).isEmpty();
         }
     }
 }

@@ -486,4 +486,104 @@ class RouteDeclarationTest {
                             + "name, as in @Query(\"name\").");
         }
     }
+
+    // ---- statuses and documented responses ----
+
+    static final class NoBodyStatus {
+        @Post("/items") @Status(204)
+        Item create() {
+            return new Item(1);
+        }
+    }
+
+    static final class OutOfRange {
+        @Post("/items") @Status(99)
+        Item create() {
+            return new Item(1);
+        }
+    }
+
+    static final class StatusOnResponse {
+        @Post("/items") @Status(201)
+        CompletionStage<Response> create() {
+            return CompletableFuture.completedFuture(Response.status(201));
+        }
+    }
+
+    static final class StatusOnStream {
+        @Get("/items") @Status(201)
+        Stream<String> items() {
+            return Stream.of("a");
+        }
+    }
+
+    static final class TwiceDocumented {
+        @Get("/items/{id}")
+        @ApiResponse(status = 404, description = "No item.")
+        @ApiResponse(status = 404, description = "Still no item.")
+        Item read(int id) {
+            return new Item(id);
+        }
+    }
+
+    static final class Documents422 {
+        @Get("/items/{id}")
+        @ApiResponse(status = 422, description = "Bad.")
+        Item read(int id) {
+            return new Item(id);
+        }
+    }
+
+    static final class BodyOnOwnStatus {
+        @Post("/items") @Status(201)
+        @ApiResponse(status = 201, body = Item.class)
+        Item create() {
+            return new Item(1);
+        }
+    }
+
+    static final class BodyOnNoContent {
+        @Delete("/items")
+        @ApiResponse(status = 204, body = Item.class)
+        Response remove() {
+            return Response.status(204);
+        }
+    }
+
+    static final class SocketWithStatus {
+        @WebSocket("/ws") @Status(201)
+        void chat(WebSocketConnection socket) {
+        }
+    }
+
+    @Test
+    void aStatusThatCannotBeAnsweredFailsNamingClassAndMethod() {
+        assertIncludeFails(new NoBodyStatus(), PREFIX + "NoBodyStatus.create(...) has @Status(204), which sends no "
+                + "body, but it returns " + PREFIX + "Item; return void (or CompletionStage<Void>), or choose a "
+                + "status with a body such as 200.");
+        assertIncludeFails(new OutOfRange(), PREFIX + "OutOfRange.create(...) has @Status(99), which is not a status a "
+                + "handler answers with; use one between 200 and 599.");
+        assertIncludeFails(new StatusOnResponse(), PREFIX + "StatusOnResponse.create(...) has @Status(201), but it "
+                + "returns Response, which carries its own status; set it there (Response.status(201)) and document "
+                + "it with @ApiResponse(status = 201, body = ...).");
+        assertIncludeFails(new StatusOnStream(), PREFIX + "StatusOnStream.items(...) has @Status(201), but it returns "
+                + "Stream, which is sent with a status of its own (200 for a stream; 200, 206 or 304 for a file); "
+                + "remove @Status.");
+        assertIncludeFails(new SocketWithStatus(), PREFIX + "SocketWithStatus.chat(...) is a @WebSocket handler, which "
+                + "answers no HTTP status, so it cannot have @Status or @ApiResponse.");
+    }
+
+    @Test
+    void aDocumentedResponseThatCannotBeTrueFailsNamingClassAndMethod() {
+        assertIncludeFails(new TwiceDocumented(), PREFIX + "TwiceDocumented.read(...) has two "
+                + "@ApiResponse(status = 404); document each status once.");
+        assertIncludeFails(new Documents422(), PREFIX + "Documents422.read(...) has @ApiResponse(status = 422), which "
+                + "Starling documents itself (FastAPI's HTTPValidationError) for every route that binds a parameter; "
+                + "remove it.");
+        assertIncludeFails(new BodyOnOwnStatus(), PREFIX + "BodyOnOwnStatus.create(...) has @ApiResponse(status = 201, "
+                + "body = Item.class), but its 201 response is what it returns (" + PREFIX + "Item); remove body, or "
+                + "return Response to declare the body this way.");
+        assertIncludeFails(new BodyOnNoContent(), PREFIX + "BodyOnNoContent.remove(...) has @ApiResponse(status = 204, "
+                + "body = Item.class), but a 204 response has no body; remove body.");
+    }
 }

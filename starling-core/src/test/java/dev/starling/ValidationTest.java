@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.starling.internal.params.Binder;
 import dev.starling.params.Body;
 import dev.starling.params.Default;
+import dev.starling.params.Header;
 import dev.starling.params.Query;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -199,5 +200,133 @@ class ValidationTest {
         assertThatThrownBy(() -> Binder.of(new Api(), user, List.of("id"), null, false))
                 .hasMessageContaining("Parameter 'id' of dev.starling.ValidationTest$Api.user(...) uses Jakarta "
                         + "Validation (@Positive)");
+    }
+
+    // ---- constraints on type arguments ----
+
+    record Labelled(List<@Pattern(regexp = "[a-z]+") String> tags, Optional<@Size(min = 2) String> note,
+                    List<@Min(1) Integer> counts) {
+    }
+
+    static final class Elements {
+        @Get("/off/tags")
+        String tags(@Query List<@Pattern(regexp = "[a-z]+") String> tags, @Header Optional<@Size(min = 2) String> ref) {
+            HandlerPath.OFFLOADED.check();
+            return tags + " " + ref.orElse("-");
+        }
+
+        @Get("/loop/tags")
+        CompletionStage<String> tagsAsync(@Query List<@Pattern(regexp = "[a-z]+") String> tags,
+                                          @Header Optional<@Size(min = 2) String> ref) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(tags + " " + ref.orElse("-"));
+        }
+
+        @Post("/off/labels")
+        String labels(@Body Labelled labelled) {
+            HandlerPath.OFFLOADED.check();
+            return labelled.tags().toString();
+        }
+
+        @Post("/loop/labels")
+        CompletionStage<String> labelsAsync(@Body Labelled labelled) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(labelled.tags().toString());
+        }
+
+        @Post("/off/counts")
+        String counts(@Body List<@Min(1) Integer> counts) {
+            HandlerPath.OFFLOADED.check();
+            return counts.toString();
+        }
+
+        @Post("/loop/counts")
+        CompletionStage<String> countsAsync(@Body List<@Min(1) Integer> counts) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(counts.toString());
+        }
+
+        @Post("/off/pair")
+        String pair(@Body User user, @Body Labelled labelled) {
+            HandlerPath.OFFLOADED.check();
+            return user.name();
+        }
+
+        @Post("/loop/pair")
+        CompletionStage<String> pairAsync(@Body User user, @Body Labelled labelled) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(user.name());
+        }
+    }
+
+    private static TestClient elements() {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new Elements());
+        return TestClient.create(app);
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void constraintsOnTheTypeArgumentsOfParametersNameTheElement(HandlerPath path) {
+        try (TestClient client = elements()) {
+            assertThat(client.get(prefix(path) + "/tags?tags=ab&tags=cd").text()).isEqualTo("[ab, cd] -");
+            TestResponse r = client.request("GET", prefix(path) + "/tags?tags=ab&tags=C1").header("ref", "x").send();
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"string_too_short\",\"loc\":[\"header\",\"ref\"],"
+                    + "\"msg\":\"size must be between 2 and 2147483647\",\"input\":\"x\"},"
+                    + "{\"type\":\"string_pattern_mismatch\",\"loc\":[\"query\",\"tags\",1],"
+                    + "\"msg\":\"must match \\\"[a-z]+\\\"\",\"input\":\"C1\"}]}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void constraintsOnTheTypeArgumentsOfRecordComponentsNameTheElement(HandlerPath path) {
+        try (TestClient client = elements()) {
+            String good = "{\"tags\":[\"ab\"],\"note\":\"hi\",\"counts\":[1]}";
+            assertThat(post(client, prefix(path) + "/labels", good).text()).isEqualTo("[ab]");
+            TestResponse r = post(client, prefix(path) + "/labels",
+                    "{\"tags\":[\"ab\",\"C1\"],\"note\":\"x\",\"counts\":[1,0]}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"greater_than_equal\",\"loc\":[\"body\",\"counts\",1],"
+                    + "\"msg\":\"must be greater than or equal to 1\",\"input\":0},"
+                    + "{\"type\":\"string_too_short\",\"loc\":[\"body\",\"note\"],"
+                    + "\"msg\":\"size must be between 2 and 2147483647\",\"input\":\"x\"},"
+                    + "{\"type\":\"string_pattern_mismatch\",\"loc\":[\"body\",\"tags\",1],"
+                    + "\"msg\":\"must match \\\"[a-z]+\\\"\",\"input\":\"C1\"}]}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void constraintsOnTheTypeArgumentOfABodyNameThePosition(HandlerPath path) {
+        try (TestClient client = elements()) {
+            assertThat(post(client, prefix(path) + "/counts", "[1,2]").text()).isEqualTo("[1, 2]");
+            TestResponse r = post(client, prefix(path) + "/counts", "[1,0]");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"greater_than_equal\",\"loc\":[\"body\",1],"
+                    + "\"msg\":\"must be greater than or equal to 1\",\"input\":0}]}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void constraintsInAnEmbeddedBodyNameThePart(HandlerPath path) {
+        try (TestClient client = elements()) {
+            String labelled = "\"labelled\":{\"tags\":[\"ab\"],\"note\":\"hi\",\"counts\":[1]}";
+            TestResponse r = post(client, prefix(path) + "/pair",
+                    "{\"user\":{\"name\":\"Ann\",\"age\":30,\"nick\":\"ann\"}," + labelled + "}");
+            assertThat(r.text()).isEqualTo("Ann");
+            r = post(client, prefix(path) + "/pair", "{\"user\":{\"name\":\"Ann\",\"age\":12,\"nick\":\"ann\"},"
+                    + labelled.replace("[\"ab\"]", "[\"AB\"]") + "}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"greater_than_equal\",\"loc\":[\"body\",\"user\",\"age\"],"
+                    + "\"msg\":\"must be greater than or equal to 18\",\"input\":12},"
+                    + "{\"type\":\"string_pattern_mismatch\",\"loc\":[\"body\",\"labelled\",\"tags\",0],"
+                    + "\"msg\":\"must match \\\"[a-z]+\\\"\",\"input\":\"AB\"}]}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.starling.internal.app;
 
+import dev.starling.ApiResponse;
 import dev.starling.Blocking;
 import dev.starling.Delete;
 import dev.starling.ExecuteOn;
@@ -9,6 +10,7 @@ import dev.starling.Patch;
 import dev.starling.Post;
 import dev.starling.Put;
 import dev.starling.RunOnVirtualThread;
+import dev.starling.Status;
 import dev.starling.Timeout;
 import dev.starling.WebSocket;
 import dev.starling.internal.Durations;
@@ -17,6 +19,7 @@ import dev.starling.internal.params.Injection;
 import dev.starling.internal.params.Invoker;
 import dev.starling.internal.params.ParameterModel;
 import dev.starling.internal.params.Providers;
+import dev.starling.internal.params.ResponseModel;
 import dev.starling.internal.routing.PathTemplate;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -111,8 +114,17 @@ final class MethodRoutes {
                 + m.getDeclaringClass().getSimpleName() + "." + m.getName() + ")";
         Timeout limit = m.getAnnotation(Timeout.class);
         long timeoutNanos = limit == null ? 0L : Durations.parse(limit.value(), name + " has @Timeout").toNanos();
+        Invoker invoker = Invoker.of(api, m, where);
+        if (webSocket) {
+            if (m.getAnnotation(Status.class) != null || m.getAnnotationsByType(ApiResponse.class).length > 0) {
+                throw new IllegalArgumentException(where + " is a @WebSocket handler, which answers no HTTP status, "
+                        + "so it cannot have @Status or @ApiResponse.");
+            }
+        } else {
+            invoker = ResponseModel.of(m, where).apply(invoker);
+        }
         return new Declared(httpMethod, template, name, runsOn, executor, binder,
-                Injection.of(m, template, providers), Invoker.of(api, m, where), timeoutNanos, webSocket);
+                Injection.of(m, template, providers), invoker, timeoutNanos, webSocket);
     }
 
     /**

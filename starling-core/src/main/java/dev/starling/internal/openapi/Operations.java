@@ -1,25 +1,18 @@
 package dev.starling.internal.openapi;
 
-import dev.starling.FileResponse;
-import dev.starling.Response;
 import dev.starling.internal.params.ParameterModel;
 import dev.starling.internal.params.ParameterModel.Input;
 import dev.starling.internal.params.ParameterModel.Shape;
 import dev.starling.internal.params.ParameterModel.Source;
-import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
-import java.util.stream.Stream;
 
 /**
  * Describes the parameters, request body and responses of one handler method, from the {@link ParameterModel}
@@ -57,12 +50,21 @@ final class Operations {
         List<String> formRequired = new ArrayList<>();
         boolean multipart = false;
         Map<String, Object> body = null;
+        Map<String, Object> embeddedProperties = new LinkedHashMap<>();
+        List<String> embeddedRequired = new ArrayList<>();
         boolean bound = false;
         for (Input p : inputs) {
             if (!p.source().sent()) {
                 continue;
             }
             bound = true;
+            if (p.source() == Source.BODY && model.embedded()) {
+                embeddedProperties.put(p.name(), schemas.annotated(p.annotatedType()));
+                if (p.required()) {
+                    embeddedRequired.add(p.name());
+                }
+                continue;
+            }
             if (p.source() == Source.BODY) {
                 body = body(p, schemas);
                 continue;
@@ -92,6 +94,9 @@ final class Operations {
             parameter.put("name", name);
             parameter.put("in", p.source().name().toLowerCase(Locale.ROOT));
             parameter.put("required", p.required());
+            if (p.annotations().stream().anyMatch(a -> a instanceof Deprecated)) {
+                parameter.put("deprecated", true);
+            }
             parameter.put("schema", schema);
             parameters.add(parameter);
         }
@@ -107,11 +112,14 @@ final class Operations {
             body = content(multipart ? "multipart/form-data" : "application/x-www-form-urlencoded", schema);
             body.put("required", !formRequired.isEmpty());
         }
+        if (!embeddedProperties.isEmpty()) {
+            body = embedded(model, embeddedProperties, embeddedRequired, schemas);
+        }
         if (body != null) {
             op.put("requestBody", body);
         }
         Map<String, Object> responses = new LinkedHashMap<>();
-        response(responses, model.method().getGenericReturnType(), schemas);
+        Responses.describe(responses, model.method(), schemas);
         if (bound) {
             Map<String, Object> ref = new LinkedHashMap<>();
             ref.put("$ref", "#/components/schemas/HTTPValidationError");
@@ -121,6 +129,29 @@ final class Operations {
             Documents.validationSchemas(schemas);
         }
         op.put("responses", responses);
+        if (model.method().isAnnotationPresent(Deprecated.class)) {
+            op.put("deprecated", true);
+        }
+    }
+
+    /**
+     * The request body of several {@code @Body} parameters: an object keyed by their names, named as FastAPI names
+     * it ({@code Body_ItemsApi_create}) among the components.
+     */
+    private static Map<String, Object> embedded(ParameterModel model, Map<String, Object> properties,
+                                                List<String> required, Schemas schemas) {
+        String name = "Body_" + model.method().getDeclaringClass().getSimpleName() + "_" + model.method().getName();
+        Map<String, Object> schema = Schemas.typed("object", null);
+        schema.put("title", name);
+        schema.put("properties", properties);
+        if (!required.isEmpty()) {
+            schema.put("required", required);
+        }
+        Map<String, Object> ref = new LinkedHashMap<>();
+        ref.put("$ref", "#/components/schemas/" + schemas.name(name, schema));
+        Map<String, Object> body = content("application/json", ref);
+        body.put("required", !required.isEmpty());
+        return body;
     }
 
     private static Map<String, Object> body(Input p, Schemas schemas) {
@@ -131,42 +162,10 @@ final class Operations {
         } else if (type == byte[].class) {
             body = content("application/octet-stream", Schemas.typed("string", "binary"));
         } else {
-            Map<String, Object> schema = new LinkedHashMap<>(schemas.of(type));
-            body = content("application/json", schema);
+            body = content("application/json", schemas.annotated(p.annotatedType()));
         }
         body.put("required", p.required());
         return body;
-    }
-
-    private static void response(Map<String, Object> responses, Type type, Schemas schemas) {
-        if (type instanceof ParameterizedType pt
-                && CompletionStage.class.isAssignableFrom((Class<?>) pt.getRawType())) {
-            type = pt.getActualTypeArguments()[0];
-        }
-        Class<?> raw = type instanceof ParameterizedType pt ? (Class<?>) pt.getRawType()
-                : type instanceof Class<?> c ? c : Object.class;
-        if (raw == void.class || raw == Void.class) {
-            Map<String, Object> none = new LinkedHashMap<>();
-            none.put("description", "No Content");
-            responses.put("204", none);
-            return;
-        }
-        Map<String, Object> ok;
-        if (raw == String.class || CharSequence.class.isAssignableFrom(raw)) {
-            ok = content("text/plain", Schemas.typed("string", null));
-        } else if (raw == byte[].class) {
-            ok = content("application/octet-stream", Schemas.typed("string", "binary"));
-        } else if (raw == FileResponse.class) {
-            ok = content("application/octet-stream", Schemas.typed("string", "binary"));
-        } else if (raw == Object.class || raw == Response.class
-                || Iterator.class.isAssignableFrom(raw) || Stream.class.isAssignableFrom(raw)
-                || Flow.Publisher.class.isAssignableFrom(raw)) {
-            ok = new LinkedHashMap<>();
-        } else {
-            ok = content("application/json", new LinkedHashMap<>(schemas.of(type)));
-        }
-        ok.put("description", "Successful Response");
-        responses.put("200", reorder(ok));
     }
 
     private static Map<String, Object> valueSchema(Input p) {
@@ -174,6 +173,8 @@ final class Operations {
         if (schema == null) {
             schema = Schemas.typed("string", null);
         }
+        // Optional<@Size(min = 2) String>, List<@Min(1) Integer>: the constraint is on each value.
+        Schemas.constrain(schema, p.elementAnnotations());
         if (p.shape() == Shape.LIST) {
             schema = Schemas.array(schema);
         }

@@ -1,10 +1,13 @@
 package dev.starling.internal.openapi;
 
+import dev.starling.internal.params.RecordFields;
 import java.lang.annotation.Annotation;
+import java.lang.reflect.AnnotatedArrayType;
 import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.AnnotatedParameterizedType;
+import java.lang.reflect.AnnotatedType;
 import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.lang.reflect.WildcardType;
 import java.math.BigDecimal;
@@ -156,6 +159,48 @@ final class Schemas {
         return null;
     }
 
+    /** Adds {@code schema} under {@code name}, or under {@code name} with a number when that is taken; returns it. */
+    String name(String name, Map<String, Object> schema) {
+        String candidate = name;
+        for (int n = 2; components.containsKey(candidate); n++) {
+            candidate = name + n;
+        }
+        components.put(candidate, schema);
+        return candidate;
+    }
+
+    /**
+     * Returns the schema of a type with its type annotations: the Jakarta constraints on a type argument
+     * ({@code List<@Pattern(regexp = "[a-z]+") String>}, {@code Optional<@Size(min = 2) String>}) constrain the
+     * schema of each value, as Hibernate Validator checks each value.
+     */
+    Map<String, Object> annotated(AnnotatedType type) {
+        Map<String, Object> schema;
+        if (type instanceof AnnotatedParameterizedType p && p.getType() instanceof ParameterizedType pt
+                && pt.getRawType() instanceof Class<?> raw) {
+            AnnotatedType[] args = p.getAnnotatedActualTypeArguments();
+            if (raw == Optional.class) {
+                schema = new LinkedHashMap<>(annotated(args[0]));
+            } else if (Collection.class.isAssignableFrom(raw)) {
+                schema = array(annotated(args[0]));
+                if (Set.class.isAssignableFrom(raw)) {
+                    schema.put("uniqueItems", true);
+                }
+            } else if (Map.class.isAssignableFrom(raw)) {
+                schema = object();
+                schema.put("additionalProperties", annotated(args[1]));
+            } else {
+                schema = new LinkedHashMap<>(of(type.getType()));
+            }
+        } else if (type instanceof AnnotatedArrayType a && a.getType() != byte[].class) {
+            schema = array(annotated(a.getAnnotatedGenericComponentType()));
+        } else {
+            schema = new LinkedHashMap<>(of(type.getType()));
+        }
+        constrain(schema, List.of(type.getAnnotations()));
+        return schema;
+    }
+
     private Map<String, Object> ref(Class<?> record) {
         String name = names.get(record);
         if (name == null) {
@@ -168,23 +213,24 @@ final class Schemas {
             Map<String, Object> s = object();
             s.put("title", record.getSimpleName());
             Map<String, Object> properties = new LinkedHashMap<>();
-            List<String> required = new ArrayList<>();
             s.put("properties", properties);
             components.put(name, s);
-            for (RecordComponent rc : record.getRecordComponents()) {
-                Map<String, Object> property = new LinkedHashMap<>(of(rc.getGenericType()));
-                AnnotatedElement field;
-                try {
-                    field = record.getDeclaredField(rc.getName());
-                } catch (NoSuchFieldException e) {
-                    field = rc;
+            // The same rule the body's decoding enforces: what is listed required, a body must send, not null.
+            RecordFields fields = RecordFields.of(record);
+            for (RecordFields.Component c : fields.components()) {
+                Map<String, Object> property = annotated(c.component().getAnnotatedType());
+                constrain(property, c.component(), c.field());
+                if (c.defaultValue() != null) {
+                    property.put("default", c.defaultValue() instanceof Number || c.defaultValue() instanceof Boolean
+                            ? c.defaultValue() : c.defaultValue() instanceof Enum<?> e ? e.name()
+                            : String.valueOf(c.defaultValue()));
                 }
-                constrain(property, rc, field);
-                properties.put(rc.getName(), property);
-                if (rc.getType() != Optional.class && (rc.getType().isPrimitive() || !nullable(rc, field))) {
-                    required.add(rc.getName());
+                if (c.field().isAnnotationPresent(Deprecated.class)) {
+                    property.put("deprecated", true);
                 }
+                properties.put(c.name(), property);
             }
+            List<String> required = fields.required();
             if (!required.isEmpty()) {
                 s.put("required", required);
             }
@@ -192,17 +238,6 @@ final class Schemas {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("$ref", "#/components/schemas/" + name);
         return r;
-    }
-
-    private static boolean nullable(AnnotatedElement... elements) {
-        for (AnnotatedElement e : elements) {
-            for (Annotation a : e.getAnnotations()) {
-                if (a.annotationType().getSimpleName().equals("Nullable")) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /**

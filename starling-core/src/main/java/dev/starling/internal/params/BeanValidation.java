@@ -151,10 +151,12 @@ final class BeanValidation {
                 break;
             }
         }
-        Class<?> bodyType = model.bodyType();
-        if (constraint == null && bodyType != null) {
-            constraint = constraintOnType(bodyType);
-            constrained = model.inputs().get(model.body()).where() + " (its type " + bodyType.getSimpleName() + ")";
+        for (ParameterModel.Input input : model.inputs()) {
+            Class<?> bodyType = ParameterModel.jsonType(input);
+            if (constraint == null && bodyType != null) {
+                constraint = constraintOnType(bodyType);
+                constrained = input.where() + " (its type " + bodyType.getSimpleName() + ")";
+            }
         }
         if (constraint == null) {
             return null;
@@ -175,7 +177,10 @@ final class BeanValidation {
         private final Method method;
         private final boolean parameters;
         private final List<List<Object>> locations;
-        private final int body;
+        /** Per parameter: whether it is (a part of) the body, whose values a 422 shows as JSON, not as text. */
+        private final boolean[] sentAsJson;
+        /** Per parameter: the location of a body read as JSON whose type has constraints, else null. */
+        private final List<Object>[] bodies;
         private final boolean bodyConstrained;
         private final ExecutableValidator executables = VALIDATOR.forExecutables();
 
@@ -183,7 +188,14 @@ final class BeanValidation {
         Checks(Object target, ParameterModel model) {
             this.target = target;
             this.method = model.method();
-            this.locations = model.inputs().stream().map(ParameterModel.Input::loc).toList();
+            // A body sits at ["body"], a part of an embedded one at ["body", name]; what a cascade (@Valid) finds
+            // inside it is left to the body's own validation below.
+            this.locations = model.inputs().stream().map(i -> i.source() != ParameterModel.Source.BODY ? i.loc()
+                    : i.name() == null ? List.<Object>of("body") : List.<Object>of("body", i.name())).toList();
+            this.sentAsJson = new boolean[model.inputs().size()];
+            for (int i = 0; i < sentAsJson.length; i++) {
+                sentAsJson[i] = model.inputs().get(i).source() == ParameterModel.Source.BODY;
+            }
             MethodDescriptor descriptor = VALIDATOR
                     .getConstraintsForClass(method.getDeclaringClass())
                     .getConstraintsForMethod(method.getName(), method.getParameterTypes());
@@ -203,9 +215,20 @@ final class BeanValidation {
                             + "Optional<@Size(min = 2) String>.", e);
                 }
             }
-            this.body = model.body();
-            Class<?> bodyType = model.bodyType();
-            this.bodyConstrained = bodyType != null && VALIDATOR.getConstraintsForClass(bodyType).isBeanConstrained();
+            @SuppressWarnings("unchecked")
+            List<Object>[] bodies = new List[model.inputs().size()];
+            boolean any = false;
+            for (int i = 0; i < bodies.length; i++) {
+                ParameterModel.Input input = model.inputs().get(i);
+                Class<?> bodyType = ParameterModel.jsonType(input);
+                if (bodyType != null && VALIDATOR.getConstraintsForClass(bodyType).isBeanConstrained()) {
+                    // A part of an embedded body sits under its key: ["body", "item", ...].
+                    bodies[i] = input.name() == null ? List.of("body") : List.of("body", input.name());
+                    any = true;
+                }
+            }
+            this.bodies = bodies;
+            this.bodyConstrained = any;
         }
 
         /** Messages in English whatever the server's locale, as pydantic's are. */
@@ -244,7 +267,7 @@ final class BeanValidation {
                             deeper = true;
                         }
                     }
-                    if (index < 0 || deeper || locations.get(index) == null || index == body) {
+                    if (index < 0 || deeper || locations.get(index) == null) {
                         continue;       // cascaded into a bean (the body): reported by the body's validation
                     }
                     List<Object> loc = locations.get(index);
@@ -252,15 +275,15 @@ final class BeanValidation {
                         loc = new ArrayList<>(loc);
                         loc.add(element);
                     }
-                    add(v, loc, text(v.getInvalidValue()), errors);
+                    Object value = v.getInvalidValue() instanceof Optional<?> o ? o.orElse(null) : v.getInvalidValue();
+                    add(v, loc, sentAsJson[index] ? value : text(value), errors);
                 }
             }
-            if (bodyConstrained && args[body] != null) {
-                Object value = args[body] instanceof Optional<?> o ? o.orElse(null) : args[body];
-                if (value != null) {
+            for (int i = 0; bodyConstrained && i < args.length; i++) {
+                Object value = args[i] instanceof Optional<?> o ? o.orElse(null) : args[i];
+                if (bodies[i] != null && value != null) {
                     for (ConstraintViolation<Object> v : sorted(VALIDATOR.validate(value))) {
-                        List<Object> loc = new ArrayList<>();
-                        loc.add("body");
+                        List<Object> loc = new ArrayList<>(bodies[i]);
                         for (Path.Node node : v.getPropertyPath()) {
                             if (node.getIndex() != null) {
                                 loc.add(node.getIndex());

@@ -48,19 +48,23 @@ public final class Binder {
         }
     }
 
-    private static final Binder NONE = new Binder(null, new Param[0], false, null);
+    private static final Binder NONE = new Binder(null, new Param[0], false, null, null);
     private static final JsonMapper DEFAULT_JSON = JsonMapper.builder().build();
 
     private final ParameterModel model;
     private final Param[] params;
     private final boolean form;
     private final BeanValidation.Checks checks;
+    /** The parts of an embedded body (several {@code @Body} parameters), read together; null for other routes. */
+    private final Bodies.Embedded embedded;
 
-    private Binder(ParameterModel model, Param[] params, boolean form, BeanValidation.Checks checks) {
+    private Binder(ParameterModel model, Param[] params, boolean form, BeanValidation.Checks checks,
+                   Bodies.Embedded embedded) {
         this.model = model;
         this.params = params;
         this.form = form;
         this.checks = checks;
+        this.embedded = embedded;
     }
 
     /** Returns the binder of a method with no parameters. */
@@ -82,6 +86,9 @@ public final class Binder {
         ValidationFailure.Collector errors = new ValidationFailure.Collector();
         for (int i = 0; i < params.length; i++) {
             args[i] = params[i].bind(request, errors);
+        }
+        if (embedded != null) {
+            embedded.bind(request, args, errors);
         }
         if (checks != null && errors.isEmpty()) {
             checks.validate(args, errors);
@@ -121,9 +128,11 @@ public final class Binder {
         List<Input> inputs = model.inputs();
         Param[] params = new Param[inputs.size()];
         for (int i = 0; i < params.length; i++) {
-            params[i] = param(inputs.get(i), mapper);
+            params[i] = model.embedded() && inputs.get(i).source() == ParameterModel.Source.BODY
+                    ? (request, errors) -> null : param(inputs.get(i), mapper);
         }
-        return new Binder(model, params, model.readsForm(), BeanValidation.checks(target, model, validatorAvailable));
+        return new Binder(model, params, model.readsForm(), BeanValidation.checks(target, model, validatorAvailable),
+                model.embedded() ? Bodies.embedded(model, mapper) : null);
     }
 
     /** Chooses how one parameter is bound, from where the model says it comes from. */

@@ -7,17 +7,23 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.exc.StreamReadException;
-import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.exc.CollectedProblem;
+import tools.jackson.databind.exc.DeferredBindingException;
 import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.ValueInstantiationException;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Binds {@code @Body} parameters: JSON through Jackson 3, or the raw bytes or text. */
@@ -45,8 +51,8 @@ final class Bodies {
                 return optional ? Optional.of(value) : value;
             };
         }
-        ObjectReader reader = json.readerFor(json.constructType(type))
-                .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        RecordFields.check(type, input.where());
+        ObjectReader reader = RequiredFields.reader(RequiredFields.mapper(json), json.constructType(type), false);
         return (request, errors) -> {
             byte[] body = body(request);
             if (body.length == 0) {
@@ -54,34 +60,214 @@ final class Bodies {
             }
             Optional<String> contentType = request.header("content-type");
             if (contentType.isPresent() && !isJson(contentType.get())) {
-                // FastAPI reads a body with another content type as bytes, which a model then refuses.
-                errors.add("model_attributes_type", BODY, "Input should be a valid dictionary or object to extract "
-                        + "fields from", new String(body, StandardCharsets.UTF_8), null);
+                notAnObject(new String(body, StandardCharsets.UTF_8), errors);
                 return absent;
             }
+            Object value;
             try {
-                Object value = reader.readValue(body);
-                if (value == null) {
-                    return missing(absent, errors);
-                }
-                return optional ? Optional.of(value) : value;
+                // A plain read first: a good body (the common case) pays nothing for collecting problems.
+                value = reader.readValue(body);
             } catch (StreamReadException | StreamConstraintsException e) {
-                // Past the parser's limits (nesting depth, number length) a body is refused like malformed JSON.
-                long offset = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
-                if (offset < 0 && e.getLocation() != null) {
-                    offset = e.getLocation().getByteOffset();
+                failed(e, BODY, errors);
+                return absent;
+            } catch (JacksonException first) {
+                // A bad one is read again, collecting every problem, so the 422 lists them all.
+                try {
+                    reader.readValueCollectingProblems(body);
+                    failed(first, BODY, errors);
+                } catch (JacksonException e) {
+                    failed(e, BODY, errors);
                 }
-                errors.add("json_invalid", List.of("body", Math.max(offset, 0)), "JSON decode error", Map.of(),
-                        Map.of("error", String.valueOf(e.getOriginalMessage())));
-                return absent;
-            } catch (MismatchedInputException e) {
-                mismatch(e, errors);
-                return absent;
-            } catch (JacksonException e) {
-                errors.add("value_error", loc(e), "Value error, " + e.getOriginalMessage(), null, null);
                 return absent;
             }
+            if (value == null) {
+                return missing(absent, errors);
+            }
+            return optional ? Optional.of(value) : value;
         };
+    }
+
+    /** FastAPI reads a body with another content type as bytes, which a model then refuses. */
+    private static void notAnObject(Object input, ValidationFailure.Collector errors) {
+        errors.add("model_attributes_type", BODY, "Input should be a valid dictionary or object to extract fields "
+                + "from", input, null);
+    }
+
+    /**
+     * Turns a failed read into 422 entries: the problems collected, then what stopped the read, if anything;
+     * {@code prefix} is where the value read sits in the body ({@code ["body"]}, or {@code ["body", "item"]} for a
+     * part of an embedded body), for what Jackson locates relative to the value.
+     */
+    private static void failed(JacksonException e, List<Object> prefix, ValidationFailure.Collector errors) {
+        if (e instanceof StreamReadException || e instanceof StreamConstraintsException) {
+            // Past the parser's limits (nesting depth, number length) a body is refused like malformed JSON.
+            jsonInvalid(e.getLocation(), String.valueOf(e.getOriginalMessage()), errors);
+            return;
+        }
+        if (e instanceof DeferredBindingException deferred) {
+            problems(deferred, errors);
+            return;
+        }
+        for (Throwable suppressed : e.getSuppressed()) {
+            if (suppressed instanceof DeferredBindingException deferred) {
+                problems(deferred, errors);
+            }
+        }
+        if (e instanceof MismatchedInputException m) {
+            Object input = m instanceof InvalidFormatException f ? f.getValue() : null;
+            typed(m.getTargetType(), input, loc(prefix, e), "Value error, " + e.getOriginalMessage(), errors);
+        } else {
+            String message = e instanceof ValueInstantiationException && e.getCause() != null
+                    ? e.getCause().getMessage() : e.getOriginalMessage();
+            errors.add("value_error", loc(prefix, e), "Value error, " + message, null, null);
+        }
+    }
+
+    private static void jsonInvalid(TokenStreamLocation at, String error, ValidationFailure.Collector errors) {
+        long offset = at == null ? -1 : at.getCharOffset();
+        if (offset < 0 && at != null) {
+            offset = at.getByteOffset();
+        }
+        errors.add("json_invalid", List.of("body", Math.max(offset, 0)), "JSON decode error", Map.of(),
+                Map.of("error", error));
+    }
+
+    /** One entry per problem Jackson collected; their locations are absolute in the body. */
+    private static void problems(DeferredBindingException e, ValidationFailure.Collector errors) {
+        for (CollectedProblem problem : e.getProblems()) {
+            List<Object> loc = RequiredFields.loc(problem.getPath());
+            String message = problem.getMessage();
+            if (RequiredFields.MISSING.equals(message)) {
+                errors.add("missing", loc, "Field required", null, null);
+            } else if (message != null && message.startsWith(RequiredFields.VALUE_ERROR)) {
+                errors.add("value_error", loc, message, null, null);
+            } else {
+                typed(problem.getTargetType() == null ? null : problem.getTargetType().getRawClass(),
+                        problem.getRawValue(), loc, "Value error, " + message, errors);
+            }
+        }
+    }
+
+    /**
+     * Returns the reader of an embedded body: one JSON object whose keys are the names of the {@code @Body}
+     * parameters of {@code model}, each part read by its own reader as the parser passes it, in one pass.
+     */
+    static Embedded embedded(ParameterModel model, JsonMapper json) {
+        JsonMapper mapper = RequiredFields.mapper(json);
+        List<Integer> indexes = new ArrayList<>();
+        List<ParameterModel.Input> parts = new ArrayList<>();
+        for (int i = 0; i < model.inputs().size(); i++) {
+            ParameterModel.Input input = model.inputs().get(i);
+            if (input.source() == ParameterModel.Source.BODY) {
+                indexes.add(i);
+                parts.add(input);
+            }
+        }
+        int n = parts.size();
+        Embedded e = new Embedded(n, mapper.reader());
+        for (int k = 0; k < n; k++) {
+            ParameterModel.Input part = parts.get(k);
+            RecordFields.check(part.elementType(), part.where());
+            e.indexes[k] = indexes.get(k);
+            e.names[k] = part.name();
+            e.readers[k] = RequiredFields.reader(mapper, json.constructType(part.elementType()), true);
+            e.optional[k] = part.shape() == ParameterModel.Shape.OPTIONAL;
+            e.byName.put(part.name(), k);
+        }
+        return e;
+    }
+
+    /** The parts of an embedded body: where each goes in the arguments, its key, reader and whether it may lack. */
+    static final class Embedded {
+        private final int[] indexes;
+        private final String[] names;
+        private final ObjectReader[] readers;
+        private final boolean[] optional;
+        private final Map<String, Integer> byName = new HashMap<>();
+        /** Makes the parser of the whole body, which each part's reader reads on from. */
+        private final ObjectReader parser;
+
+        private Embedded(int parts, ObjectReader parser) {
+            this.indexes = new int[parts];
+            this.names = new String[parts];
+            this.readers = new ObjectReader[parts];
+            this.optional = new boolean[parts];
+            this.parser = parser;
+        }
+
+        /** Reads the body of {@code request} into {@code args}; what fails goes to {@code errors}. */
+        void bind(Request request, Object[] args, ValidationFailure.Collector errors) {
+            Object[] values = new Object[names.length];
+            byte[] body = body(request);
+            Optional<String> contentType = request.header("content-type");
+            if (body.length == 0) {
+                missingParts(new boolean[names.length], errors);
+            } else if (contentType.isPresent() && !isJson(contentType.get())) {
+                notAnObject(new String(body, StandardCharsets.UTF_8), errors);
+            } else {
+                read(body, values, errors);
+            }
+            for (int k = 0; k < names.length; k++) {
+                if (values[k] == null && optional[k]) {
+                    values[k] = Optional.empty();
+                }
+                args[indexes[k]] = values[k];
+            }
+        }
+
+        private void read(byte[] body, Object[] values, ValidationFailure.Collector errors) {
+            boolean[] seen = new boolean[names.length];
+            try (JsonParser p = parser.createParser(body)) {
+                JsonToken t = p.nextToken();
+                if (t == JsonToken.VALUE_NULL) {
+                    missingParts(seen, errors);
+                    return;
+                }
+                if (t != JsonToken.START_OBJECT) {
+                    notAnObject(null, errors);
+                    return;
+                }
+                while ((t = p.nextToken()) == JsonToken.PROPERTY_NAME) {
+                    Integer k = byName.get(p.currentName());
+                    p.nextToken();
+                    if (k == null) {
+                        p.skipChildren();   // a key that is no part, as pydantic ignores extra fields
+                        continue;
+                    }
+                    seen[k] = true;
+                    List<Object> at = List.of("body", names[k]);
+                    try {
+                        Object value = readers[k].readValueCollectingProblems(p);
+                        if (value == null && !optional[k]) {
+                            typed(readers[k].getValueType().getRawClass(), null, at, "Value error, null", errors);
+                        }
+                        values[k] = value == null ? null : optional[k] ? Optional.of(value) : value;
+                    } catch (DeferredBindingException e) {
+                        problems(e, errors);   // the part was read to its end: the next key follows
+                    } catch (StreamReadException | StreamConstraintsException e) {
+                        throw e;
+                    } catch (JacksonException e) {
+                        failed(e, at, errors);
+                        return;                // the parser stopped inside the part
+                    }
+                }
+                if (p.nextToken() != null) {
+                    jsonInvalid(p.currentTokenLocation(), "Unexpected content after the body's object", errors);
+                    return;
+                }
+                missingParts(seen, errors);
+            } catch (JacksonException e) {
+                failed(e, BODY, errors);
+            }
+        }
+
+        private void missingParts(boolean[] seen, ValidationFailure.Collector errors) {
+            for (int k = 0; k < names.length; k++) {
+                if (!seen[k] && !optional[k]) {
+                    errors.add("missing", List.of("body", names[k]), "Field required", null, null);
+                }
+            }
+        }
     }
 
     private static byte[] body(Request request) {
@@ -102,9 +288,9 @@ final class Bodies {
         return media.equals("application/json") || (media.startsWith("application/") && media.endsWith("+json"));
     }
 
-    private static List<Object> loc(JacksonException e) {
-        List<Object> loc = new ArrayList<>(4);
-        loc.add("body");
+    private static List<Object> loc(List<Object> prefix, JacksonException e) {
+        List<Object> loc = new ArrayList<>(prefix.size() + 3);
+        loc.addAll(prefix);
         for (JacksonException.Reference r : e.getPath()) {
             if (r.getPropertyName() != null) {
                 loc.add(r.getPropertyName());
@@ -115,17 +301,18 @@ final class Bodies {
         return loc;
     }
 
-    /** Maps a value of the wrong type to pydantic's entry for the target type. */
-    private static void mismatch(MismatchedInputException e, ValidationFailure.Collector errors) {
-        List<Object> loc = loc(e);
-        Class<?> target = e.getTargetType();
-        Object input = e instanceof InvalidFormatException f ? f.getValue() : null;
+    /**
+     * Adds pydantic's entry for a value that is not a valid {@code target} ({@code null} when unknown, which gives
+     * {@code fallback}); {@code input} is the value sent, when Jackson kept it.
+     */
+    static void typed(Class<?> target, Object input, List<Object> loc, String fallback,
+                      ValidationFailure.Collector errors) {
         boolean fromString = input instanceof String;
         String type;
         String msg;
         if (target == null) {
             type = "value_error";
-            msg = "Value error, " + e.getOriginalMessage();
+            msg = fallback;
         } else if (isInteger(target)) {
             type = fromString ? "int_parsing" : "int_type";
             msg = fromString ? "Input should be a valid integer, unable to parse string as an integer"

@@ -16,6 +16,8 @@ import dev.starling.params.Query;
 import dev.starling.security.Scopes;
 import dev.starling.security.SecurityScopes;
 import java.lang.annotation.Annotation;
+import java.lang.reflect.AnnotatedParameterizedType;
+import java.lang.reflect.AnnotatedType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
 import java.lang.reflect.ParameterizedType;
@@ -34,9 +36,11 @@ import java.util.Optional;
  * @param method    the handler method
  * @param pathNames the names of the parameters of the route's path template
  * @param inputs    one input per parameter of {@code method}, in order
- * @param body      the index of the {@code @Body} parameter, or -1
+ * @param body      the index of the (first) {@code @Body} parameter, or -1
+ * @param embedded  whether the body is a JSON object keyed by the names of the {@code @Body} parameters (several
+ *                  of them, or one with {@code embed = true}), as FastAPI's embedded bodies
  */
-public record ParameterModel(Method method, List<String> pathNames, List<Input> inputs, int body) {
+public record ParameterModel(Method method, List<String> pathNames, List<Input> inputs, int body, boolean embedded) {
 
     /**
      * Where a parameter's value comes from: the path, query, a header, a cookie, a form field, an uploaded file
@@ -66,8 +70,9 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
      * One parameter of the handler.
      *
      * @param source       where its value comes from
-     * @param name         its name as the client sends it (query key, header name, form field...); null for the
-     *                     body and for what is not sent (the request, dependencies, background tasks, app state)
+     * @param name         its name as the client sends it (query key, header name, form field, key of an embedded
+     *                     body...); null for a body read whole and for what is not sent (the request, dependencies,
+     *                     background tasks, app state)
      * @param type         its declared class
      * @param genericType  its declared type, with type arguments
      * @param shape        one value, Optional or List
@@ -83,15 +88,28 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
      * @param annotations  its annotations, as declared
      * @param constraint   its first Jakarta constraint or {@code @Valid}, also on type arguments; null when none
      * @param where        "Parameter 'x' of Class.method(...)", for messages
+     * @param annotatedType its declared type with its type annotations ({@code Optional<@Size(min = 2) String>})
      */
     public record Input(Source source, String name, Class<?> type, Type genericType, Shape shape, Class<?> element,
                         Type elementType, boolean required, String defaultText, Object defaultValue,
                         Converters.Converter converter, List<Annotation> annotations, Annotation constraint,
-                        String where) {
+                        String where, AnnotatedType annotatedType) {
 
-        /** Returns FastAPI's location of its value in a 422, such as {@code ["query", "q"]}; null for the body. */
+        /**
+         * Returns FastAPI's location of its value in a 422, such as {@code ["query", "q"]} or {@code ["body", "item"]}
+         * for a part of an embedded body; null for a body read whole.
+         */
         List<Object> loc() {
             return name == null ? null : List.of(source.location, name);
+        }
+
+        /**
+         * Returns the annotations on the type argument of an {@code Optional} or {@code List} parameter (the
+         * {@code @Size} of {@code Optional<@Size(min = 2) String>}), which constrain each value; empty otherwise.
+         */
+        public List<Annotation> elementAnnotations() {
+            return shape != Shape.ONE && annotatedType instanceof AnnotatedParameterizedType pt
+                    ? List.of(pt.getAnnotatedActualTypeArguments()[0].getAnnotations()) : List.of();
         }
     }
 
@@ -105,28 +123,41 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
         return false;
     }
 
-    /** Returns the class whose constraints apply to the body read as JSON, or null (no body, or bytes or text). */
-    Class<?> bodyType() {
-        if (body < 0) {
+    /**
+     * Returns the class whose constraints apply to the body parameter {@code input} read as JSON, or null (not a
+     * body, or bytes or text).
+     */
+    static Class<?> jsonType(Input input) {
+        if (input.source() != Source.BODY) {
             return null;
         }
-        Class<?> type = inputs.get(body).element();
+        Class<?> type = input.element();
         return type == byte[].class || type == String.class ? null : type;
     }
 
     /** Reads the parameters of {@code method}, on a route whose path template declares {@code pathNames}. */
     public static ParameterModel of(Method method, List<String> pathNames) {
         Parameter[] declared = method.getParameters();
+        int bodies = 0;
+        boolean embed = false;
+        for (Parameter p : declared) {
+            Body b = p.getAnnotation(Body.class);
+            if (b != null) {
+                bodies++;
+                embed |= b.embed();
+            }
+        }
+        boolean embedded = bodies > 1 || embed;
         List<Input> inputs = new ArrayList<>(declared.length);
         int body = -1;
         for (int i = 0; i < declared.length; i++) {
-            Input input = read(new Declared(method, declared[i], pathNames), body >= 0);
-            if (input.source() == Source.BODY) {
+            Input input = read(new Declared(method, declared[i], pathNames), embedded);
+            if (input.source() == Source.BODY && body < 0) {
                 body = i;
             }
             inputs.add(input);
         }
-        return new ParameterModel(method, List.copyOf(pathNames), List.copyOf(inputs), body);
+        return new ParameterModel(method, List.copyOf(pathNames), List.copyOf(inputs), body, embedded);
     }
 
     /** One parameter being read. */
@@ -140,7 +171,7 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
                     String defaultText, Object defaultValue, Converters.Converter converter) {
             return new Input(source, name, p.getType(), p.getParameterizedType(), shape, element, elementType,
                     required, defaultText, defaultValue, converter, List.of(p.getAnnotations()),
-                    BeanValidation.constraint(p), where());
+                    BeanValidation.constraint(p), where(), p.getAnnotatedType());
         }
 
         Input notSent(Source source) {
@@ -152,7 +183,7 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
      * Tells where one parameter comes from. This is the one place that knows the parameter kinds: a new kind is
      * one more branch here and one more {@link Source}.
      */
-    private static Input read(Declared d, boolean afterBody) {
+    private static Input read(Declared d, boolean embedded) {
         Parameter p = d.p();
         if (p.getType() == Request.class) {
             return d.notSent(Source.REQUEST);
@@ -178,11 +209,7 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
             return d.notSent(Source.DEPENDENCY);
         }
         if (p.getAnnotation(Body.class) != null) {
-            if (afterBody) {
-                throw new IllegalArgumentException(d.where() + " is a second @Body parameter; a request has "
-                        + "one body, so take it as one record.");
-            }
-            return body(d);
+            return body(d, embedded);
         }
         if (isUpload(p)) {
             return upload(d);
@@ -190,7 +217,7 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
         return value(d);
     }
 
-    private static Input body(Declared d) {
+    private static Input body(Declared d, boolean embedded) {
         Parameter p = d.p();
         boolean optional = p.getType() == Optional.class;
         Type type = p.getParameterizedType();
@@ -207,7 +234,22 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
             throw new IllegalArgumentException(d.where() + " is a @Body of type " + type.getTypeName() + ", which "
                     + "Starling cannot read; use a record, a class, a List or Map of those, byte[] or String.");
         }
-        return d.input(Source.BODY, null, optional ? Shape.OPTIONAL : Shape.ONE, raw, type, !optional, null, null,
+        String name = null;
+        if (embedded) {
+            if (raw == byte[].class || raw == String.class) {
+                throw new IllegalArgumentException(d.where() + " is a @Body " + raw.getSimpleName() + " in an "
+                        + "embedded body (several @Body parameters, or embed = true), which is one JSON object keyed "
+                        + "by their names; take the raw " + (raw == String.class ? "text" : "bytes")
+                        + " as the only @Body, or read the part as JSON.");
+            }
+            if (!d.p().isNamePresent()) {
+                throw new IllegalArgumentException(d.where() + " has no name at run time (its class was compiled "
+                        + "without '-parameters'); the parts of an embedded body are keyed by their parameters' "
+                        + "names, so compile with '-parameters'.");
+            }
+            name = d.p().getName();
+        }
+        return d.input(Source.BODY, name, optional ? Shape.OPTIONAL : Shape.ONE, raw, type, !optional, null, null,
                 null);
     }
 

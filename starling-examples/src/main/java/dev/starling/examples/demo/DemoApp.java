@@ -1,5 +1,6 @@
 package dev.starling.examples.demo;
 
+import dev.starling.ApiResponse;
 import dev.starling.BackgroundTasks;
 import dev.starling.Config;
 import dev.starling.Depends;
@@ -46,7 +47,7 @@ public final class DemoApp {
     public record Item(int id, String name, List<String> tags) {
     }
 
-    /** What a client sends to create an item. */
+    /** What a client sends to create an item; both are required, as the schema says. */
     public record NewItem(String name, List<String> tags) {
     }
 
@@ -89,6 +90,7 @@ public final class DemoApp {
         @Get("/items/{id}")
         @Operation(summary = "Read an item", description = "Answers 404 when there is no item with that id.",
                 tags = "items")
+        @ApiResponse(status = 404, description = "No item has that id.")
         public Item read(int id) {
             Item item = items.get(id);
             if (item == null) {
@@ -123,8 +125,10 @@ public final class DemoApp {
 
         /** A JSON body, a dependency and a background task; answers 201 with the new item's location. */
         @Post("/items")
+        @ApiResponse(status = 201, description = "The item, created; its address is in the location header.",
+                body = Item.class)
         public Response create(@Body NewItem item, @Depends Session session, BackgroundTasks tasks) {
-            Item created = add(item.name(), item.tags() == null ? List.of() : item.tags());
+            Item created = add(item.name(), item.tags());
             tasks.add(() -> LOG.info("{} created item {} (logged after the response).", session.user(),
                     created.id()));
             return Response.status(201).header("location", "/items/" + created.id()).body(created);

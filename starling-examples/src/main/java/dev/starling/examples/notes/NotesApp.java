@@ -2,6 +2,7 @@ package dev.starling.examples.notes;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.starling.ApiResponse;
 import dev.starling.Depends;
 import dev.starling.Get;
 import dev.starling.HttpException;
@@ -60,18 +61,20 @@ public final class NotesApp {
 
         /** Stores a note and answers 201 with its location; an empty text is refused after the insert, rolled back. */
         @Post("/notes")
+        @ApiResponse(status = 201, description = "The note, stored; its address is in the location header.",
+                body = Note.class)
         public Response create(@Body NewNote note, @Depends Connection db) throws SQLException {
             long id;
             try (PreparedStatement insert = db.prepareStatement("insert into notes(text) values (?)",
                     Statement.RETURN_GENERATED_KEYS)) {
-                insert.setString(1, note.text() == null ? "" : note.text());
+                insert.setString(1, note.text());
                 insert.executeUpdate();
                 try (ResultSet keys = insert.getGeneratedKeys()) {
                     keys.next();
                     id = keys.getLong(1);
                 }
             }
-            if (note.text() == null || note.text().isBlank()) {
+            if (note.text().isBlank()) {
                 // Written already: the failure rolls the insert back.
                 throw new HttpException(422, "A note needs some text.");
             }
@@ -80,6 +83,7 @@ public final class NotesApp {
 
         /** Reads one note, or 404. */
         @Get("/notes/{id}")
+        @ApiResponse(status = 404, description = "No note has that id.")
         public Note read(long id, @Depends Connection db) throws SQLException {
             try (PreparedStatement select = db.prepareStatement("select id, text from notes where id = ?")) {
                 select.setLong(1, id);

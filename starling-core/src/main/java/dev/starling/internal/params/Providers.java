@@ -173,7 +173,8 @@ public final class Providers {
         return type;
     }
 
-    private static Class<?> raw(Type type) {
+    /** Returns the class of {@code type}, or of its raw type when it is parameterized; Object otherwise. */
+    static Class<?> raw(Type type) {
         if (type instanceof Class<?> c) {
             return c;
         }

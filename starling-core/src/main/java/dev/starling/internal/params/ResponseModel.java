@@ -56,7 +56,7 @@ public record ResponseModel(Kind kind, Type body, int status, boolean declared, 
         if (async) {
             type = type instanceof ParameterizedType pt ? pt.getActualTypeArguments()[0] : Object.class;
         }
-        Class<?> raw = raw(type);
+        Class<?> raw = Providers.raw(type);
         Kind kind = kind(raw);
         Status given = m.getAnnotation(Status.class);
         int status = kind == Kind.NONE ? 204 : 200;
@@ -115,16 +115,6 @@ public record ResponseModel(Kind kind, Type body, int status, boolean declared, 
             throw new IllegalArgumentException(where + " has " + written + ", which is not a status a handler "
                     + "answers with; use one between 200 and 599.");
         }
-    }
-
-    private static Class<?> raw(Type type) {
-        if (type instanceof Class<?> c) {
-            return c;
-        }
-        if (type instanceof ParameterizedType pt && pt.getRawType() instanceof Class<?> c) {
-            return c;
-        }
-        return Object.class;
     }
 
     private static Kind kind(Class<?> raw) {

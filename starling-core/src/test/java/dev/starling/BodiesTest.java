@@ -367,6 +367,38 @@ class BodiesTest {
         }
     }
 
+    record Scores(int[] points) {
+    }
+
+    static final class ScoreApi {
+        @Post("/off/scores")
+        int scores(@Body Scores scores) {
+            HandlerPath.OFFLOADED.check();
+            return scores.points().length;
+        }
+
+        @Post("/loop/scores")
+        CompletionStage<Integer> scoresAsync(@Body Scores scores) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(scores.points().length);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void nullInAnArrayOfPrimitivesIsOneIntTypeEntryAtItsIndex(HandlerPath path) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new ScoreApi());
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(post(client, prefix(path) + "/scores", "application/json", "{\"points\":[1,2]}").text())
+                    .isEqualTo("2");
+            TestResponse r = post(client, prefix(path) + "/scores", "application/json", "{\"points\":[1,null]}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"int_type\",\"loc\":[\"body\",\"points\",1],"
+                    + "\"msg\":\"Input should be a valid integer\",\"input\":null}]}");
+        }
+    }
+
     record Badly(@Default("many") int count) {
     }
 

@@ -399,6 +399,44 @@ class BodiesTest {
         }
     }
 
+    record Greeting(@Default("hello") String word, @Default("2") Integer times, @Nullable @Default("x") String mark) {
+    }
+
+    static final class Greetings {
+        @Post("/off/greet")
+        String greet(@Body Greeting g) {
+            HandlerPath.OFFLOADED.check();
+            return g.word() + " " + g.times() + " " + g.mark();
+        }
+
+        @Post("/loop/greet")
+        CompletionStage<String> greetAsync(@Body Greeting g) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(g.word() + " " + g.times() + " " + g.mark());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void nullForADefaultComponentIs422UnlessItIsNullableAsPydanticSays(HandlerPath path) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new Greetings());
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(post(client, prefix(path) + "/greet", "application/json", "{}").text())
+                    .isEqualTo("hello 2 x");
+            assertThat(post(client, prefix(path) + "/greet", "application/json", "{\"mark\":null}").text())
+                    .isEqualTo("hello 2 null");
+            TestResponse r = post(client, prefix(path) + "/greet", "application/json",
+                    "{\"word\":null,\"times\":null}");
+            assertThat(r.status()).as(r.text()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"string_type\",\"loc\":[\"body\",\"word\"],\"msg\":\"Input should be a valid string\","
+                    + "\"input\":null},"
+                    + "{\"type\":\"int_type\",\"loc\":[\"body\",\"times\"],\"msg\":\"Input should be a valid integer\","
+                    + "\"input\":null}]}");
+        }
+    }
+
     record Badly(@Default("many") int count) {
     }
 

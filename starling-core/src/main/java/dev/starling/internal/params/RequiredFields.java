@@ -266,7 +266,9 @@ final class RequiredFields {
                             return ctxt.reportInputMismatch(prop, MISSING);
                         }
                     }
-                } else if (c.required() && !c.primitive() && buffer.getParameter(ctxt, prop) == null) {
+                } else if ((c.required() || c.defaultValue() != null && !c.nullable()) && !c.primitive()
+                        && buffer.getParameter(ctxt, prop) == null) {
+                    // A @Default may be left out; sent, it is a value of the component's type, as in pydantic.
                     at = at == null ? objectPath(ctxt) : at;
                     failed = true;
                     JsonPointer path = at.appendProperty(prop.getName());

@@ -555,6 +555,41 @@ class BodiesTest {
         }
     }
 
+    static final class EmbeddedLists {
+        @Post("/off/batches")
+        String batches(@Body List<Item> first, @Body List<Item> second) {
+            HandlerPath.OFFLOADED.check();
+            return first.size() + "+" + second.size();
+        }
+
+        @Post("/loop/batches")
+        CompletionStage<String> batchesAsync(@Body List<Item> first, @Body List<Item> second) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(first.size() + "+" + second.size());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void anEmbeddedBodyReportsAtMostOneHundredEntriesHoweverManyPartsOrRepeatedKeys(HandlerPath path) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new EmbeddedLists());
+        try (TestClient client = TestClient.create(app)) {
+            String bad = "[" + "{},".repeat(40) + "{}]";   // 41 items, 3 missing components each
+            TestResponse r = post(client, prefix(path) + "/batches", "application/json",
+                    "{\"first\":" + bad + ",\"second\":" + bad + "}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text().split("\"type\":", -1)).hasSize(101);
+            r = post(client, prefix(path) + "/batches", "application/json",
+                    "{" + ("\"first\":" + bad + ",").repeat(20) + "\"second\":[]}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text().split("\"type\":", -1)).as("a key sent again adds nothing past the limit").hasSize(101);
+            r = post(client, prefix(path) + "/batches", "application/json",
+                    "{" + "\"first\":null,".repeat(150) + "\"second\":[]}");
+            assertThat(r.text().split("\"type\":", -1)).hasSize(101);
+        }
+    }
+
     static final class EmbeddedText {
         @Post("/notes")
         String note(@Body Item item, @Body String text) {

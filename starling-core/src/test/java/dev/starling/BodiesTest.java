@@ -367,6 +367,76 @@ class BodiesTest {
         }
     }
 
+    record Scores(int[] points) {
+    }
+
+    static final class ScoreApi {
+        @Post("/off/scores")
+        int scores(@Body Scores scores) {
+            HandlerPath.OFFLOADED.check();
+            return scores.points().length;
+        }
+
+        @Post("/loop/scores")
+        CompletionStage<Integer> scoresAsync(@Body Scores scores) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(scores.points().length);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void nullInAnArrayOfPrimitivesIsOneIntTypeEntryAtItsIndex(HandlerPath path) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new ScoreApi());
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(post(client, prefix(path) + "/scores", "application/json", "{\"points\":[1,2]}").text())
+                    .isEqualTo("2");
+            TestResponse r = post(client, prefix(path) + "/scores", "application/json", "{\"points\":[1,null]}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":[{\"type\":\"int_type\",\"loc\":[\"body\",\"points\",1],"
+                    + "\"msg\":\"Input should be a valid integer\",\"input\":null}]}");
+        }
+    }
+
+    record Greeting(@Default("hello") String word, @Default("2") Integer times, @Nullable @Default("x") String mark) {
+    }
+
+    static final class Greetings {
+        @Post("/off/greet")
+        String greet(@Body Greeting g) {
+            HandlerPath.OFFLOADED.check();
+            return g.word() + " " + g.times() + " " + g.mark();
+        }
+
+        @Post("/loop/greet")
+        CompletionStage<String> greetAsync(@Body Greeting g) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(g.word() + " " + g.times() + " " + g.mark());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void nullForADefaultComponentIs422UnlessItIsNullableAsPydanticSays(HandlerPath path) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new Greetings());
+        try (TestClient client = TestClient.create(app)) {
+            assertThat(post(client, prefix(path) + "/greet", "application/json", "{}").text())
+                    .isEqualTo("hello 2 x");
+            assertThat(post(client, prefix(path) + "/greet", "application/json", "{\"mark\":null}").text())
+                    .isEqualTo("hello 2 null");
+            TestResponse r = post(client, prefix(path) + "/greet", "application/json",
+                    "{\"word\":null,\"times\":null}");
+            assertThat(r.status()).as(r.text()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"string_type\",\"loc\":[\"body\",\"word\"],\"msg\":\"Input should be a valid string\","
+                    + "\"input\":null},"
+                    + "{\"type\":\"int_type\",\"loc\":[\"body\",\"times\"],\"msg\":\"Input should be a valid integer\","
+                    + "\"input\":null}]}");
+        }
+    }
+
     record Badly(@Default("many") int count) {
     }
 
@@ -482,6 +552,41 @@ class BodiesTest {
                     + "\"msg\":\"Input should be a valid dictionary or object to extract fields from\",\"input\":null}]}");
             r = post(client, prefix(path) + "/wrapped", "application/json", "{\"user\":{\"name\":\"Bo\"}");
             assertThat(r.text()).startsWith("{\"detail\":[{\"type\":\"json_invalid\",\"loc\":[\"body\",");
+        }
+    }
+
+    static final class EmbeddedLists {
+        @Post("/off/batches")
+        String batches(@Body List<Item> first, @Body List<Item> second) {
+            HandlerPath.OFFLOADED.check();
+            return first.size() + "+" + second.size();
+        }
+
+        @Post("/loop/batches")
+        CompletionStage<String> batchesAsync(@Body List<Item> first, @Body List<Item> second) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(first.size() + "+" + second.size());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void anEmbeddedBodyReportsAtMostOneHundredEntriesHoweverManyPartsOrRepeatedKeys(HandlerPath path) {
+        Starling app = Starling.create(c -> c.port(0).shutdownGrace(Duration.ofSeconds(5)));
+        app.include(new EmbeddedLists());
+        try (TestClient client = TestClient.create(app)) {
+            String bad = "[" + "{},".repeat(40) + "{}]";   // 41 items, 3 missing components each
+            TestResponse r = post(client, prefix(path) + "/batches", "application/json",
+                    "{\"first\":" + bad + ",\"second\":" + bad + "}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text().split("\"type\":", -1)).hasSize(101);
+            r = post(client, prefix(path) + "/batches", "application/json",
+                    "{" + ("\"first\":" + bad + ",").repeat(20) + "\"second\":[]}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text().split("\"type\":", -1)).as("a key sent again adds nothing past the limit").hasSize(101);
+            r = post(client, prefix(path) + "/batches", "application/json",
+                    "{" + "\"first\":null,".repeat(150) + "\"second\":[]}");
+            assertThat(r.text().split("\"type\":", -1)).hasSize(101);
         }
     }
 

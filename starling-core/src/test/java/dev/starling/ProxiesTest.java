@@ -268,6 +268,14 @@ class ProxiesTest {
     }
 
     @Test
+    void everyPeerIsTrustedWithAStarWrittenWithBlanksAsAnAddressIs() {
+        try (TestClient client = serve(c -> c.trustedProxies(" * "))) {
+            assertThat(who(client, "/who", "x-forwarded-for", "203.0.113.7").get("client").asString())
+                    .isEqualTo("203.0.113.7");
+        }
+    }
+
+    @Test
     void trustedProxiesAndTheRootPathComeFromTheEnvironment() {
         Map<String, String> env = Map.of("STARLING_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1",
                 "STARLING_ROOT_PATH", "/api");

@@ -37,7 +37,7 @@ public final class TrustedProxies {
         List<IpSubnetFilterRule> ranges = new ArrayList<>();
         boolean everyone = false;
         for (String entry : entries) {
-            if (entry.equals("*")) {
+            if (entry.strip().equals("*")) {
                 everyone = true;
             } else {
                 ranges.add(rule(entry));
@@ -51,7 +51,7 @@ public final class TrustedProxies {
      * ({@code 10.0.0.0/8}, {@code fd00::/8}) or {@code *}; anything else fails with a sentence.
      */
     public static void check(String entry) {
-        if (!entry.equals("*")) {
+        if (!entry.strip().equals("*")) {   // blanks around an entry are dropped, around an address as around *
             rule(entry);
         }
     }

@@ -134,7 +134,15 @@ final class Bodies {
 
     /** One entry per problem Jackson collected; their locations are absolute in the body. */
     private static void problems(DeferredBindingException e, ValidationFailure.Collector errors) {
+        problems(e, errors, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #problems(DeferredBindingException, ValidationFailure.Collector)}, while {@code errors} has room. */
+    private static void problems(DeferredBindingException e, ValidationFailure.Collector errors, int until) {
         for (CollectedProblem problem : e.getProblems()) {
+            if (errors.size() >= until) {
+                return;
+            }
             List<Object> loc = RequiredFields.loc(problem.getPath());
             String message = problem.getMessage();
             if (RequiredFields.MISSING.equals(message)) {
@@ -217,6 +225,8 @@ final class Bodies {
 
         private void read(byte[] body, Object[] values, ValidationFailure.Collector errors) {
             boolean[] seen = new boolean[names.length];
+            // Each part is read with a bucket of its own: the body's limit is kept here, over all of them.
+            int until = errors.size() + RequiredFields.MAX_PROBLEMS;
             try (JsonParser p = parser.createParser(body)) {
                 JsonToken t = p.nextToken();
                 if (t == JsonToken.VALUE_NULL) {
@@ -228,6 +238,9 @@ final class Bodies {
                     return;
                 }
                 while ((t = p.nextToken()) == JsonToken.PROPERTY_NAME) {
+                    if (errors.size() >= until) {
+                        return;   // a key sent again and again must not add entries without end
+                    }
                     Integer k = byName.get(p.currentName());
                     p.nextToken();
                     if (k == null) {
@@ -243,7 +256,7 @@ final class Bodies {
                         }
                         values[k] = value == null ? null : optional[k] ? Optional.of(value) : value;
                     } catch (DeferredBindingException e) {
-                        problems(e, errors);   // the part was read to its end: the next key follows
+                        problems(e, errors, until);   // the part was read to its end: the next key follows
                     } catch (StreamReadException | StreamConstraintsException e) {
                         throw e;
                     } catch (JacksonException e) {

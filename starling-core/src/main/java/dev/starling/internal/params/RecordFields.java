@@ -26,7 +26,8 @@ import java.util.Set;
  * ({@link RequiredFields}) and its schema's {@code required} follow, as pydantic's model fields: a component is
  * optional when its type is {@code Optional}, when it is annotated {@code @Nullable} (any annotation of that simple
  * name: JSpecify's, Jakarta's, JSR 305's...) or when it has a {@link Default}; every other one, primitives
- * included, is required, and a body that lacks it or sends {@code null} for it is refused with a 422.
+ * included, is required, and a body that lacks it or sends {@code null} for it is refused with a 422. A
+ * {@code @Default} one may be left out, but {@code null} for it is refused too unless it is {@code @Nullable}.
  *
  * <p>A record with a {@code @JsonCreator} of its own is decoded the way that creator says: nothing is required
  * of it here.
@@ -46,9 +47,10 @@ public record RecordFields(Class<?> type, List<Component> components, boolean ch
      * @param required     whether a body must send it, not null
      * @param defaultText  the text of its {@code @Default}, or null
      * @param defaultValue {@code defaultText} converted to the component's type, or null
+     * @param nullable     whether a body may send {@code null} for it: an {@code Optional} or {@code @Nullable} one
      */
     public record Component(String name, RecordComponent component, Field field, boolean required,
-                            String defaultText, Object defaultValue) {
+                            String defaultText, Object defaultValue, boolean nullable) {
 
         /** Returns true when the component's type is a primitive, which has no null. */
         boolean primitive() {
@@ -124,9 +126,9 @@ public record RecordFields(Class<?> type, List<Component> components, boolean ch
             String name = renamed != null && !renamed.value().isEmpty() ? renamed.value() : rc.getName();
             Default dflt = rc.getAnnotation(Default.class);
             Object value = dflt == null ? null : defaultValue(type, rc, dflt.value());
-            boolean optional = rc.getType() == Optional.class || dflt != null || nullable(rc, field);
-            components.add(new Component(name, rc, field, checked && !optional,
-                    dflt == null ? null : dflt.value(), value));
+            boolean nullable = rc.getType() == Optional.class || nullable(rc, field);
+            components.add(new Component(name, rc, field, checked && !nullable && dflt == null,
+                    dflt == null ? null : dflt.value(), value, nullable));
         }
         return new RecordFields(type, List.copyOf(components), checked);
     }

@@ -1,5 +1,7 @@
 package dev.starling.internal.params;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +52,8 @@ final class RequiredFields {
     /** The body mapper of each app mapper, made when its first route is added; weak, so a stopped app's go. */
     private static final Map<JsonMapper, JsonMapper> MAPPERS = new WeakHashMap<>();
     private static final ReentrantLock LOCK = new ReentrantLock();
+    private static final List<Class<?>> PRIMITIVE_ARRAYS = List.of(boolean[].class, byte[].class, short[].class,
+            int[].class, long[].class, float[].class, double[].class, char[].class);
 
     private RequiredFields() {
     }
@@ -58,7 +62,16 @@ final class RequiredFields {
     static JsonMapper mapper(JsonMapper app) {
         LOCK.lock();   // at registration only; a lock rather than a monitor, which would pin a virtual thread
         try {
-            return MAPPERS.computeIfAbsent(app, json -> json.rebuild().addModule(new Module()).build());
+            return MAPPERS.computeIfAbsent(app, json -> {
+                JsonMapper.Builder builder = json.rebuild().addModule(new Module());
+                // A null in an int[] would reach the problem handler as a null for int[], whose answer Jackson
+                // then refuses (an Integer is no int[]); failing such nulls as contents is one entry at the index.
+                for (Class<?> array : PRIMITIVE_ARRAYS) {
+                    builder.withConfigOverride(array,
+                            o -> o.setNullHandling(JsonSetter.Value.forContentNulls(Nulls.FAIL)));
+                }
+                return builder.build();
+            });
         } finally {
             LOCK.unlock();
         }
@@ -253,7 +266,9 @@ final class RequiredFields {
                             return ctxt.reportInputMismatch(prop, MISSING);
                         }
                     }
-                } else if (c.required() && !c.primitive() && buffer.getParameter(ctxt, prop) == null) {
+                } else if ((c.required() || c.defaultValue() != null && !c.nullable()) && !c.primitive()
+                        && buffer.getParameter(ctxt, prop) == null) {
+                    // A @Default may be left out; sent, it is a value of the component's type, as in pydantic.
                     at = at == null ? objectPath(ctxt) : at;
                     failed = true;
                     JsonPointer path = at.appendProperty(prop.getName());

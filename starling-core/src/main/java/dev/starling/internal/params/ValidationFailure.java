@@ -52,6 +52,10 @@ public final class ValidationFailure extends dev.starling.RequestValidationExcep
             return errors == null;
         }
 
+        int size() {
+            return errors == null ? 0 : errors.size();
+        }
+
         void throwIfAny() {
             if (errors != null) {
                 throw new ValidationFailure(errors);

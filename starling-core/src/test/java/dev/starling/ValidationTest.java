@@ -9,6 +9,7 @@ import dev.starling.params.Default;
 import dev.starling.params.Header;
 import dev.starling.params.Query;
 import jakarta.validation.constraints.Max;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
@@ -208,7 +209,49 @@ class ValidationTest {
                     List<@Min(1) Integer> counts) {
     }
 
+    record Named(@Size(min = 2) String name) {
+    }
+
+    record Team(@Valid Named lead, List<@Valid Named> members, Named unchecked) {
+    }
+
     static final class Elements {
+        @Post("/off/team")
+        String team(@Body Team team) {
+            HandlerPath.OFFLOADED.check();
+            return team.lead().name();
+        }
+
+        @Post("/loop/team")
+        CompletionStage<String> teamAsync(@Body Team team) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture(team.lead().name());
+        }
+
+        @Post("/off/names")
+        String names(@Body List<@Valid Named> names) {
+            HandlerPath.OFFLOADED.check();
+            return "" + names.size();
+        }
+
+        @Post("/loop/names")
+        CompletionStage<String> namesAsync(@Body List<@Valid Named> names) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture("" + names.size());
+        }
+
+        @Post("/off/unmarked-names")
+        String unmarkedNames(@Body List<Named> names) {
+            HandlerPath.OFFLOADED.check();
+            return "" + names.size();
+        }
+
+        @Post("/loop/unmarked-names")
+        CompletionStage<String> unmarkedNamesAsync(@Body List<Named> names) {
+            HandlerPath.LOOP.check();
+            return CompletableFuture.completedFuture("" + names.size());
+        }
+
         @Get("/off/tags")
         String tags(@Query List<@Pattern(regexp = "[a-z]+") String> tags, @Header Optional<@Size(min = 2) String> ref) {
             HandlerPath.OFFLOADED.check();
@@ -277,6 +320,29 @@ class ValidationTest {
                     + "\"msg\":\"size must be between 2 and 2147483647\",\"input\":\"x\"},"
                     + "{\"type\":\"string_pattern_mismatch\",\"loc\":[\"query\",\"tags\",1],"
                     + "\"msg\":\"must match \\\"[a-z]+\\\"\",\"input\":\"C1\"}]}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void recordsNestedInABodyAreValidatedWhereMarkedValid(HandlerPath path) {
+        try (TestClient client = elements()) {
+            TestResponse r = post(client, prefix(path) + "/team", "{\"lead\":{\"name\":\"a\"},"
+                    + "\"members\":[{\"name\":\"ok\"},{\"name\":\"b\"}],\"unchecked\":{\"name\":\"c\"}}");
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.text()).isEqualTo("{\"detail\":["
+                    + "{\"type\":\"string_too_short\",\"loc\":[\"body\",\"lead\",\"name\"],"
+                    + "\"msg\":\"size must be between 2 and 2147483647\",\"input\":\"a\"},"
+                    + "{\"type\":\"string_too_short\",\"loc\":[\"body\",\"members\",1,\"name\"],"
+                    + "\"msg\":\"size must be between 2 and 2147483647\",\"input\":\"b\"}]}");
+            // A body that is a list of records is a list of bodies: each is validated, with or without @Valid.
+            for (String route : List.of("/names", "/unmarked-names")) {
+                TestResponse list = post(client, prefix(path) + route, "[{\"name\":\"ok\"},{\"name\":\"b\"}]");
+                assertThat(list.status()).as(route).isEqualTo(422);
+                assertThat(list.text()).isEqualTo("{\"detail\":["
+                        + "{\"type\":\"string_too_short\",\"loc\":[\"body\",1,\"name\"],"
+                        + "\"msg\":\"size must be between 2 and 2147483647\",\"input\":\"b\"}]}");
+            }
         }
     }
 

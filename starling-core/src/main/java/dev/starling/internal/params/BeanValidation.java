@@ -19,7 +19,9 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Parameter;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -131,6 +133,25 @@ final class BeanValidation {
         return null;
     }
 
+    /**
+     * Returns the class whose constraints a JSON body is validated against: the body's type, or, for a list (or
+     * map) of records, the record; null for a parameter that is not a JSON body.
+     */
+    static Class<?> validatedType(ParameterModel.Input input) {
+        Class<?> type = ParameterModel.jsonType(input);
+        if (type == null || !(input.genericType() instanceof ParameterizedType pt)) {
+            return type;
+        }
+        Type[] arguments = pt.getActualTypeArguments();
+        if (Collection.class.isAssignableFrom(type) && arguments.length == 1) {
+            return Providers.raw(arguments[0]);
+        }
+        if (Map.class.isAssignableFrom(type) && arguments.length == 2) {
+            return Providers.raw(arguments[1]);
+        }
+        return type;
+    }
+
     /** The sentence for a route that uses constraints without a provider on the class path. */
     static String missing(String where, Annotation constraint) {
         return where + " uses Jakarta Validation (@" + constraint.annotationType().getSimpleName() + "), but no "
@@ -152,7 +173,7 @@ final class BeanValidation {
             }
         }
         for (ParameterModel.Input input : model.inputs()) {
-            Class<?> bodyType = ParameterModel.jsonType(input);
+            Class<?> bodyType = validatedType(input);
             if (constraint == null && bodyType != null) {
                 constraint = constraintOnType(bodyType);
                 constrained = input.where() + " (its type " + bodyType.getSimpleName() + ")";
@@ -220,7 +241,7 @@ final class BeanValidation {
             boolean any = false;
             for (int i = 0; i < bodies.length; i++) {
                 ParameterModel.Input input = model.inputs().get(i);
-                Class<?> bodyType = ParameterModel.jsonType(input);
+                Class<?> bodyType = validatedType(input);
                 if (bodyType != null && VALIDATOR.getConstraintsForClass(bodyType).isBeanConstrained()) {
                     // A part of an embedded body sits under its key: ["body", "item", ...].
                     bodies[i] = input.name() == null ? List.of("body") : List.of("body", input.name());
@@ -281,22 +302,49 @@ final class BeanValidation {
             }
             for (int i = 0; bodyConstrained && i < args.length; i++) {
                 Object value = args[i] instanceof Optional<?> o ? o.orElse(null) : args[i];
-                if (bodies[i] != null && value != null) {
-                    for (ConstraintViolation<Object> v : sorted(VALIDATOR.validate(value))) {
-                        List<Object> loc = new ArrayList<>(bodies[i]);
-                        for (Path.Node node : v.getPropertyPath()) {
-                            if (node.getIndex() != null) {
-                                loc.add(node.getIndex());
-                            } else if (node.getKey() != null) {
-                                loc.add(String.valueOf(node.getKey()));
-                            }
-                            if (node.getName() != null && !node.getName().startsWith("<")) {
-                                loc.add(node.getName());
-                            }
-                        }
-                        add(v, loc, v.getInvalidValue(), errors);
+                if (bodies[i] == null || value == null) {
+                    continue;
+                }
+                // A body that is a list (or map) of records is validated record by record, as a record body is:
+                // the validator finds nothing to check on the ArrayList itself.
+                if (value instanceof Collection<?> all) {
+                    int index = 0;
+                    for (Object element : all) {
+                        validateBody(element, with(bodies[i], index++), errors);
+                    }
+                } else if (value instanceof Map<?, ?> all) {
+                    for (Map.Entry<?, ?> entry : all.entrySet()) {
+                        validateBody(entry.getValue(), with(bodies[i], String.valueOf(entry.getKey())), errors);
+                    }
+                } else {
+                    validateBody(value, bodies[i], errors);
+                }
+            }
+        }
+
+        private static List<Object> with(List<Object> loc, Object next) {
+            List<Object> longer = new ArrayList<>(loc);
+            longer.add(next);
+            return longer;
+        }
+
+        private static void validateBody(Object value, List<Object> at, ValidationFailure.Collector errors) {
+            if (value == null) {
+                return;
+            }
+            for (ConstraintViolation<Object> v : sorted(VALIDATOR.validate(value))) {
+                List<Object> loc = new ArrayList<>(at);
+                for (Path.Node node : v.getPropertyPath()) {
+                    if (node.getIndex() != null) {
+                        loc.add(node.getIndex());
+                    } else if (node.getKey() != null) {
+                        loc.add(String.valueOf(node.getKey()));
+                    }
+                    if (node.getName() != null && !node.getName().startsWith("<")) {
+                        loc.add(node.getName());
                     }
                 }
+                add(v, loc, v.getInvalidValue(), errors);
             }
         }
 

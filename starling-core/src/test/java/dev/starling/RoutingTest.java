@@ -351,4 +351,49 @@ class RoutingTest {
             assertThat(deleted.headers().firstValue("allow")).hasValue("GET, HEAD, POST");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void ofTwoTemplatesThatMatchAPathTheOneAddedFirstServesIt() {
+        try (Http http = Http.serve(app -> app
+                .get("/a/{x}/c", r -> "a: parameter first " + r.pathParam("x").orElseThrow())
+                .get("/a/b/{y}", r -> "a: literal second " + r.pathParam("y").orElseThrow())
+                .get("/p/b/{y}", r -> "p: literal first " + r.pathParam("y").orElseThrow())
+                .get("/p/{x}/c", r -> "p: parameter second " + r.pathParam("x").orElseThrow()))) {
+            assertThat(http.get("/a/b/c").body()).isEqualTo("a: parameter first b");
+            assertThat(http.get("/a/b/d").body()).isEqualTo("a: literal second d");
+            assertThat(http.get("/a/z/c").body()).isEqualTo("a: parameter first z");
+            assertThat(http.get("/p/b/c").body()).isEqualTo("p: literal first c");
+            assertThat(http.get("/p/z/c").body()).isEqualTo("p: parameter second z");
+            assertThat(http.get("/p//c").statusCode()).as("a parameter is never empty").isEqualTo(404);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aMethodNotAllowedOnEveryMatchingTemplateIs405WithTheMethodsOfAllOfThem() {
+        try (Http http = Http.serve(app -> app
+                .get("/m/{x}/z", r -> "get")
+                .post("/m/k/{y}", r -> "post"))) {
+            var put = http.send(java.net.http.HttpRequest.newBuilder(http.uri("/m/k/z"))
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(put.statusCode()).isEqualTo(405);
+            assertThat(put.headers().firstValue("allow")).hasValue("GET, HEAD, POST");
+            var post = http.send(java.net.http.HttpRequest.newBuilder(http.uri("/m/k/z"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(post.body()).isEqualTo("post");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void theLastOfAThousandTemplatesOfOneShapeIsFoundWithItsValue() {
+        try (Http http = Http.serve(app -> {
+            for (int i = 0; i < 1000; i++) {
+                String name = "r" + i;
+                app.get("/" + name + "/{id}", r -> name + " " + r.pathParam("id").orElseThrow());
+            }
+        })) {
+            assertThat(http.get("/r999/42").body()).isEqualTo("r999 42");
+            assertThat(http.get("/r0/7").body()).isEqualTo("r0 7");
+            assertThat(http.get("/r1000/42").statusCode()).isEqualTo(404);
+        }
+    }
 }

@@ -12,13 +12,14 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Routing one request among 100 routes with the real {@link RoutingTable}: one {@code lookup(method, rawPath)}, as
+ * Routing one request among 100 routes (or 1,000: {@code extra}) with the real {@link RoutingTable}: one {@code lookup(method, rawPath)}, as
  * the app does for every request before binding, in nanoseconds per operation.
  *
  * <p>White-box: the table is built as {@code App} builds it, {@code router.add(method,
@@ -32,8 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <tr><td>{@code staticLate}</td><td>{@code GET /api/v1/admin/audit-log}, a static path registered 99th of
  * 100: static paths are one hash lookup, whatever their order</td></tr>
  * <tr><td>{@code templatedTwoParams}</td><td>{@code GET /api/v1/users/17/orders/4711}, matching
- * {@code /api/v1/users/{userId}/orders/{orderId}}, the last of the 8 six-segment templates, so the other 7 are
- * tried first</td></tr>
+ * {@code /api/v1/users/{userId}/orders/{orderId}}, the last of the 8 six-segment templates (908 with
+ * {@code extra = 900}): the segment tree follows {@code users}, so the others cost nothing</td></tr>
  * <tr><td>{@code miss}</td><td>{@code GET /api/v1/users/17/invoices/4711}, which no route matches (404): the
  * static map misses and all 8 six-segment templates are tried</td></tr>
  * </table>
@@ -98,6 +99,13 @@ public class RoutingBenchmark {
         "GET /api/v2/search",
     };
 
+    /**
+     * Six-segment templates registered before the 100 ({@code /api/v1/extra-N/{id}/parts/{part}}), so the table
+     * holds 100 or 1,000 routes; with the segment tree the variants cost the same either way.
+     */
+    @Param({"0", "900"})
+    public int extra;
+
     private RoutingTable<String> router;
 
     /** The routes in registration order: CRUD on every resource, then {@link #MORE}. */
@@ -117,17 +125,21 @@ public class RoutingBenchmark {
     /** Builds the table once, as route registration does, and checks that every variant routes as it says. */
     @Setup
     public void setUp() {
-        List<String> routes = routes();
-        if (routes.size() != 100) {
-            throw new IllegalStateException("The benchmark has " + routes.size() + " routes, not 100");
+        List<String> routes = new ArrayList<>();
+        for (int i = 0; i < extra; i++) {
+            routes.add("GET /api/v1/extra-" + i + "/{id}/parts/{part}");
+        }
+        routes.addAll(routes());
+        if (routes.size() != 100 + extra) {
+            throw new IllegalStateException("The benchmark has " + routes.size() + " routes, not " + (100 + extra));
         }
         router = new RoutingTable<>();
         for (String route : routes) {
             String[] parts = route.split(" ", 2);
             router.add(parts[0], PathTemplate.parse(parts[1]), route);
         }
-        if (routes.indexOf("GET /api/v1/admin/audit-log") != 98) {
-            throw new IllegalStateException("GET /api/v1/admin/audit-log is not the 99th route");
+        if (routes.indexOf("GET /api/v1/admin/audit-log") != 98 + extra) {
+            throw new IllegalStateException("GET /api/v1/admin/audit-log is not the 99th of the 100 routes");
         }
         check(staticLate(), "GET /api/v1/admin/audit-log");
         check(templatedTwoParams(), "GET /api/v1/users/{userId}/orders/{orderId}", "17", "4711");

@@ -92,6 +92,11 @@ public final class PathTemplate {
         return literals.length;
     }
 
+    /** Returns segment {@code i}'s text, or null when it is a parameter. */
+    String literal(int i) {
+        return literals[i];
+    }
+
     /** Matches decoded segments; fills {@code values} (one per parameter, in order) and returns true on a match. */
     boolean match(String[] segments, String[] values) {
         if (segments.length != literals.length) {

@@ -10,8 +10,10 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Finds the route for a method and path. Static paths are one map lookup; templates are tried in the order
- * they were added, among those with the same number of segments.
+ * Finds the route for a method and path. Static paths are one map lookup; templates sit in a tree of segments
+ * (a literal child per text, one child for a parameter), so a lookup walks only the branches the path's
+ * segments can take, whatever the number of routes. Among the templates that match, the one added first wins,
+ * as if they were tried in the order they were added.
  */
 public final class RoutingTable<R> {
 
@@ -29,9 +31,12 @@ public final class RoutingTable<R> {
     private final class Entry {
         final PathTemplate template;
         final Map<String, R> byMethod = new LinkedHashMap<>();
+        /** The order in which templates were added: the first that matches wins. */
+        final int order;
 
-        Entry(PathTemplate template) {
+        Entry(PathTemplate template, int order) {
             this.template = template;
+            this.order = order;
         }
 
         String allow() {
@@ -43,8 +48,19 @@ public final class RoutingTable<R> {
         }
     }
 
+    /** One segment of the template tree: where a template ends, and where each next segment leads. */
+    private final class Node {
+        final Map<String, Node> literals = new HashMap<>();
+        Node param;
+        /** The template that ends here; two templates of one shape are one entry. */
+        Entry entry;
+    }
+
     private final Map<String, Entry> statics = new HashMap<>();
-    private final Map<Integer, List<Entry>> templated = new HashMap<>();
+    private final Node templated = new Node();
+    private int templates;
+    /** Every entry, in the order it was added. */
+    private final List<Entry> entries = new ArrayList<>();
     private final Map<String, Entry> byText = new HashMap<>();
     /** Mounts by prefix ({@code ""} for the root), longest prefix first; tried when no route matches. */
     private final List<Map.Entry<String, Entry>> mounts = new ArrayList<>();
@@ -52,7 +68,7 @@ public final class RoutingTable<R> {
     /** Returns a router with the same routes, to try additions on. */
     public RoutingTable<R> copy() {
         RoutingTable<R> copy = new RoutingTable<>();
-        for (Entry e : byText.values()) {
+        for (Entry e : entries) {
             e.byMethod.forEach((m, r) -> copy.add(m, e.template, r));
         }
         for (Map.Entry<String, Entry> m : mounts) {
@@ -73,7 +89,7 @@ public final class RoutingTable<R> {
             }
         }
         if (entry == null) {
-            entry = new Entry(PathTemplate.parse(prefix.isEmpty() ? "/" : prefix));
+            entry = new Entry(PathTemplate.parse(prefix.isEmpty() ? "/" : prefix), -1);
             mounts.add(Map.entry(prefix, entry));
             mounts.sort((a, b) -> Integer.compare(b.getKey().length(), a.getKey().length()));
         }
@@ -99,12 +115,23 @@ public final class RoutingTable<R> {
     public void add(String method, PathTemplate template, R route) {
         Entry entry = byText.get(template.shape());
         if (entry == null) {
-            entry = new Entry(template);
+            entry = new Entry(template, entries.size());
+            entries.add(entry);
             byText.put(template.shape(), entry);
             if (template.isStatic()) {
                 statics.put(template.text(), entry);
             } else {
-                templated.computeIfAbsent(template.size(), k -> new ArrayList<>()).add(entry);
+                Node node = templated;
+                for (int i = 0; i < template.size(); i++) {
+                    String literal = template.literal(i);
+                    if (literal == null) {
+                        node = node.param != null ? node.param : (node.param = new Node());
+                    } else {
+                        node = node.literals.computeIfAbsent(literal, k -> new Node());
+                    }
+                }
+                node.entry = entry;
+                templates++;
             }
         }
         R previous = entry.byMethod.putIfAbsent(method, route);
@@ -121,7 +148,7 @@ public final class RoutingTable<R> {
         String staticAllow = null;
         if (entry != null && rawPath.indexOf('%') < 0) {
             Match<R> match = pick(entry, method, null);
-            if (match.found() || templated.isEmpty()) {
+            if (match.found() || templates == 0) {
                 return match;
             }
             // Another method of the same path may be served by a template (POST /{name} beside GET /openapi.json).
@@ -137,30 +164,53 @@ public final class RoutingTable<R> {
             entry = statics.get("/" + String.join("/", segments));
             if (entry != null) {
                 Match<R> match = pick(entry, method, null);
-                if (match.found() || templated.isEmpty()) {
+                if (match.found() || templates == 0) {
                     return match;
                 }
                 staticAllow = match.allow();
             }
         }
-        List<Entry> candidates = templated.get(segments.length);
         String allow = staticAllow;
-        if (candidates != null) {
+        if (templates > 0) {
+            List<Entry> candidates = new ArrayList<>(2);
+            collect(templated, segments, 0, candidates);
+            if (candidates.size() > 1) {
+                candidates.sort((a, b) -> Integer.compare(a.order, b.order));
+            }
             for (Entry candidate : candidates) {
                 String[] values = new String[candidate.template.names().size()];
-                if (candidate.template.match(segments, values)) {
-                    Match<R> match = pick(candidate, method, values);
-                    if (match.found()) {
-                        return match;
-                    }
-                    allow = union(allow, match.allow());
+                candidate.template.match(segments, values);
+                Match<R> match = pick(candidate, method, values);
+                if (match.found()) {
+                    return match;
                 }
+                allow = union(allow, match.allow());
             }
         }
         if (allow == null && !mounts.isEmpty()) {
             return mounted(method, rawPath);
         }
         return new Match<>(null, null, null, allow);
+    }
+
+    /**
+     * Adds to {@code out} every template under {@code node} that matches {@code segments} from {@code at}: the
+     * literal child of the segment's text, and the parameter child when the segment is not empty.
+     */
+    private void collect(Node node, String[] segments, int at, List<Entry> out) {
+        if (at == segments.length) {
+            if (node.entry != null) {
+                out.add(node.entry);
+            }
+            return;
+        }
+        Node literal = node.literals.get(segments[at]);
+        if (literal != null) {
+            collect(literal, segments, at + 1, out);
+        }
+        if (node.param != null && !segments[at].isEmpty()) {
+            collect(node.param, segments, at + 1, out);
+        }
     }
 
     /** Joins two {@code Allow} values, each method once, sorted. */

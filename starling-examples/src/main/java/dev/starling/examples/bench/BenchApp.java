@@ -138,10 +138,21 @@ public final class BenchApp {
 
     /** Returns the bench app as {@link #create(int, Threadpool, boolean)} does, serving HTTPS with {@code tls}. */
     public static Starling create(int port, Threadpool pool, boolean watchdog, Optional<Tls> tls) {
+        return create(port, pool, watchdog, tls, 0);
+    }
+
+    /**
+     * Returns the bench app with {@code extraRoutes} more routes ({@code GET /extra-N/{id}}) registered before the
+     * workload's, so that E's {@code /items/{id}} is the last of that many templates of its shape.
+     */
+    public static Starling create(int port, Threadpool pool, boolean watchdog, Optional<Tls> tls, int extraRoutes) {
         Starling app = Starling.create(c -> {
             c.port(port).threadpool(pool).watchdog(watchdog);
             tls.ifPresent(c::tls);
         });
+        for (int i = 0; i < extraRoutes; i++) {
+            app.getAsync("/extra-" + i + "/{id}", request -> CompletableFuture.completedFuture("extra"));
+        }
         app.include(new Endpoints());
         return app;
     }
@@ -153,6 +164,7 @@ public final class BenchApp {
      * measure what it costs; {@code TLS=1} serves HTTPS with a self-signed certificate made at start (h2 by ALPN
      * beside HTTP/1.1). {@code H2C=1} names what clear text always does: HTTP/1.1 and h2c (by prior knowledge or
      * {@code Upgrade: h2c}) on the one port; it changes nothing, and is refused beside {@code TLS=1}.
+     * {@code ROUTES=N} registers N more routes of E's shape before the workload's (routing cost by route count).
      */
     public static void main(String[] args) {
         String port = System.getenv().getOrDefault("PORT", "8080");
@@ -164,7 +176,8 @@ public final class BenchApp {
             throw new IllegalArgumentException("H2C=1 is HTTP/2 over clear text and TLS=1 serves HTTPS: choose one "
                     + "(HTTPS speaks h2 by ALPN).");
         }
+        int extraRoutes = Integer.parseInt(System.getenv().getOrDefault("ROUTES", "0"));
         create(Integer.parseInt(port), virtual ? Threadpool.virtual(tokens) : Threadpool.platform(tokens), watchdog,
-                tls ? Optional.of(Tls.selfSigned()) : Optional.empty()).run();
+                tls ? Optional.of(Tls.selfSigned()) : Optional.empty(), extraRoutes).run();
     }
 }

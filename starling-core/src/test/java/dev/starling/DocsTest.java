@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.testing.TestClient;
 import dev.starling.testing.TestResponse;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 
 class DocsTest {
@@ -47,6 +51,30 @@ class DocsTest {
         try (TestClient client = TestClient.create(app)) {
             assertThat(client.get("/docs").text()).isEqualTo("my own docs");
             assertThat(client.get("/docs/swagger-ui.css").status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void withGzipOnSwaggerUisFilesGoGzippedAsCompressedOnceToClientsThatTakeGzip() throws IOException {
+        Starling app = Starling.create(c -> c.port(0).gzip(500));
+        try (TestClient client = TestClient.create(app)) {
+            TestResponse plain = client.get("/docs/swagger-ui-bundle.js");
+            assertThat(plain.header("content-encoding")).isEmpty();
+            assertThat(plain.header("vary")).hasValue("accept-encoding");
+            for (String accepted : List.of("gzip", "deflate, gzip;q=0.5", "*", "br, GZIP")) {
+                TestResponse gzipped = client.request("GET", "/docs/swagger-ui-bundle.js")
+                        .header("accept-encoding", accepted).send();
+                assertThat(gzipped.header("content-encoding")).as(accepted).hasValue("gzip");
+                assertThat(gzipped.bytes().length).isLessThan(plain.bytes().length / 2);
+                byte[] inflated = new GZIPInputStream(new ByteArrayInputStream(gzipped.bytes())).readAllBytes();
+                assertThat(inflated).as(accepted).isEqualTo(plain.bytes());
+            }
+            for (String refused : List.of("gzip;q=0", "identity", "gzip; q=0.000, deflate;q=0")) {
+                TestResponse sent = client.request("GET", "/docs/swagger-ui-bundle.js")
+                        .header("accept-encoding", refused).send();
+                assertThat(sent.header("content-encoding")).as(refused).isEmpty();
+                assertThat(sent.bytes()).as(refused).isEqualTo(plain.bytes());
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.starling.internal.app;
 
 import dev.starling.Config;
 import dev.starling.HttpException;
+import dev.starling.Request;
 import dev.starling.Response;
 import dev.starling.internal.openapi.Documents;
 import dev.starling.internal.openapi.SecuritySchemes;
@@ -14,6 +15,7 @@ import dev.starling.internal.routing.PathTemplate;
 import dev.starling.internal.routing.RoutingTable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -68,16 +70,55 @@ final class BuiltInRoutes {
         if (router.lookup("GET", docs).found() || router.lookup("GET", docs + "/swagger-ui.css").found()) {
             return;
         }
-        SwaggerUi.load(config.openapiTitle(), config.rootPath()).ifPresent(ui -> {
+        boolean compressing = config.gzip().isPresent();
+        SwaggerUi.load(config.openapiTitle(), config.rootPath(), compressing).ifPresent(ui -> {
             PathTemplate page = PathTemplate.parse(docs);
             router.add("GET", page, Route.builtIn("GET", page, "GET /docs (Swagger UI)",
                     (request, args) -> Response.ok(ui.page()).header("content-type", "text/html; charset=utf-8")));
             PathTemplate file = PathTemplate.parse(docs + "/{file}");
             router.add("GET", file, Route.builtIn("GET", file, "GET /docs/{file} (Swagger UI)",
                     (request, args) -> ui.asset(request.pathParam("file").orElse(""))
-                            .map(a -> (Object) Response.ok(a.bytes()).header("content-type", a.contentType())
-                                    .header("cache-control", "public, max-age=86400"))
+                            .map(a -> (Object) asset(a, request, compressing))
                             .orElseThrow(() -> new HttpException(404, "Not Found"))));
         });
+    }
+
+    /**
+     * Answers with a Swagger UI file: gzipped as it was compressed at start when the client takes gzip (the
+     * response compressor leaves a response that names its encoding alone), else as it is.
+     */
+    private static Response asset(SwaggerUi.Asset asset, Request request, boolean compressing) {
+        boolean gzip = asset.gzipped() != null && acceptsGzip(request.headers("accept-encoding"));
+        Response response = Response.ok(gzip ? asset.gzipped() : asset.bytes())
+                .header("content-type", asset.contentType())
+                .header("cache-control", "public, max-age=86400");
+        if (gzip) {
+            response = response.header("content-encoding", "gzip");
+        }
+        return compressing ? response.header("vary", "accept-encoding") : response;
+    }
+
+    /** Whether an {@code Accept-Encoding} list takes gzip: {@code gzip} or {@code *} without {@code q=0}. */
+    static boolean acceptsGzip(List<String> values) {
+        for (String value : values) {
+            for (String coding : value.split(",")) {
+                String[] parts = coding.split(";");
+                String name = parts[0].strip().toLowerCase(Locale.ROOT);
+                if (!name.equals("gzip") && !name.equals("x-gzip") && !name.equals("*")) {
+                    continue;
+                }
+                boolean refused = false;
+                for (int i = 1; i < parts.length; i++) {
+                    String parameter = parts[i].strip().toLowerCase(Locale.ROOT).replace(" ", "");
+                    if (parameter.startsWith("q=")) {
+                        refused = parameter.substring(2).matches("0(\\.0{0,3})?");
+                    }
+                }
+                if (!refused) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

@@ -188,6 +188,23 @@ class RunInThreadpoolTest {
     }
 
     @Test
+    void anMdcSetOnAWorkerByATaskWhoseCallerHadNoneIsGoneForTheNextTask() throws Exception {
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        try {
+            CapacityLimiter limiter = CapacityLimiter.create(1);
+            Concurrency.runInExecutor(one, limiter, () -> {
+                MDC.put("request-id", "set on the worker");
+                return null;
+            }).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            String seen = Concurrency.runInExecutor(one, limiter, () -> String.valueOf(MDC.get("request-id")))
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(seen).isEqualTo("null");
+        } finally {
+            one.shutdownNow();
+        }
+    }
+
+    @Test
     void aValueSetBeforeTheOffloadIsSeenAndTheCallersValueIsUnchangedAfter() throws Exception {
         TENANT.set("outer");
         try {

@@ -7,6 +7,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,6 +76,32 @@ class WatchdogTest {
             assertThat(http.get("/sleepy").body()).isEqualTo("slept");
             assertThat(http.app.blockedLoopCount()).isZero();
             assertThat(logged.list).isEmpty();
+        }
+    }
+
+    @Test
+    void aLargeBodyWrittenOnTheLoopIsReportedAsStarlingsWorkForTheRouteNotAsItsBlockingCode() throws Exception {
+        // 24 MB of text takes far longer than 10 ms to encode and gzip on any machine; the handlers take no time.
+        StringBuilder text = new StringBuilder(24 << 20);
+        for (int i = 0; text.length() < 24 << 20; i++) {
+            text.append(i).append(' ').append(Integer.toHexString(i * 31)).append('\n');
+        }
+        String body = text.toString();
+        try (Http http = Http.serve(c -> c.gzip(500).blockedLoopThreshold(Duration.ofMillis(10)),
+                app -> app.get("/big", r -> body).getAsync("/big-async", r -> CompletableFuture.completedFuture(body)))) {
+            for (String path : List.of("/big", "/big-async")) {
+                var response = http.send(HttpRequest.newBuilder(http.uri(path)).header("accept-encoding", "gzip")
+                        .build());
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.headers().firstValue("content-encoding")).hasValue("gzip");
+            }
+            assertThat(logged.list).isNotEmpty();
+            for (ILoggingEvent warning : logged.list) {
+                assertThat(warning.getFormattedMessage())
+                        .containsPattern("has been writing the response of route GET /big(-async)? for \\d+ ms")
+                        .contains("Starling's own work")
+                        .doesNotContain("blocking code belongs in a plain (offloaded) handler");
+            }
         }
     }
 

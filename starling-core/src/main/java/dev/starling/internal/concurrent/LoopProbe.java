@@ -11,12 +11,14 @@ public final class LoopProbe {
 
     private static final VarHandle ENTERED_AT;
     private static final VarHandle ROUTE;
+    private static final VarHandle WRITING;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             ENTERED_AT = lookup.findVarHandle(LoopProbe.class, "enteredAt", long.class);
             ROUTE = lookup.findVarHandle(LoopProbe.class, "route", String.class);
+            WRITING = lookup.findVarHandle(LoopProbe.class, "writing", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -27,6 +29,7 @@ public final class LoopProbe {
     // the watchdog reads them with acquire loads, a few milliseconds late at worst.
     private long enteredAt;
     private String route;
+    private boolean writing;
     private int depth;
     long reportedFor;
 
@@ -55,6 +58,17 @@ public final class LoopProbe {
         }
     }
 
+    /**
+     * Starling itself starts (or stops) encoding and writing a response inside user code's span: the time still
+     * counts, but the watchdog reports it as Starling's work for the route, not as the route's blocking code.
+     * Returns what it was before, to put back.
+     */
+    public boolean writing(boolean now) {
+        boolean before = writing;
+        WRITING.setRelease(this, now);
+        return before;
+    }
+
     Thread thread() {
         return thread;
     }
@@ -65,5 +79,9 @@ public final class LoopProbe {
 
     String route() {
         return (String) ROUTE.getAcquire(this);
+    }
+
+    boolean isWriting() {
+        return (boolean) WRITING.getAcquire(this);
     }
 }

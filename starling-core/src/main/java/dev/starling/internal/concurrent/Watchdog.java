@@ -91,6 +91,7 @@ public final class Watchdog {
         }
         StackTraceElement[] stack = probe.thread().getStackTrace();
         String route = probe.route();
+        boolean writing = probe.isWriting();
         // The loop may have moved on while the stack was taken; then the stack shows something else.
         if (probe.enteredAt() != entered) {
             return;
@@ -102,6 +103,14 @@ public final class Watchdog {
             Observers.loopBlocked(o, route == null ? "user code" : route, now - entered);
         }
         Throwable where = new BlockedLoop(stack);
+        if (writing) {
+            LOG.warn("Event loop {} has been writing the response of {} for {} ms (threshold {} ms): Starling's own "
+                            + "work, encoding (and compressing) a large body on the loop; stream such a body (an "
+                            + "Iterator or Stream result) or send it as a file. The loop is at:",
+                    probe.thread().getName(), route == null ? "user code" : "route " + route,
+                    (now - entered) / 1_000_000, thresholdNanos / 1_000_000, where);
+            return;
+        }
         LOG.warn("Event loop {} has been running {} for {} ms (threshold {} ms); blocking code belongs in a "
                         + "plain (offloaded) handler or runInThreadpool. The loop is at:",
                 probe.thread().getName(), route == null ? "user code" : "route " + route,

@@ -4,6 +4,7 @@ import dev.starling.FileResponse;
 import dev.starling.concurrent.Concurrency;
 import dev.starling.internal.concurrent.Cleanup;
 import dev.starling.internal.concurrent.ClosingIterator;
+import dev.starling.internal.concurrent.LoopProbe;
 import dev.starling.internal.files.StaticLookup;
 import io.netty.handler.codec.http.FullHttpResponse;
 import java.util.Iterator;
@@ -71,14 +72,24 @@ final class ResultWriter {
             }
             return;
         }
-        FullHttpResponse response;
+        // Encoding and writing (and compressing) the body is Starling's work, though it may run inside the span
+        // the watchdog counts for the route's continuation: it says so if it takes too long.
+        LoopProbe probe = LoopProbe.current();
+        boolean wasWriting = probe != null && probe.writing(true);
         try {
-            response = Results.encode(result, exchange.connection.shared().json(), exchange.ctx.alloc());
-        } catch (RuntimeException e) {
-            exchange.fail(e);
-            return;
+            FullHttpResponse response;
+            try {
+                response = Results.encode(result, exchange.connection.shared().json(), exchange.ctx.alloc());
+            } catch (RuntimeException e) {
+                exchange.fail(e);
+                return;
+            }
+            ResponseWriter.write(exchange, response);
+        } finally {
+            if (probe != null) {
+                probe.writing(wasWriting);
+            }
         }
-        ResponseWriter.write(exchange, response);
     }
 
     /** Closes a result that holds resources (a stream, a closeable iterator) when it will never be sent. */

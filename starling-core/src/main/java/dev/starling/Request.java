@@ -79,28 +79,42 @@ public interface Request {
      * Returns the client's address as the app should see it: the connection's peer, or, when the peer is one of
      * {@link Config#trustedProxies()}, the client it forwarded ({@code Forwarded: for=...} or
      * {@code X-Forwarded-For}, read from the right, skipping trusted proxies). Forwarding headers from any other
-     * peer are ignored.
+     * peer are ignored. A {@code Request} of your own (a test double) gets its {@link #remoteAddress()} here.
      */
     default Client client() {
-        throw new UnsupportedOperationException("This Request does not know its client.");
+        // Starling's own request overrides this; a Request of your own (a test double) gets its peer.
+        String peer = remoteAddress();
+        int colon = peer.lastIndexOf(':');
+        String host = colon > 0 ? peer.substring(0, colon) : peer;
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            int port = colon > 0 ? Integer.parseInt(peer.substring(colon + 1)) : 0;
+            return new Client(host, port >= 0 && port <= 65535 ? port : 0);
+        } catch (NumberFormatException notAPort) {
+            return new Client(peer, 0);
+        }
     }
 
     /**
      * Returns the scheme the client used, {@code http} or {@code https}: the connection's, or the one a trusted
-     * proxy forwarded ({@code Forwarded: proto=...} or {@code X-Forwarded-Proto}).
+     * proxy forwarded ({@code Forwarded: proto=...} or {@code X-Forwarded-Proto}). A {@code Request} of your own
+     * gets {@code http} here.
      */
     default String scheme() {
-        throw new UnsupportedOperationException("This Request does not know its scheme.");
+        return "http";
     }
 
     /**
      * Returns the host (and port, when the client gave one) the client asked for, such as {@code api.example}
      * or {@code 127.0.0.1:8000}: the one a trusted proxy forwarded ({@code Forwarded: host=...} or
      * {@code X-Forwarded-Host}), else the {@code Host} header (the {@code :authority} of HTTP/2), else the
-     * server's own address. A value that cannot be the host of a URL is passed over.
+     * server's own address. A value that cannot be the host of a URL is passed over. A {@code Request} of your
+     * own gets its {@code Host} header here, else {@code localhost}.
      */
     default String host() {
-        throw new UnsupportedOperationException("This Request does not know its host.");
+        return header("host").orElse("localhost");
     }
 
     /**

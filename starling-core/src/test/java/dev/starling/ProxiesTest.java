@@ -20,7 +20,9 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -405,5 +407,35 @@ class ProxiesTest {
                 process.destroyForcibly();
             }
         }
+    }
+
+    /** A request of the user's own, as a unit test of a handler would make one. */
+    private record OwnRequest(String remoteAddress, Optional<String> hostHeader) implements Request {
+        public String method() { return "GET"; }
+        public String path() { return "/items/1"; }
+        public String uri() { return "/items/1?q=a"; }
+        public Optional<String> pathParam(String name) { return Optional.empty(); }
+        public Optional<String> query(String name) { return Optional.empty(); }
+        public List<String> queryAll(String name) { return List.of(); }
+        public Optional<String> header(String name) { return name.equals("host") ? hostHeader : Optional.empty(); }
+        public List<String> headers(String name) { return header(name).stream().toList(); }
+        public byte[] body() { return new byte[0]; }
+        public String bodyText() { return ""; }
+        public Optional<String> cookie(String name) { return Optional.empty(); }
+        public List<String> formAll(String name) { return List.of(); }
+        public List<UploadedFile> files(String name) { return List.of(); }
+    }
+
+    @Test
+    void aRequestOfYourOwnGetsItsPeerAsClientHttpAndItsHostHeader() {
+        Request own = new OwnRequest("10.1.2.3:5555", Optional.of("api.example"));
+        assertThat(own.client()).isEqualTo(new Request.Client("10.1.2.3", 5555));
+        assertThat(own.scheme()).isEqualTo("http");
+        assertThat(own.url()).isEqualTo("http://api.example/items/1?q=a");
+        Request v6 = new OwnRequest("[::1]:8000", Optional.empty());
+        assertThat(v6.client()).isEqualTo(new Request.Client("::1", 8000));
+        assertThat(v6.baseUrl()).isEqualTo("http://localhost/");
+        assertThat(new OwnRequest("a unix socket", Optional.empty()).client())
+                .isEqualTo(new Request.Client("a unix socket", 0));
     }
 }

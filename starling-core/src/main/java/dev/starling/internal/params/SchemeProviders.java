@@ -30,10 +30,13 @@ final class SchemeProviders {
     private SchemeProviders() {
     }
 
-    /** Never called: a scheme's provider invokes the scheme itself; this method only declares what it takes. */
+    /**
+     * Declares what a scheme's provider takes (the request alone) for the binder and the injection; the provider
+     * itself calls the scheme (see {@link #of}), so this method is never invoked.
+     */
     @SuppressWarnings("unused")
     private static Object read(Request request) {
-        throw new UnsupportedOperationException("A security scheme reads the request itself.");
+        return request;
     }
 
     static List<Providers.Provider> of(SecurityScheme<?> scheme) {

@@ -1,6 +1,5 @@
 package dev.starling.bench;
 
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpResponse;
 import java.lang.invoke.MethodHandle;
@@ -29,8 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <table>
  * <caption>variants</caption>
- * <tr><td>{@code starling}</td><td>the real {@code dev.starling.internal.http.Results.encode(result, json,
- * alloc)}, which the exchange calls with a handler's (completed) return value: Jackson's bytes wrapped in a
+ * <tr><td>{@code starling}</td><td>the real {@code dev.starling.internal.http.Results.encode(result, json)},
+ * which the exchange calls with a handler's (completed) return value: Jackson's bytes wrapped in a
  * {@code FullHttpResponse} with its {@code content-type} header. Writing it (and {@code content-length}) is
  * not counted; the response is returned unreleased, its buffer wrapping a heap array the GC collects.</td></tr>
  * <tr><td>{@code jackson}</td><td>a plain Jackson 3 {@code JsonMapper.writeValueAsBytes(item)}: the
@@ -62,7 +61,7 @@ public class JsonEncodingBenchmark {
 
     static final String EXPECTED = "{\"id\":42,\"q\":\"abc\",\"tags\":[\"a\",\"b\",\"c\"]}";
 
-    /** {@code Results.encode(Object, JsonMapper, ByteBufAllocator)}. */
+    /** {@code Results.encode(Object, JsonMapper)}. */
     private static final MethodHandle ENCODE = encodeHandle();
 
     private final Item item = new Item(42, "abc", List.of("a", "b", "c"));
@@ -70,13 +69,11 @@ public class JsonEncodingBenchmark {
     private final JsonMapper starlingJson = JsonMapper.builder().build();
     /** The baseline's mapper. */
     private final JsonMapper plainJson = JsonMapper.builder().build();
-    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
     private static MethodHandle encodeHandle() {
         try {
             Class<?> results = Class.forName("dev.starling.internal.http.Results");
-            Method encode = results.getDeclaredMethod("encode", Object.class, JsonMapper.class,
-                    ByteBufAllocator.class);
+            Method encode = results.getDeclaredMethod("encode", Object.class, JsonMapper.class);
             encode.setAccessible(true);
             return MethodHandles.lookup().unreflect(encode);
         } catch (ReflectiveOperationException e) {
@@ -109,7 +106,7 @@ public class JsonEncodingBenchmark {
     /** Starling's encoding of a handler's return value into a response. */
     @Benchmark
     public FullHttpResponse starling() throws Throwable {
-        return (FullHttpResponse) ENCODE.invokeExact((Object) item, starlingJson, alloc);
+        return (FullHttpResponse) ENCODE.invokeExact((Object) item, starlingJson);
     }
 
     /** Plain Jackson 3. */

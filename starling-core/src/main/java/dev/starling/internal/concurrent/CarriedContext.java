@@ -1,6 +1,5 @@
 package dev.starling.internal.concurrent;
 
-import io.netty.util.concurrent.FastThreadLocal;
 import java.util.Map;
 import org.slf4j.MDC;
 
@@ -11,8 +10,6 @@ import org.slf4j.MDC;
  * task's own two fields; this class keeps no state per task.
  */
 final class CarriedContext {
-
-    private static final FastThreadLocal<OffloadTask<?>> CURRENT = new FastThreadLocal<>();
 
     private CarriedContext() {
     }
@@ -25,7 +22,7 @@ final class CarriedContext {
 
     /** Returns the task running on the current thread, or null. */
     static OffloadTask<?> currentTask() {
-        return CURRENT.getIfExists();
+        return ThreadState.current().task;
     }
 
     /**
@@ -33,18 +30,32 @@ final class CarriedContext {
      * current task, and puts this thread's own back afterwards.
      */
     static <T> T call(OffloadTask<T> task, Thread thread) throws Exception {
-        Context previousContext = Context.set(task.context);
-        OffloadTask<?> previousTask = CURRENT.get();
-        CURRENT.set(task);
-        Map<String, String> previousMdc = swapMdc(task.mdc);
+        ThreadState state = ThreadState.current();
+        Context previousContext = state.context;
+        OffloadTask<?> previousTask = state.task;
+        state.context = task.context;
+        state.task = task;
+        // A thread made for one task (and the waiters it runs after it) has no MDC of its own to keep: reading
+        // it first would only fill the new thread's locals with empty entries.
+        boolean fresh = task.pool.threadPerTask();
+        Map<String, String> previousMdc = null;
+        if (!fresh) {
+            previousMdc = swapMdc(task.mdc);
+        } else if (task.mdc != null) {
+            MDC.setContextMap(task.mdc);
+        }
         WorkerThread worker = TaskEvents.workerBegan(task, thread);
         try {
             return task.fn.call();
         } finally {
             TaskEvents.workerEnded(worker);
-            swapMdc(previousMdc);
-            CURRENT.set(previousTask);
-            Context.set(previousContext);
+            if (!fresh) {
+                swapMdc(previousMdc);
+            } else if (mdcSnapshot() != null) {
+                MDC.clear();   // empty again for the next waiter this thread may run
+            }
+            state.task = previousTask;
+            state.context = previousContext;
         }
     }
 

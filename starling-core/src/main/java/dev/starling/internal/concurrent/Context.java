@@ -1,7 +1,6 @@
 package dev.starling.internal.concurrent;
 
 import dev.starling.concurrent.ContextKey;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.io.OutputStream;
@@ -23,13 +22,6 @@ public final class Context {
 
     public static final Context EMPTY = new Context(Map.of(), null, Map.of());
 
-    private static final FastThreadLocal<Context> CURRENT = new FastThreadLocal<>() {
-        @Override
-        protected Context initialValue() {
-            return EMPTY;
-        }
-    };
-
     private final Map<ContextKey<?>, Object> values;
     private final Scope scope;
     /** Values that arrived from another JVM, by key name; empty in the JVM that set them. */
@@ -43,19 +35,20 @@ public final class Context {
 
     /** Returns the context of the current thread. */
     public static Context current() {
-        return CURRENT.get();
+        return ThreadState.current().context;
     }
 
     /** Makes {@code context} the current thread's context and returns the one it replaces. */
     public static Context set(Context context) {
-        Context previous = CURRENT.get();
-        CURRENT.set(context);
+        ThreadState state = ThreadState.current();
+        Context previous = state.context;
+        state.context = context;
         return previous;
     }
 
     /** Makes {@code context}, a changed copy of the current one, current, and tells its request scope. */
     public static void update(Context context) {
-        CURRENT.set(context);
+        ThreadState.current().context = context;
         if (context.scope != null) {
             context.scope.contextChanged(context);
         }

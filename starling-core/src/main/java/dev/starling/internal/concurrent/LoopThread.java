@@ -8,10 +8,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An event-loop thread of a Starling app: it knows the app's default pool and, when the app has a watchdog,
  * carries the probe the watchdog reads (without a watchdog there is no probe and nothing to update).
  */
-public final class LoopThread extends FastThreadLocalThread {
+public final class LoopThread extends FastThreadLocalThread implements ThreadState.Owner {
 
     private final WorkerPool defaultPool;
     private final LoopProbe probe;
+    private final ThreadState state = new ThreadState();
 
     private LoopThread(Runnable task, String name, WorkerPool defaultPool, Watchdog watchdog) {
         super(task, name);
@@ -30,6 +31,11 @@ public final class LoopThread extends FastThreadLocalThread {
 
     public WorkerPool defaultPool() {
         return defaultPool;
+    }
+
+    @Override
+    public ThreadState threadState() {
+        return state;
     }
 
     /** Returns this loop's watchdog probe, or null when the app runs without a watchdog. */

@@ -27,12 +27,14 @@ public final class WorkerPool {
     private final boolean interruptOnCancel;
     private final ExecutorService owned;
     private final String label;
+    private final boolean threadPerTask;
     private volatile Map<String, WorkerPool> registry;
     private volatile Observer observer;
 
     private WorkerPool(String name, Executor executor, DefaultCapacityLimiter limiter, boolean interruptOnCancel,
-                       ExecutorService owned) {
+                       ExecutorService owned, boolean threadPerTask) {
         this.name = name;
+        this.threadPerTask = threadPerTask;
         this.executor = executor;
         this.limiter = limiter;
         this.interruptOnCancel = interruptOnCancel;
@@ -60,12 +62,13 @@ public final class WorkerPool {
             threads = tpe;
         }
         return new WorkerPool(name, threads, new DefaultCapacityLimiter(spec.tokens(), spec.maxWaiting(),
-                spec.queueTimeout()), spec.interruptOnCancel(), threads);
+                spec.queueTimeout()), spec.interruptOnCancel(), threads, spec.isVirtual());
     }
 
     /** Wraps an executor the user owns; {@code limiter} may be null for no limit. */
     public static WorkerPool wrap(String name, Executor executor, DefaultCapacityLimiter limiter) {
-        return new WorkerPool(name, Objects.requireNonNull(executor, "The executor must not be null."), limiter, true, null);
+        return new WorkerPool(name, Objects.requireNonNull(executor, "The executor must not be null."), limiter, true, null,
+                false);
     }
 
     /**
@@ -192,6 +195,11 @@ public final class WorkerPool {
                 }
             }
         }
+    }
+
+    /** Returns true when every task runs on a new thread of Starling's own, which starts with nothing set. */
+    boolean threadPerTask() {
+        return threadPerTask;
     }
 
     /** Returns true when the threads are Starling's own, not an executor the user gave. */

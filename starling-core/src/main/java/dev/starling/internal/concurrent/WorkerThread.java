@@ -4,11 +4,12 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A platform worker thread of a Starling threadpool; it tells the watchdog what it is running. */
-final class WorkerThread extends Thread {
+final class WorkerThread extends Thread implements ThreadState.Owner {
 
     private volatile long taskStartedAt;
     private volatile String taskName;
     long reportedFor;
+    private final ThreadState state = new ThreadState();
 
     WorkerThread(Runnable task, String name) {
         super(task, name);
@@ -24,6 +25,11 @@ final class WorkerThread extends Thread {
             }
             return thread;
         };
+    }
+
+    @Override
+    public ThreadState threadState() {
+        return state;
     }
 
     void began(String name) {

@@ -79,7 +79,7 @@ final class ResultWriter {
         try {
             FullHttpResponse response;
             try {
-                response = Results.encode(result, exchange.connection.shared().json(), exchange.ctx.alloc());
+                response = Results.encode(result, exchange.connection.shared().json());
             } catch (RuntimeException e) {
                 exchange.fail(e);
                 return;

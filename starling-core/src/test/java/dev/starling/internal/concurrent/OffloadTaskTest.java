@@ -161,6 +161,40 @@ class OffloadTaskTest {
     }
 
     @Test
+    void onAVirtualThreadTheCallersMdcIsSeenAndWhatATaskSetsIsGoneForTheWaiterRunNextOnIt() throws Exception {
+        WorkerPool pool = pool(Threadpool.virtual(1));
+        CountDownLatch bQueued = new CountDownLatch(1);
+        AtomicReference<Thread> aThread = new AtomicReference<>();
+        AtomicReference<String> aSaw = new AtomicReference<>();
+        // From a loop, the token a gives back goes straight to b on a's (virtual) thread.
+        OffloadTask<Object[]> b = onLoop(() -> {
+            MDC.put("request", "r-1");
+            try {
+                pool.submit(() -> {
+                    aThread.set(Thread.currentThread());
+                    aSaw.set(MDC.get("request"));
+                    bQueued.await(5, TimeUnit.SECONDS);
+                    MDC.put("user", "alice");
+                    return null;
+                });
+            } finally {
+                MDC.clear();
+            }
+            return pool.submit(() -> new Object[] {Thread.currentThread(), MDC.getCopyOfContextMap()});
+        });
+        assertThat(pool.limiter().waiting()).as("b waits for a's token").isEqualTo(1);
+        bQueued.countDown();
+
+        Object[] seen = b.get(5, TimeUnit.SECONDS);
+        assertThat(aSaw.get()).as("the caller's MDC on a's virtual thread").isEqualTo("r-1");
+        assertThat(seen[0]).as("b ran on a's thread").isSameAs(aThread.get());
+        assertThat(aThread.get().isVirtual()).isTrue();
+        @SuppressWarnings("unchecked")
+        Map<String, String> bMdc = (Map<String, String>) seen[1];
+        assertThat(bMdc).as("b's MDC, whose caller had none").isNullOrEmpty();
+    }
+
+    @Test
     void aTaskOfAnAlreadyCancelledScopeNeverTakesAPlaceInTheWaitingRoom() {
         WorkerPool pool = pool(Threadpool.platform(0).maxWaiting(1));
         Scope cancelled = new Scope() {

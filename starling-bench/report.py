@@ -19,6 +19,7 @@ NAMES = {
     "starling-virtual": "Starling (virtual threads)",
     "netty": "raw Netty (40 threads)",
     "vertx": "Vert.x 5 (2 verticles, 40 workers)",
+    "helidon": "Helidon SE 4",
     "fastapi": "FastAPI (uvicorn, uvloop, 1 worker)",
 }
 CASES = {
@@ -29,11 +30,13 @@ CASES = {
     "E": "E `/items/42?q=abc`",
     "F": "F `/cpu/sync?n=2000`",
 }
+PEERS = {"netty": "raw Netty", "vertx": "Vert.x", "helidon": "Helidon SE", "fastapi": "FastAPI"}
 COLOURS = {
     "starling": "#1f6fb4",
     "starling-virtual": "#6baed6",
     "netty": "#7f7f7f",
     "vertx": "#d95f02",
+    "helidon": "#e7298a",
     "fastapi": "#1b9e77",
 }
 
@@ -240,12 +243,17 @@ def charts(fig, rss, servers, out):
 
 
 def markdown(work, fig, rss, servers, meta, mismatches, hops, made):
-    lines = [f"# Starling beside raw Netty, Vert.x and FastAPI ({meta.get('date', '?')})", ""]
+    # The title names the peers of this run, so a run of some servers (or `load`'s of Starling alone) is true.
+    peers = [PEERS[s] for s in servers if s in PEERS]
+    title = "Starling" if not peers else "Starling beside " + (
+        peers[0] if len(peers) == 1 else ", ".join(peers[:-1]) + " and " + peers[-1])
+    lines = [f"# {title} ({meta.get('date', '?')})", ""]
     if meta.get("quick"):
         lines += ["**QUICK smoke run: 1-2 s per step; these figures compare nothing.**", ""]
     lines += [
         f"One run of `starling-bench/compare`, every server in turn on the same machine; Starling {meta.get('commit')}.",
         f"{meta.get('java')}; {meta.get('python')}; Vert.x {meta.get('vertx') or '?'}; "
+        f"Helidon {meta.get('helidon') or '?'}; "
         f"Netty {meta.get('netty') or '?'}; {meta.get('wrk')}.",
         f"{meta.get('machine')}.",
         f"{meta.get('settings')}. Starling: {meta.get('starling')}.",
@@ -292,17 +300,21 @@ def markdown(work, fig, rss, servers, meta, mismatches, hops, made):
         lines += ["![Responsiveness](responsiveness.png)", ""]
 
     lines += ["## Memory and errors", "",
-              "| server | idle RSS after warm-up (MiB) | RSS at the end (MiB) | socket errors | non-2xx | "
-              "log lines at WARN or ERROR |", "|---|---|---|---|---|---|"]
+              "`idle heap` is the Java heap in use after a full GC (`jcmd GC.run`, then `GC.heap_info`), taken "
+              "once the cases are done and the server is idle again, after both RSS readings.", "",
+              "| server | idle RSS after warm-up (MiB) | idle heap after a full GC (MiB) | RSS at the end (MiB) | "
+              "socket errors | non-2xx | log lines at WARN or ERROR |", "|---|---|---|---|---|---|---|"]
     for s in servers:
         mine = [r for r in rss if r["server"] == s]
         if not mine:
             continue
         idle = ", ".join(r["idle_rss_mib"] for r in mine)
+        # rss.csv of runs before the heap column has no idle_heap_mib; FastAPI's is empty.
+        heap = ", ".join(r.get("idle_heap_mib") or "–" for r in mine)
         end = ", ".join(r["end_rss_mib"] for r in mine)
         errors = sum(fig.total(s, c) for c in ("connect_errors", "read_errors", "write_errors", "timeouts"))
         warnings = sum(int(r["warn_or_error_lines"] or 0) for r in mine)
-        lines.append(f"| {NAMES[s]} | {idle} | {end} | {errors} | {fig.total(s, 'non_2xx')} | {warnings} |")
+        lines.append(f"| {NAMES[s]} | {idle} | {heap} | {end} | {errors} | {fig.total(s, 'non_2xx')} | {warnings} |")
     lines.append("")
     if "rss.png" in made:
         lines += ["![Resident memory](rss.png)", ""]

@@ -3,9 +3,13 @@ package dev.starling.concurrent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.starling.internal.concurrent.Context;
+import dev.starling.internal.concurrent.OffloadTask;
+import dev.starling.internal.concurrent.Scope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -53,6 +57,48 @@ class RunInThreadpoolTest {
                     assertThat(e.getSuppressed()[0].getStackTrace())
                             .anySatisfy(f -> assertThat(f.getClassName()).startsWith(TestLoop.class.getName()));
                 });
+    }
+
+    @Test
+    void aLaterFailureOfTheSameCodeInARouteCarriesTheStackOfItsFirstOffloadAndSaysSo() {
+        Callable<Object> failing = () -> {
+            throw new IllegalStateException("boom");
+        };
+        Throwable first = failure(loop.on(() -> inRoute("GET /reports", () -> Concurrency.runInThreadpool(failing))));
+        Throwable second = failure(loop.on(() -> inRoute("GET /reports", () -> Concurrency.runInThreadpool(failing))));
+
+        assertThat(first.getSuppressed()[0].getMessage()).endsWith("' here.");
+        assertThat(second.getSuppressed()[0].getMessage()).contains("offloaded to 'default' from thread")
+                .endsWith("here (the stack of the first offload of this code in route GET /reports).");
+        assertThat(second.getSuppressed()[0].getStackTrace()).isEqualTo(first.getSuppressed()[0].getStackTrace())
+                .anySatisfy(f -> assertThat(f.getClassName()).startsWith(TestLoop.class.getName()));
+    }
+
+    private static <T> T inRoute(String route, Callable<T> call) throws Exception {
+        Context previous = Context.set(Context.forScope(new Scope() {
+            @Override
+            public void track(OffloadTask<?> task) {
+            }
+
+            @Override
+            public void untrack(OffloadTask<?> task) {
+            }
+
+            @Override
+            public String routeName() {
+                return route;
+            }
+        }));
+        try {
+            return call.call();
+        } finally {
+            Context.set(previous);
+        }
+    }
+
+    private static Throwable failure(CompletableFuture<Object> result) {
+        assertThatThrownBy(result::join).isInstanceOf(CompletionException.class);
+        return result.handle((v, e) -> e instanceof CompletionException ? e.getCause() : e).join();
     }
 
     @Test

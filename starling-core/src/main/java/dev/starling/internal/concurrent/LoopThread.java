@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An event-loop thread of a Starling app: it knows the app's default pool and, when the app has a watchdog,
  * carries the probe the watchdog reads (without a watchdog there is no probe and nothing to update).
  */
-public final class LoopThread extends FastThreadLocalThread implements ThreadState.Owner {
+public final class LoopThread extends FastThreadLocalThread {
 
     private final WorkerPool defaultPool;
     private final LoopProbe probe;
@@ -33,8 +33,8 @@ public final class LoopThread extends FastThreadLocalThread implements ThreadSta
         return defaultPool;
     }
 
-    @Override
-    public ThreadState threadState() {
+    /** Returns the context and task this thread runs with. */
+    ThreadState threadState() {
         return state;
     }
 

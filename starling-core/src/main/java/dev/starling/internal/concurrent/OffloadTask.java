@@ -46,7 +46,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
     final EventExecutor loop;
     final Context context;
     final Map<String, String> mdc;
-    private final OffloadedFrom callSite;
+    private final OffloadedFrom.Site callSite;
     private volatile int state;
     private volatile Thread runner;
     /** When the task was started (nanoTime), for observers; 0 when nobody observes. */
@@ -71,7 +71,7 @@ public final class OffloadTask<T> extends CompletableFuture<T> implements Runnab
         this.context = Context.current();
         this.mdc = CarriedContext.mdcSnapshot();
         this.callSite = captureCallSite && OffloadedFrom.ENABLED
-                ? new OffloadedFrom(Thread.currentThread().getName(), pool.name()) : null;
+                ? OffloadedFrom.capture(fn, pool.name(), context) : null;
     }
 
     /** Returns true for work already promised to a client (background tasks, after-phases), which no bound refuses. */

@@ -1,6 +1,15 @@
 package dev.starling.internal.concurrent;
 
-/** The caller's stack at the moment of the offload, attached to a failing task's exception. */
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The caller's stack at the moment of the offload, attached to a failing task's exception.
+ *
+ * <p>Taking a stack trace on every offload cost more than the rest of the offload (9 µs of the loop's CPU and
+ * 1.5 KB per request on case D; see starling-bench/results/2026-12-03-issue17-profiles.md), so the stack is taken
+ * the first time a callable's class is offloaded from a route and kept: the class pins where in the source the
+ * offload is written, and the route the way to it. Later offloads of that code carry only the thread's name.
+ */
 final class OffloadedFrom extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -8,14 +17,57 @@ final class OffloadedFrom extends RuntimeException {
     static final boolean ENABLED =
             !"false".equalsIgnoreCase(System.getProperty("starling.offload.callSite", "true"));
 
-    OffloadedFrom(String threadName, String poolName) {
-        super("The task was offloaded to '" + poolName + "' from thread '" + threadName + "' here.");
+    /** How many stacks one callable class keeps, one per route (and pool); past this, each offload takes its own. */
+    static final int SITES_PER_CLASS = 64;
+
+    private static final ClassValue<ConcurrentHashMap<String, Stack>> SEEN = new ClassValue<>() {
+        @Override
+        protected ConcurrentHashMap<String, Stack> computeValue(Class<?> type) {
+            return new ConcurrentHashMap<>();
+        }
+    };
+
+    /** A stack taken once, for the route ({@code ""} outside a request) and pool it was taken in. */
+    private record Stack(Throwable trace, String route, String pool) {
     }
 
-    /** Adds {@code callSite} to {@code error} as a suppressed exception; either may be null. */
-    static void attach(Throwable error, OffloadedFrom callSite) {
-        if (error != null && callSite != null && error != callSite) {
-            error.addSuppressed(callSite);
+    /** Where one task was offloaded from: the calling thread and a stack, perhaps shared with earlier tasks. */
+    record Site(String thread, Stack stack, boolean first) {
+    }
+
+    private OffloadedFrom(Site site) {
+        super("The task was offloaded to '" + site.stack().pool() + "' from thread '" + site.thread() + "' here"
+                + (site.first() || site.stack().route().isEmpty() ? "." : " (the stack of the first offload of this "
+                + "code in route " + site.stack().route() + ")."), null, true, true);
+        setStackTrace(site.stack().trace().getStackTrace());
+    }
+
+    /** Takes (or finds) the call site of an offload of {@code callable} to {@code pool} in {@code context}. */
+    static Site capture(Object callable, String pool, Context context) {
+        Scope scope = context.scope();
+        String route = scope == null ? "" : scope.routeName();
+        ConcurrentHashMap<String, Stack> stacks = SEEN.get(callable.getClass());
+        Stack stack = stacks.get(route);
+        if (stack != null && stack.pool().equals(pool)) {
+            return new Site(Thread.currentThread().getName(), stack, false);
+        }
+        stack = new Stack(new Throwable(), route, pool);
+        if (stacks.size() < SITES_PER_CLASS) {
+            stacks.putIfAbsent(route, stack);
+        }
+        return new Site(Thread.currentThread().getName(), stack, true);
+    }
+
+    /** The stack is the caller's, set from the site; this exception's own would be the failing worker's. */
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+        return this;
+    }
+
+    /** Adds the call site to {@code error} as a suppressed exception; either may be null. */
+    static void attach(Throwable error, Site site) {
+        if (error != null && site != null) {
+            error.addSuppressed(new OffloadedFrom(site));
         }
     }
 }

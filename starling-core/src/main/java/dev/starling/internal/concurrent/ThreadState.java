@@ -6,15 +6,10 @@ package dev.starling.internal.concurrent;
  * in a plain thread local.
  *
  * <p>Netty's {@code FastThreadLocal} is fast only on Netty's own threads. On any other thread its first use
- * builds an indexed table and an identity map of the thread's locals: about 700 bytes on every new virtual
+ * builds an indexed table and an identity map of the thread's locals: about 500 bytes on every new virtual
  * thread, for two values (see starling-bench/results/2026-12-03-issue17-profiles.md).
  */
 final class ThreadState {
-
-    /** A thread that holds its own state in a field. */
-    interface Owner {
-        ThreadState threadState();
-    }
 
     private static final ThreadLocal<ThreadState> OTHERS = ThreadLocal.withInitial(ThreadState::new);
 
@@ -23,6 +18,11 @@ final class ThreadState {
 
     /** Returns the state of the current thread. */
     static ThreadState current() {
-        return Thread.currentThread() instanceof Owner owner ? owner.threadState() : OTHERS.get();
+        Thread thread = Thread.currentThread();
+        // Two checks against final classes are one compare each; an interface check may scan the supertypes.
+        if (thread instanceof LoopThread loop) {
+            return loop.threadState();
+        }
+        return thread instanceof WorkerThread worker ? worker.threadState() : OTHERS.get();
     }
 }

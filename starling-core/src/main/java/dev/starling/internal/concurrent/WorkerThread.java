@@ -4,7 +4,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A platform worker thread of a Starling threadpool; it tells the watchdog what it is running. */
-final class WorkerThread extends Thread implements ThreadState.Owner {
+final class WorkerThread extends Thread {
 
     private volatile long taskStartedAt;
     private volatile String taskName;
@@ -27,8 +27,8 @@ final class WorkerThread extends Thread implements ThreadState.Owner {
         };
     }
 
-    @Override
-    public ThreadState threadState() {
+    /** Returns the context and task this thread runs with. */
+    ThreadState threadState() {
         return state;
     }
 

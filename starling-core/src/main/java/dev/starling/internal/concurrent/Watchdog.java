@@ -92,6 +92,7 @@ public final class Watchdog {
         StackTraceElement[] stack = probe.thread().getStackTrace();
         String route = probe.route();
         boolean writing = probe.isWriting();
+        String sending = probe.sendingTo();
         // The loop may have moved on while the stack was taken; then the stack shows something else.
         if (probe.enteredAt() != entered) {
             return;
@@ -103,6 +104,14 @@ public final class Watchdog {
             Observers.loopBlocked(o, route == null ? "user code" : route, now - entered);
         }
         Throwable where = new BlockedLoop(stack);
+        if (sending != null) {
+            LOG.warn("Event loop {} has been sending a task of {} to executor '{}' for {} ms (threshold {} ms): not "
+                            + "the route's own code but the executor's submit, which serializes the task (and all it "
+                            + "captures) on the loop; keep what a remote task captures small. The loop is at:",
+                    probe.thread().getName(), route == null ? "user code" : "route " + route, sending,
+                    (now - entered) / 1_000_000, thresholdNanos / 1_000_000, where);
+            return;
+        }
         if (writing) {
             LOG.warn("Event loop {} has been writing the response of {} for {} ms (threshold {} ms): Starling's own "
                             + "work, encoding (and compressing) a large body on the loop; stream such a body (an "

@@ -98,6 +98,8 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         state.onJvmExit(() -> shutdown.atJvmExit(exitGrace));
         new WorkerLifecycle(state, filter, launch, dispatcher, new Replies(state, filter), shutdown, threads,
                 this::beforeExitReported).startAll();
+        // While the workers start: the first task is then not the one to set up serialization, on a loop.
+        Frames.prepare();
     }
 
     /** Returns a builder with the defaults of {@link Builder}. */

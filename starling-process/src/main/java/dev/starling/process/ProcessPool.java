@@ -449,7 +449,8 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
 
         /**
          * Builds the pool and starts its workers without waiting for them; tasks queue until a worker is
-         * ready.
+         * ready. The first pool of a JVM also sets up Java serialization here (a sample task is serialized),
+         * so that the first task sent from an event loop does not do it there.
          */
         public ProcessPool build() {
             return new ProcessPool(this);

@@ -112,7 +112,7 @@ final class Frames {
      * serializable lambda that captures a map): Java serialization's one-time set-up (its classes, the
      * descriptors of {@code SerializedLambda} and {@code HashMap}, the reflective accessors it spins, the
      * first serializable lambda) then happens while the pool is built, not on the event loop of its first
-     * task; it took 15 to 60 ms there on a 2-core VM.
+     * task; it took 13 to 40 ms there in a cold JVM on a 2-core VM, depending on the load.
      */
     static void prepare() {
         if (prepared) {

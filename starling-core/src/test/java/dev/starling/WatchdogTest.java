@@ -7,6 +7,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
+import dev.starling.concurrent.Concurrency;
+import dev.starling.concurrent.RemoteExecutor;
+import dev.starling.concurrent.SerializableCallable;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
@@ -102,6 +105,46 @@ class WatchdogTest {
                         .contains("Starling's own work")
                         .doesNotContain("blocking code belongs in a plain (offloaded) handler");
             }
+        }
+    }
+
+    @Test
+    void aRemoteExecutorsSubmitHoldingTheLoopIsReportedAsTheExecutorsWorkForTheRouteNotAsItsBlockingCode() {
+        Starling[] self = new Starling[1];
+        // Stands for a pool whose submit serializes a large task on the caller's thread, here the loop.
+        RemoteExecutor slowToSend = new RemoteExecutor() {
+            @Override
+            public <T> CompletableFuture<T> submit(SerializableCallable<T> task) {
+                try {
+                    blockLoop(self[0]);
+                    return CompletableFuture.completedFuture(task.call());
+                } catch (Exception e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            }
+
+            @Override
+            public void execute(Runnable command) {
+                command.run();
+            }
+
+            @Override
+            public String name() {
+                return "slow-to-send";
+            }
+        };
+        try (Http http = Http.serve(app -> {
+            self[0] = app;
+            app.getAsync("/remote", r -> Concurrency.runInExecutor(slowToSend, () -> "sent"));
+        })) {
+            assertThat(http.get("/remote").body()).isEqualTo("sent");
+            assertThat(http.app.blockedLoopCount()).isEqualTo(1);
+            assertThat(logged.list).hasSize(1);
+            assertThat(logged.list.get(0).getFormattedMessage())
+                    .containsPattern("has been sending a task of route GET /remote to executor 'slow-to-send' for "
+                            + "\\d+ ms \\(threshold 100 ms\\)")
+                    .contains("not the route's own code")
+                    .doesNotContain("blocking code belongs in a plain (offloaded) handler");
         }
     }
 

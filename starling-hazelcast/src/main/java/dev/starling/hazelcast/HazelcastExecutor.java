@@ -226,12 +226,17 @@ public final class HazelcastExecutor implements RemoteExecutor {
         }
 
         /**
-         * Returns the executor.
+         * Returns the executor, after doing the one-time work of a first task here rather than on the event loop
+         * of the first request that sends one: it serializes a sample task in this JVM and sends one no-op task
+         * the way tasks will go (to the selected members, or to the owner of a random partition, which makes
+         * Hazelcast arrange the partitions if no one did yet), without waiting for it.
          *
          * @return a new executor over the builder's executor service
          */
         public HazelcastExecutor build() {
-            return new HazelcastExecutor(this);
+            HazelcastExecutor executor = new HazelcastExecutor(this);
+            FirstCall.prepare(service, members, completions);
+            return executor;
         }
     }
 }

@@ -18,6 +18,7 @@ import java.io.Serial;
 import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -329,6 +330,31 @@ class HazelcastExecutorTest {
         } finally {
             completions.shutdownNow();
         }
+    }
+
+    @Test
+    void aRoutesFirstTaskSetsUpNeitherSerializationNorPartitionsOnTheEventLoopBuildingTheExecutorDidIt()
+            throws Exception {
+        // A fresh JVM with a fresh one-member cluster, since this one has long done both; it records which
+        // classes its loops load.
+        int port = freePorts(1);
+        Process cold = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ColdFirstTask.class.getName(), "" + port,
+                "starling-cold-" + UUID.randomUUID()).redirectErrorStream(true).start();
+        List<String> lines;
+        try (var out = cold.inputReader()) {
+            lines = out.lines().toList();
+        } finally {
+            cold.destroyForcibly();
+        }
+        assertThat(lines).as("the cold JVM's output").contains("answer 200 42");
+        List<String> onLoops = lines.stream().filter(line -> line.startsWith("loop ")).map(line -> line.substring(5))
+                .toList();
+        // The loop still sees the route's first remote call (the classes of that path in starling-core); it must
+        // no longer be where Java serialization is set up or the cluster's partitions are first arranged.
+        assertThat(onLoops).as("classes loaded on event loops").isNotEmpty()
+                .noneMatch(name -> name.startsWith("java.io.Object") || name.equals("java.lang.invoke.SerializedLambda")
+                        || name.startsWith("com.hazelcast.internal.partition.impl.PartitionStateGenerator"));
     }
 
     private static IExecutorService service() {

@@ -24,9 +24,15 @@ final class PoolFilter {
         allowed.addAll(patterns);
         allowed.addAll(DEFAULT_ALLOWED);
         updateFilter();
+        // Fails fast, at build, on a malformed allowClasses pattern.
+        ObjectInputFilter.Config.createFilter(filterSpec);
     }
 
-    /** Lock held: allows, in both directions from now on, the packages of the classes a task was made of. */
+    /**
+     * Lock held: allows, in both directions from now on, the packages of the classes a task was made of. They
+     * are well-formed patterns made from class names, so they are not parsed here, in the caller's thread (an
+     * event loop, often): each side parses the spec where it reads with it.
+     */
     void allowPackages(Set<String> patterns) {
         if (allowed.addAll(patterns)) {
             updateFilter();
@@ -35,8 +41,6 @@ final class PoolFilter {
 
     private void updateFilter() {
         String spec = String.join(";", allowed);
-        // Fails fast on a malformed allowClasses pattern.
-        ObjectInputFilter.Config.createFilter(spec);
         filterSpec = spec;
         filterSpecBytes = spec.getBytes(StandardCharsets.UTF_8);
     }

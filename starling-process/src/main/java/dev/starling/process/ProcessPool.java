@@ -98,6 +98,8 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
         state.onJvmExit(() -> shutdown.atJvmExit(exitGrace));
         new WorkerLifecycle(state, filter, launch, dispatcher, new Replies(state, filter), shutdown, threads,
                 this::beforeExitReported).startAll();
+        // While the workers start: the first task is then not the one to set up serialization, on a loop.
+        Frames.prepare();
     }
 
     /** Returns a builder with the defaults of {@link Builder}. */
@@ -447,7 +449,8 @@ public final class ProcessPool implements ExecutorService, RemoteExecutor {
 
         /**
          * Builds the pool and starts its workers without waiting for them; tasks queue until a worker is
-         * ready.
+         * ready. The first pool of a JVM also sets up Java serialization here (a sample task is serialized),
+         * so that the first task sent from an event loop does not do it there.
          */
         public ProcessPool build() {
             return new ProcessPool(this);

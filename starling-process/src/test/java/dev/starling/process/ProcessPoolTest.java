@@ -514,6 +514,28 @@ class ProcessPoolTest {
         }
     }
 
+    @Test
+    void aRoutesFirstTaskSetsUpNoSerializationOnTheEventLoopTheBuildOfThePoolDidIt() throws Exception {
+        // A fresh JVM, since this one has long set up serialization; it records which classes its loops load.
+        Process cold = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ColdFirstTask.class.getName())
+                .redirectErrorStream(true).start();
+        List<String> lines;
+        try (var out = cold.inputReader()) {
+            lines = out.lines().toList();
+        } finally {
+            cold.destroyForcibly();
+        }
+        assertThat(lines).as("the cold JVM's output").contains("answer 200 42");
+        List<String> onLoops = lines.stream().filter(line -> line.startsWith("loop ")).map(line -> line.substring(5))
+                .toList();
+        // The loop still sees the route's first remote call (the classes of that path in starling-core); it must
+        // no longer be where Java serialization is set up.
+        assertThat(onLoops).as("classes loaded on event loops").isNotEmpty()
+                .noneMatch(name -> name.startsWith("java.io.Object")
+                        || name.equals("java.lang.invoke.SerializedLambda"));
+    }
+
     /** Starts {@link OrphanParent} with a pool called {@code name} of {@code workers}, after {@code prefix}. */
     private static Process parentJvm(String name, int workers, String... prefix) throws IOException {
         List<String> command = new ArrayList<>(List.of(prefix));

@@ -3,8 +3,10 @@ package dev.starling.internal.app;
 import dev.starling.Config;
 import dev.starling.Observer;
 import dev.starling.concurrent.CapacityLimiter;
+import dev.starling.concurrent.RemoteExecutor;
 import dev.starling.concurrent.Threadpool;
 import dev.starling.internal.concurrent.DefaultCapacityLimiter;
+import dev.starling.internal.concurrent.RemoteCall;
 import dev.starling.internal.concurrent.Watchdog;
 import dev.starling.internal.concurrent.WorkerPool;
 import java.util.Collections;
@@ -31,6 +33,10 @@ final class ExecutorRegistry {
                         ? spec.namePrefix("starling-" + name + "-") : spec, watchdog)));
         registrations.executors().forEach((name, executor) -> named.put(name, WorkerPool.wrap(name, executor,
                 (DefaultCapacityLimiter) registrations.limiters().get(name))));
+        if (registrations.executors().values().stream().anyMatch(RemoteExecutor.class::isInstance)) {
+            // Java serialization's one-time set-up belongs here, not on the loop of the first remote call.
+            RemoteCall.prepare();
+        }
         Map<String, WorkerPool> registry = new LinkedHashMap<>();
         registry.put("default", defaultPool);
         registry.put("virtual", virtualPool);

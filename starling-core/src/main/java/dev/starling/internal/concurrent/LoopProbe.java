@@ -12,6 +12,7 @@ public final class LoopProbe {
     private static final VarHandle ENTERED_AT;
     private static final VarHandle ROUTE;
     private static final VarHandle WRITING;
+    private static final VarHandle SENDING;
 
     static {
         try {
@@ -19,6 +20,7 @@ public final class LoopProbe {
             ENTERED_AT = lookup.findVarHandle(LoopProbe.class, "enteredAt", long.class);
             ROUTE = lookup.findVarHandle(LoopProbe.class, "route", String.class);
             WRITING = lookup.findVarHandle(LoopProbe.class, "writing", boolean.class);
+            SENDING = lookup.findVarHandle(LoopProbe.class, "sending", String.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -30,6 +32,7 @@ public final class LoopProbe {
     private long enteredAt;
     private String route;
     private boolean writing;
+    private String sending;
     private int depth;
     long reportedFor;
 
@@ -69,6 +72,17 @@ public final class LoopProbe {
         return before;
     }
 
+    /**
+     * Starling starts (or, with null, stops) handing a task to the remote executor named {@code executor},
+     * whose submit serializes it on this loop: the time still counts, but the watchdog reports it as the
+     * executor's work for the route. Returns what it was before, to put back.
+     */
+    public String sending(String executor) {
+        String before = sending;
+        SENDING.setRelease(this, executor);
+        return before;
+    }
+
     Thread thread() {
         return thread;
     }
@@ -83,5 +97,9 @@ public final class LoopProbe {
 
     boolean isWriting() {
         return (boolean) WRITING.getAcquire(this);
+    }
+
+    String sendingTo() {
+        return (String) SENDING.getAcquire(this);
     }
 }

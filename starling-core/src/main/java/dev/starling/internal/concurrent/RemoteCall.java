@@ -1,6 +1,9 @@
 package dev.starling.internal.concurrent;
 
 import dev.starling.concurrent.SerializableCallable;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
 import java.io.Serial;
 import java.io.Serializable;
 import java.util.HashMap;
@@ -22,6 +25,8 @@ public final class RemoteCall<T> implements SerializableCallable<T> {
     private final HashMap<String, String> mdc;
     private final HashMap<String, Serializable> values;
 
+    private static volatile boolean prepared;
+
     RemoteCall(Callable<? extends T> task, Map<String, String> mdc, Context context) {
         this.task = task;
         this.mdc = mdc == null || mdc.isEmpty() ? null : new HashMap<>(mdc);
@@ -29,6 +34,27 @@ public final class RemoteCall<T> implements SerializableCallable<T> {
         this.values = portable.isEmpty() ? null : portable;
     }
 
+    /**
+     * Serializes a sample call, with an MDC and a context value, once per JVM: Java serialization's one-time
+     * set-up (its classes, the descriptors of this class, of {@code HashMap} and of a serializable lambda, the
+     * reflective accessors it spins) then happens at start-up, not on the event loop of a route's first remote
+     * call. Blocks for a few to tens of milliseconds the first time; later calls return at once.
+     */
+    public static void prepare() {
+        if (prepared) {
+            return;
+        }
+        String captured = "sample";
+        SerializableCallable<String> sample = () -> captured;
+        RemoteCall<String> call = new RemoteCall<>(sample, Map.of("sample", captured),
+                Context.fromPortable(Map.of("sample", captured)));
+        try (ObjectOutputStream out = new ObjectOutputStream(OutputStream.nullOutputStream())) {
+            out.writeObject(call);
+        } catch (IOException e) {
+            // Cannot happen with these classes and a null stream; the first real call would only be slower.
+        }
+        prepared = true;   // two threads preparing at once do the work twice, harmlessly
+    }
 
     @Override
     public T call() throws Exception {

@@ -29,6 +29,9 @@ final class RemoteRun {
         TokenWait.disarm(task);
         TaskEvents.ran(task);
         CompletableFuture<T> future;
+        // The executor's submit serializes the task on this thread, often a loop: the watchdog should name it.
+        LoopProbe probe = LoopProbe.current();
+        String wasSending = probe == null ? null : probe.sending(executor.name());
         try {
             future = executor.submit(new RemoteCall<T>(task.fn, task.mdc, task.context));
         } catch (RejectedExecutionException e) {
@@ -39,6 +42,10 @@ final class RemoteRun {
             future = CompletableFuture.failedFuture(refused);
         } catch (Throwable t) {
             future = CompletableFuture.failedFuture(t);
+        } finally {
+            if (probe != null) {
+                probe.sending(wasSending);
+            }
         }
         task.remote = future;
         if (task.interruptRequested()) {

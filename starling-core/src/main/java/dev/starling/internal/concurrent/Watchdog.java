@@ -89,9 +89,12 @@ public final class Watchdog {
         if (entered == 0L || entered == probe.reportedFor || now - entered < thresholdNanos) {
             return;
         }
-        StackTraceElement[] stack = probe.thread().getStackTrace();
+        // What the loop is doing is read before its stack is taken: the loop runs on while the stack is built,
+        // so a flag read afterwards would often be that of a later step (a submit just finished, say).
         String route = probe.route();
         boolean writing = probe.isWriting();
+        String sending = probe.sendingTo();
+        StackTraceElement[] stack = probe.thread().getStackTrace();
         // The loop may have moved on while the stack was taken; then the stack shows something else.
         if (probe.enteredAt() != entered) {
             return;
@@ -103,10 +106,19 @@ public final class Watchdog {
             Observers.loopBlocked(o, route == null ? "user code" : route, now - entered);
         }
         Throwable where = new BlockedLoop(stack);
+        if (sending != null) {
+            LOG.warn("Event loop {} has been sending a task of {} to executor '{}' for {} ms (threshold {} ms): not "
+                            + "the route's own code but the executor's submit, which serializes the task (and all it "
+                            + "captures) on the loop; keep what a remote task captures small. The loop is at:",
+                    probe.thread().getName(), route == null ? "user code" : "route " + route, sending,
+                    (now - entered) / 1_000_000, thresholdNanos / 1_000_000, where);
+            return;
+        }
         if (writing) {
             LOG.warn("Event loop {} has been writing the response of {} for {} ms (threshold {} ms): Starling's own "
-                            + "work, encoding (and compressing) a large body on the loop; stream such a body (an "
-                            + "Iterator or Stream result) or send it as a file. The loop is at:",
+                            + "work, encoding (and compressing) the body on the loop; stream a large body (an "
+                            + "Iterator or Stream result) or send it as a file (the first response of a type also "
+                            + "builds its JSON serializer). The loop is at:",
                     probe.thread().getName(), route == null ? "user code" : "route " + route,
                     (now - entered) / 1_000_000, thresholdNanos / 1_000_000, where);
             return;

@@ -60,7 +60,7 @@ final class OffloadedFrom extends RuntimeException {
 
     /** The stack is the caller's, set from the site; this exception's own would be the failing worker's. */
     @Override
-    public synchronized Throwable fillInStackTrace() {
+    public Throwable fillInStackTrace() {
         return this;
     }
 

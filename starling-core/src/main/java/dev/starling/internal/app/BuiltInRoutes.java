@@ -4,6 +4,8 @@ import dev.starling.Config;
 import dev.starling.HttpException;
 import dev.starling.Request;
 import dev.starling.Response;
+import dev.starling.internal.concurrent.Pools;
+import dev.starling.internal.concurrent.WorkerPool;
 import dev.starling.internal.openapi.Documents;
 import dev.starling.internal.openapi.SecuritySchemes;
 import dev.starling.internal.params.Injection;
@@ -16,6 +18,7 @@ import dev.starling.internal.routing.RoutingTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -76,10 +79,19 @@ final class BuiltInRoutes {
             router.add("GET", page, Route.builtIn("GET", page, "GET /docs (Swagger UI)",
                     (request, args) -> Response.ok(ui.page()).header("content-type", "text/html; charset=utf-8")));
             PathTemplate file = PathTemplate.parse(docs + "/{file}");
-            router.add("GET", file, Route.builtIn("GET", file, "GET /docs/{file} (Swagger UI)",
-                    (request, args) -> ui.asset(request.pathParam("file").orElse(""))
-                            .map(a -> (Object) asset(a, request, compressing))
-                            .orElseThrow(() -> new HttpException(404, "Not Found"))));
+            router.add("GET", file, Route.builtIn("GET", file, "GET /docs/{file} (Swagger UI)", (request, args) -> {
+                String name = request.pathParam("file").orElse("");
+                if (!ui.has(name)) {
+                    throw new HttpException(404, "Not Found");
+                }
+                Optional<SwaggerUi.Asset> ready = ui.loaded(name);
+                if (ready.isPresent()) {
+                    return asset(ready.get(), request, compressing);
+                }
+                // The first request of a file reads (and gzips) it from the jar: blocking work, on a worker.
+                WorkerPool pool = Pools.currentDefault();
+                return pool.submitInternal(() -> asset(ui.asset(name), request, compressing), pool);
+            }));
         });
     }
 

@@ -5,15 +5,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPOutputStream;
 
 /**
  * Swagger UI for {@code /docs}, from the {@code org.webjars:swagger-ui} jar when it is on the class path: the
- * page and its few files are read once, at start, and served from memory (no CDN).
+ * page is made at start; its few files are read (and gzipped) the first time each is asked for, then served from
+ * memory (no CDN). An app whose docs nobody opens holds none of their 2.1 MB.
  */
 public final class SwaggerUi {
 
@@ -29,24 +30,29 @@ public final class SwaggerUi {
 
     /**
      * One file of Swagger UI: its bytes, its media type, and its bytes gzipped when the app compresses responses
-     * (null otherwise): compressed once, when the app is built, rather than on the event loop for every request
-     * (the 1.6 MB bundle took 55-270 ms of a loop each time).
+     * (null otherwise): compressed once, when the file is first read, rather than on the event loop for every
+     * request (the 1.6 MB bundle took 55-270 ms of a loop each time).
      */
     public record Asset(byte[] bytes, String contentType, byte[] gzipped) {
     }
 
-    private final Map<String, Asset> assets;
+    private final ClassLoader loader;
+    private final String base;
+    private final boolean precompress;
     private final byte[] page;
+    private final Map<String, Asset> loaded = new ConcurrentHashMap<>();
 
-    private SwaggerUi(Map<String, Asset> assets, byte[] page) {
-        this.assets = assets;
+    private SwaggerUi(ClassLoader loader, String base, boolean precompress, byte[] page) {
+        this.loader = loader;
+        this.base = base;
+        this.precompress = precompress;
         this.page = page;
     }
 
     /**
-     * Loads Swagger UI's files, or returns empty when the webjar is not on the class path; the page loads them, and
+     * Finds Swagger UI's files, or returns empty when the webjar is not on the class path; the page loads them, and
      * the document, under {@code rootPath} (empty, or the prefix a proxy serves the app under). With
-     * {@code precompress} (the app compresses responses), the text files are gzipped here, once.
+     * {@code precompress} (the app compresses responses), the text files are gzipped once, when first read.
      */
     public static Optional<SwaggerUi> load(String title, String rootPath, boolean precompress) {
         ClassLoader loader = SwaggerUi.class.getClassLoader();
@@ -57,19 +63,13 @@ public final class SwaggerUi {
             }
             properties.load(in);
             String base = "META-INF/resources/webjars/swagger-ui/" + properties.getProperty("version") + "/";
-            Map<String, Asset> assets = new LinkedHashMap<>();
-            for (Map.Entry<String, String> file : FILES.entrySet()) {
-                try (InputStream asset = loader.getResourceAsStream(base + file.getKey())) {
-                    if (asset == null) {
-                        throw new IllegalStateException("The Swagger UI jar on the class path has no " + base
-                                + file.getKey() + "; use org.webjars:swagger-ui 5.x.");
-                    }
-                    byte[] bytes = asset.readAllBytes();
-                    boolean text = !file.getValue().startsWith("image/");
-                    assets.put(file.getKey(), new Asset(bytes, file.getValue(), precompress && text ? gzip(bytes) : null));
+            for (String file : FILES.keySet()) {
+                if (loader.getResource(base + file) == null) {
+                    throw new IllegalStateException("The Swagger UI jar on the class path has no " + base + file
+                            + "; use org.webjars:swagger-ui 5.x.");
                 }
             }
-            return Optional.of(new SwaggerUi(Map.copyOf(assets), page(title, rootPath)));
+            return Optional.of(new SwaggerUi(loader, base, precompress, page(title, rootPath)));
         } catch (IOException e) {
             throw new UncheckedIOException("Swagger UI's files could not be read from the class path.", e);
         }
@@ -111,8 +111,35 @@ public final class SwaggerUi {
         return page;
     }
 
-    /** Returns the file called {@code name}, if Swagger UI has one. */
-    public Optional<Asset> asset(String name) {
-        return Optional.ofNullable(assets.get(name));
+    /** Returns true when Swagger UI has a file called {@code name}. */
+    public boolean has(String name) {
+        return FILES.containsKey(name);
+    }
+
+    /** Returns the file called {@code name} if it has been read already; never blocks. */
+    public Optional<Asset> loaded(String name) {
+        return Optional.ofNullable(loaded.get(name));
+    }
+
+    /**
+     * Returns the file called {@code name}, one that {@link #has} it, reading (and gzipping) it from the jar the
+     * first time: blocking I/O and compression, for a worker thread.
+     */
+    public Asset asset(String name) {
+        return loaded.computeIfAbsent(name, this::read);
+    }
+
+    private Asset read(String name) {
+        String type = FILES.get(name);
+        try (InputStream in = loader.getResourceAsStream(base + name)) {
+            if (in == null) {
+                throw new IllegalStateException("The Swagger UI jar on the class path has no " + base + name + ".");
+            }
+            byte[] bytes = in.readAllBytes();
+            boolean text = !type.startsWith("image/");
+            return new Asset(bytes, type, precompress && text ? gzip(bytes) : null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Swagger UI's " + name + " could not be read from the class path.", e);
+        }
     }
 }

@@ -74,6 +74,34 @@ class RunInThreadpoolTest {
                 .anySatisfy(f -> assertThat(f.getClassName()).startsWith(TestLoop.class.getName()));
     }
 
+    @Test
+    void outsideARequestEveryFailureCarriesItsOwnCallersStack() {
+        // One lambda class for both callers: outside a request nothing tells their ways to it apart.
+        Throwable first = failure(loop.on(RunInThreadpoolTest::callerOne));
+        Throwable second = failure(loop.on(RunInThreadpoolTest::callerTwo));
+
+        assertThat(first.getSuppressed()[0].getStackTrace())
+                .anySatisfy(f -> assertThat(f.getMethodName()).isEqualTo("callerOne"));
+        assertThat(second.getSuppressed()[0].getMessage()).endsWith("' here.");
+        assertThat(second.getSuppressed()[0].getStackTrace())
+                .anySatisfy(f -> assertThat(f.getMethodName()).isEqualTo("callerTwo"))
+                .noneSatisfy(f -> assertThat(f.getMethodName()).isEqualTo("callerOne"));
+    }
+
+    private static CompletionStage<Object> callerOne() {
+        return failingHelper();
+    }
+
+    private static CompletionStage<Object> callerTwo() {
+        return failingHelper();
+    }
+
+    private static CompletionStage<Object> failingHelper() {
+        return Concurrency.runInThreadpool(() -> {
+            throw new IllegalStateException("boom");
+        });
+    }
+
     private static <T> T inRoute(String route, Callable<T> call) throws Exception {
         Context previous = Context.set(Context.forScope(new Scope() {
             @Override

@@ -35,8 +35,8 @@ final class CarriedContext {
         OffloadTask<?> previousTask = state.task;
         state.context = task.context;
         state.task = task;
-        // A thread made for one task (and the waiters it runs after it) has no MDC of its own to keep: reading
-        // it first would only fill the new thread's locals with empty entries.
+        // A thread made for one task (and the waiters it runs after it) starts with no MDC, inheriting none
+        // (WorkerPool), and has none of its own to keep: reading it first would only fill its locals.
         boolean fresh = task.pool.threadPerTask();
         Map<String, String> previousMdc = null;
         if (!fresh) {

@@ -52,7 +52,10 @@ public final class WorkerPool {
     public static WorkerPool create(String name, Threadpool spec, Watchdog watchdog) {
         ExecutorService threads;
         if (spec.isVirtual()) {
-            threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(spec.namePrefix(), 1).factory());
+            // A task gets the context Starling carries for it, never the inheritable thread locals (an MDC among
+            // them, with some SLF4J bindings) of whichever thread happened to start its thread.
+            threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(spec.namePrefix(), 1)
+                    .inheritInheritableThreadLocals(false).factory());
         } else {
             // Threads come and go on demand; the limiter, not the executor, bounds how many run. A task waits
             // only for an idle worker promised to it (HandOffQueue), never behind busy ones.

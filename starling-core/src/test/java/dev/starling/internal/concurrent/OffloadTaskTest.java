@@ -12,7 +12,6 @@ import io.netty.channel.DefaultEventLoop;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -34,11 +33,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.slf4j.MDC;
 
 /**
- * One offloaded call, white-box: how its token is handed on, what a worker thread carries from one task to
- * the next, and how cancelling or completing its stage from outside stops the work and where the stage then
+ * One offloaded call, white-box: how its token is handed on, what an interrupt leaves on a worker thread for
+ * the next task, and how cancelling or completing its stage from outside stops the work and where the stage then
  * completes.
  */
 class OffloadTaskTest {
@@ -142,56 +140,6 @@ class OffloadTaskTest {
         bQueued.countDown();
 
         assertThat(b.get(5, TimeUnit.SECONDS)).as("b starts interrupted by an interrupt it never received").isFalse();
-    }
-
-    @Test
-    void theMdcATaskSetsOnAThreadOfAPlainExecutorIsGoneForTheNextTask() throws Exception {
-        ExecutorService one = executor(Executors.newSingleThreadExecutor());
-        MDC.clear();
-        Concurrency.runInExecutor(one, () -> {
-            MDC.put("user", "alice");
-            return null;
-        }).toCompletableFuture().get(5, TimeUnit.SECONDS);
-
-        // Neither caller has an MDC, so there is nothing to replace the thread's with: it must have been restored.
-        Map<String, String> seen = Concurrency.runInExecutor(one, MDC::getCopyOfContextMap).toCompletableFuture()
-                .get(5, TimeUnit.SECONDS);
-
-        assertThat(seen).as("the second task's MDC").isNullOrEmpty();
-    }
-
-    @Test
-    void onAVirtualThreadTheCallersMdcIsSeenAndWhatATaskSetsIsGoneForTheWaiterRunNextOnIt() throws Exception {
-        WorkerPool pool = pool(Threadpool.virtual(1));
-        CountDownLatch bQueued = new CountDownLatch(1);
-        AtomicReference<Thread> aThread = new AtomicReference<>();
-        AtomicReference<String> aSaw = new AtomicReference<>();
-        // From a loop, the token a gives back goes straight to b on a's (virtual) thread.
-        OffloadTask<Object[]> b = onLoop(() -> {
-            MDC.put("request", "r-1");
-            try {
-                pool.submit(() -> {
-                    aThread.set(Thread.currentThread());
-                    aSaw.set(MDC.get("request"));
-                    bQueued.await(5, TimeUnit.SECONDS);
-                    MDC.put("user", "alice");
-                    return null;
-                });
-            } finally {
-                MDC.clear();
-            }
-            return pool.submit(() -> new Object[] {Thread.currentThread(), MDC.getCopyOfContextMap()});
-        });
-        assertThat(pool.limiter().waiting()).as("b waits for a's token").isEqualTo(1);
-        bQueued.countDown();
-
-        Object[] seen = b.get(5, TimeUnit.SECONDS);
-        assertThat(aSaw.get()).as("the caller's MDC on a's virtual thread").isEqualTo("r-1");
-        assertThat(seen[0]).as("b ran on a's thread").isSameAs(aThread.get());
-        assertThat(aThread.get().isVirtual()).isTrue();
-        @SuppressWarnings("unchecked")
-        Map<String, String> bMdc = (Map<String, String>) seen[1];
-        assertThat(bMdc).as("b's MDC, whose caller had none").isNullOrEmpty();
     }
 
     @Test

@@ -150,6 +150,44 @@ class FaultsTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} that returns a null stage")
+    @ValueSource(strings = {"an async lambda", "an async method", "a @Blocking method"})
+    void aHandlerThatReturnsANullStageIsABugAnswered500AndLoggedOnceNamingTheRoute(String which) {
+        try (Http http = serve(c -> { }, app -> {
+            switch (which) {
+                case "an async lambda" -> app.getAsync("/nothing", r -> null);
+                case "an async method" -> app.include(new NullStages());
+                default -> app.include(new BlockingNullStages());
+            }
+        })) {
+            HttpResponse<String> response = http.get("/nothing");
+
+            assertInternalError(response);
+            List<ILoggingEvent> about = warningsAbout("returned null instead of a CompletionStage");
+            assertThat(about).as("logged once: %s", about).hasSize(1);
+            assertThat(about.get(0).getLevel()).isEqualTo(Level.ERROR);
+            assertThat(about.get(0).getFormattedMessage()).contains("GET /nothing");
+            assertStillServing(http);
+        }
+    }
+
+    /** An async handler with a bug: it returns no stage at all. */
+    public static final class NullStages {
+        @Get("/nothing")
+        public CompletionStage<String> nothing() {
+            return null;
+        }
+    }
+
+    /** The same bug in a handler offloaded by {@code @Blocking}, whose stage is awaited on the loop. */
+    public static final class BlockingNullStages {
+        @Blocking
+        @Get("/nothing")
+        public CompletionStage<String> nothing() {
+            return null;
+        }
+    }
+
     @ParameterizedTest(name = "an OutOfMemoryError {0}")
     @ValueSource(strings = {"on a worker", "on the loop"})
     void anOutOfMemoryErrorIsAnswered500LoggedOnceAndItsTokenComesBack(String where) {

@@ -114,7 +114,9 @@ final class RouteTable {
     /** Adds a lambda route that runs on the event loop. */
     void add(String method, String path, AsyncHandler handler) {
         Objects.requireNonNull(handler, "The handler must not be null.");
-        add(lambdaRoute(method, path, null, (request, args) -> handler.handle(request), appDependencies, List.of()));
+        Invoker invoker = Invoker.nonNull((request, args) -> handler.handle(request),
+                "The async handler of " + method + " " + path, "CompletionStage");
+        add(lambdaRoute(method, path, null, invoker, appDependencies, List.of()));
     }
 
     /** Adds a WebSocket route whose blocking handler runs on a virtual thread of its own. */

@@ -7,6 +7,8 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 
 /** Calls one user method (a handler or a provider) with its bound arguments. */
 @FunctionalInterface
@@ -38,6 +40,24 @@ public interface Invoker {
         }
         MethodHandle spread = handle.asSpreader(Object[].class, m.getParameterCount())
                 .asType(MethodType.methodType(Object.class, Object[].class));
-        return (request, args) -> (Object) spread.invokeExact(args);
+        Invoker invoker = (request, args) -> (Object) spread.invokeExact(args);
+        Class<?> type = m.getReturnType();
+        return CompletionStage.class.isAssignableFrom(type) || Flow.Publisher.class.isAssignableFrom(type)
+                ? nonNull(invoker, where, type.getSimpleName()) : invoker;
+    }
+
+    /**
+     * Returns {@code invoker} refusing a null result: a method declared to return a stage (or a publisher) that
+     * returns null has a bug, which must fail as one (a 500 and an ERROR naming it), not pass for "no content".
+     */
+    static Invoker nonNull(Invoker invoker, String where, String type) {
+        return (request, args) -> {
+            Object result = invoker.invoke(request, args);
+            if (result == null) {
+                throw new IllegalStateException(where + " returned null instead of a " + type + "; return "
+                        + "CompletableFuture.completedFuture(null) to answer 204 No Content.");
+            }
+            return result;
+        };
     }
 }

@@ -371,7 +371,7 @@ class FaultsTest {
     }
 
     @Test
-    void anExceptionHandlerThatThrowsGives500AndIsLoggedOnce() {
+    void anExceptionHandlerThatThrowsGives500AndIsLoggedOnceWithTheExceptionItWasHandling() {
         try (Http http = serve(c -> { }, app -> {
             app.exceptionHandler(IllegalArgumentException.class, (request, e) -> {
                 throw new IllegalStateException("the exception handler broke");
@@ -386,6 +386,8 @@ class FaultsTest {
             List<ILoggingEvent> about = warningsAbout("the exception handler broke");
             assertThat(about).as("logged once: %s", about).hasSize(1);
             assertThat(warnings()).as("nothing else logged").hasSize(1);
+            assertThat(warningsAbout("the handler broke first")).as("the exception it was handling, with it")
+                    .containsExactlyElementsOf(about);
             assertStillServing(http);
         }
     }

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import org.slf4j.Logger;
@@ -75,6 +76,11 @@ final class ErrorResponses {
         }
         if (e instanceof CancellationException) {
             return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "The request was cancelled.", json);
+        }
+        Throwable first = exchange.failure().orElse(e);
+        if (first != e && first != e.getCause() && !Arrays.asList(e.getSuppressed()).contains(first)) {
+            // An exception handler failed on the way: the exception it was handling is logged with it, not lost.
+            e.addSuppressed(first);
         }
         LOG.error("{} failed while answering {} {}.", route, exchange.method, exchange.uri, e);
         exchange.connection.shared().port().unhandled(exchange, e);

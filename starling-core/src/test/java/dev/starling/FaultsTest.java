@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
@@ -281,9 +282,17 @@ class FaultsTest {
 
     // ---- after the response ----
 
-    /** A resource whose closing fails, made after one whose closing tells the test that cleanup is over. */
+    /**
+     * A resource whose closing fails (with an exception, or with an {@code Error} when {@code error}), made after
+     * one whose closing tells the test that cleanup is over.
+     */
     static final class FlakyCleanup {
         final CountDownLatch lastClosed = new CountDownLatch(1);
+        private final boolean error;
+
+        FlakyCleanup(boolean error) {
+            this.error = error;
+        }
 
         record Steady(String name) {
         }
@@ -300,6 +309,9 @@ class FaultsTest {
         Resource<Flaky> flaky(@Depends Steady steady) {
             // Made after the steady one, so closed before it: reverse order of creation.
             return Resource.of(new Flaky("flaky after " + steady.name()), () -> {
+                if (error) {
+                    throw new AssertionError("closing the flaky resource broke");
+                }
                 throw new IllegalStateException("closing the flaky resource broke");
             });
         }
@@ -315,10 +327,12 @@ class FaultsTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"/plain", "/loop"})
-    void aDependencyWhoseCleanupThrowsLeavesTheResponseAloneAndIsLoggedOnce(String path) throws Exception {
-        FlakyCleanup api = new FlakyCleanup();
+    @ParameterizedTest(name = "{0}, cleanup throws an Error: {1}")
+    @CsvSource({"/plain, false", "/loop, false", "/plain, true", "/loop, true"})
+    void aDependencyWhoseCleanupThrowsLeavesTheResponseAloneAndTheOtherCleanupsAndIsLoggedOnce(String path,
+                                                                                             boolean error)
+            throws Exception {
+        FlakyCleanup api = new FlakyCleanup(error);
         try (Http http = serve(c -> { }, app -> app.include(api))) {
             HttpResponse<String> response = http.get(path);
 

@@ -189,11 +189,11 @@ final class Resolution implements BackgroundTasks {
         Optional<Throwable> outcome = Optional.ofNullable(failure);
         String route = exchange.routeName();
         Cleanup.run("Closing the handler-scoped dependencies of " + route, () -> {
-            Exception first = null;
+            Throwable first = null;
             for (Resource.Finisher closer : closers) {
                 try {
                     closer.finish(outcome);
-                } catch (Exception e) {
+                } catch (Throwable e) {   // an Error too: the closers after it still run
                     if (first == null) {
                         first = e;
                     } else {
@@ -236,7 +236,7 @@ final class Resolution implements BackgroundTasks {
             for (Resource.Finisher closer : closers) {
                 try {
                     closer.finish(outcome);
-                } catch (Exception e) {
+                } catch (Throwable e) {   // an Error too: the closers after it still run
                     LOG.warn("Closing a dependency of {} failed.", route, e);
                 }
             }

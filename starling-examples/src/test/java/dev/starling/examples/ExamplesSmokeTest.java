@@ -2,6 +2,10 @@ package dev.starling.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.starling.Starling;
 import dev.starling.Tls;
 import dev.starling.examples.bench.BenchApp;
@@ -15,10 +19,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class ExamplesSmokeTest {
 
@@ -133,5 +140,40 @@ class ExamplesSmokeTest {
                     .contains("http_server_requests_seconds_count{method=\"GET\",outcome=\"SUCCESS\",status=\"200\",uri=\"/reports/primes\"}")
                     .contains("starling_executor_tasks_total{executor=\"cluster\",outcome=\"completed\"}");
         }
+    }
+
+    @Test
+    void theDemoStopsItsWorkerJvmsAndItsClusterMemberCleanlyWithoutWarnings() throws Exception {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        List<Long> before = ProcessHandle.current().children().map(ProcessHandle::pid).toList();
+        Starling app = DemoApp.create(0, TestCluster.NAME).start();
+        List<Long> workers;
+        try {
+            assertThat(get(app, "/reports/primes?below=1000&on=processes").statusCode()).isEqualTo(200);
+            assertThat(get(app, "/reports/primes?below=1000&on=cluster").statusCode()).isEqualTo(200);
+            workers = ProcessHandle.current().children().map(ProcessHandle::pid).filter(p -> !before.contains(p))
+                    .toList();
+            assertThat(workers).as("the process pool's worker JVMs").isNotEmpty();
+            root.addAppender(logged);
+        } finally {
+            app.close();
+        }
+        root.detachAppender(logged);
+
+        for (long pid : workers) {
+            Optional<ProcessHandle> worker = ProcessHandle.of(pid);
+            if (worker.isPresent()) {
+                worker.get().onExit().get(30, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(ProcessHandle.current().children().filter(h -> h.isAlive() && !before.contains(h.pid())).toList())
+                .as("worker JVMs alive after the stop (replacements included)").isEmpty();
+        List<ILoggingEvent> warnings;
+        synchronized (logged) {
+            warnings = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).toList();
+        }
+        assertThat(warnings).as("warnings while stopping").extracting(ILoggingEvent::getFormattedMessage).isEmpty();
     }
 }

@@ -65,14 +65,18 @@ public final class SwaggerUi {
             String base = "META-INF/resources/webjars/swagger-ui/" + properties.getProperty("version") + "/";
             for (String file : FILES.keySet()) {
                 if (loader.getResource(base + file) == null) {
-                    throw new IllegalStateException("The Swagger UI jar on the class path has no " + base + file
-                            + "; use org.webjars:swagger-ui 5.x.");
+                    throw missing(base + file);
                 }
             }
             return Optional.of(new SwaggerUi(loader, base, precompress, page(title, rootPath)));
         } catch (IOException e) {
             throw new UncheckedIOException("Swagger UI's files could not be read from the class path.", e);
         }
+    }
+
+    private static IllegalStateException missing(String path) {
+        return new IllegalStateException("The Swagger UI jar on the class path has no " + path
+                + "; use org.webjars:swagger-ui 5.x.");
     }
 
     private static byte[] gzip(byte[] bytes) throws IOException {
@@ -133,7 +137,7 @@ public final class SwaggerUi {
         String type = FILES.get(name);
         try (InputStream in = loader.getResourceAsStream(base + name)) {
             if (in == null) {
-                throw new IllegalStateException("The Swagger UI jar on the class path has no " + base + name + ".");
+                throw missing(base + name);
             }
             byte[] bytes = in.readAllBytes();
             boolean text = !type.startsWith("image/");

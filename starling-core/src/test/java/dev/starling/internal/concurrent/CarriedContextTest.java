@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.concurrent.Concurrency;
 import dev.starling.concurrent.Threadpool;
-import io.netty.channel.DefaultEventLoop;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,37 +20,17 @@ import org.slf4j.MDC;
  */
 class CarriedContextTest {
 
-    private final DefaultEventLoop loop = new DefaultEventLoop();
-    private final List<WorkerPool> pools = new ArrayList<>();
-    private final List<ExecutorService> executors = new ArrayList<>();
+    private final LoopAndPools fixture = new LoopAndPools();
 
     @AfterEach
     void close() {
-        pools.forEach(WorkerPool::shutdownNow);
-        executors.forEach(ExecutorService::shutdownNow);
-        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        fixture.close();
         MDC.clear();
-    }
-
-    private WorkerPool pool(Threadpool spec) {
-        WorkerPool pool = WorkerPool.create("test", spec);
-        pools.add(pool);
-        return pool;
-    }
-
-    private ExecutorService executor(ExecutorService executor) {
-        executors.add(executor);
-        return executor;
-    }
-
-    /** Runs {@code call} on the loop, so that what it offloads completes there, and returns its result. */
-    private <T> T onLoop(Callable<T> call) throws Exception {
-        return loop.submit(call).get(5, TimeUnit.SECONDS);
     }
 
     @Test
     void theMdcATaskSetsOnAThreadOfAPlainExecutorIsGoneForTheNextTask() throws Exception {
-        ExecutorService one = executor(Executors.newSingleThreadExecutor());
+        ExecutorService one = fixture.executor(Executors.newSingleThreadExecutor());
         MDC.clear();
         Concurrency.runInExecutor(one, () -> {
             MDC.put("user", "alice");
@@ -70,12 +46,12 @@ class CarriedContextTest {
 
     @Test
     void onAVirtualThreadTheCallersMdcIsSeenAndWhatATaskSetsIsGoneForTheWaiterRunNextOnIt() throws Exception {
-        WorkerPool pool = pool(Threadpool.virtual(1));
+        WorkerPool pool = fixture.pool(Threadpool.virtual(1));
         CountDownLatch bQueued = new CountDownLatch(1);
         AtomicReference<Thread> aThread = new AtomicReference<>();
         AtomicReference<String> aSaw = new AtomicReference<>();
         // From a loop, the token a gives back goes straight to b on a's (virtual) thread.
-        OffloadTask<Object[]> b = onLoop(() -> {
+        OffloadTask<Object[]> b = fixture.onLoop(() -> {
             MDC.put("request", "r-1");
             try {
                 pool.submit(() -> {
@@ -107,7 +83,7 @@ class CarriedContextTest {
         // Some SLF4J bindings keep the MDC in an InheritableThreadLocal: a new virtual thread must not copy the
         // locals of whoever gave the token back (here the test thread, with another request's value set).
         InheritableThreadLocal<String> request = new InheritableThreadLocal<>();
-        WorkerPool pool = pool(Threadpool.virtual(1));
+        WorkerPool pool = fixture.pool(Threadpool.virtual(1));
         pool.limiter().acquire();   // a token borrowed by hand, as CapacityLimiter allows
         OffloadTask<String> task = pool.submit(() -> String.valueOf(request.get()), pool);
         assertThat(pool.limiter().waiting()).as("the task waits for the borrowed token").isEqualTo(1);

@@ -12,7 +12,6 @@ import io.netty.channel.DefaultEventLoop;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -41,35 +40,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class OffloadTaskTest {
 
-    private final DefaultEventLoop loop = new DefaultEventLoop();
-    private final List<WorkerPool> pools = new ArrayList<>();
-    private final List<ExecutorService> executors = new ArrayList<>();
+    private final LoopAndPools fixture = new LoopAndPools();
+    private final DefaultEventLoop loop = fixture.loop;
 
     @AfterEach
     void close() {
-        pools.forEach(WorkerPool::shutdownNow);
-        executors.forEach(ExecutorService::shutdownNow);
-        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    private WorkerPool pool(Threadpool spec) {
-        WorkerPool pool = WorkerPool.create("test", spec);
-        pools.add(pool);
-        return pool;
-    }
-
-    private ExecutorService executor(ExecutorService executor) {
-        executors.add(executor);
-        return executor;
-    }
-
-    /** Runs {@code call} on the loop, so that what it offloads completes there, and returns its result. */
-    private <T> T onLoop(Callable<T> call) throws Exception {
-        return loop.submit(call).get(5, TimeUnit.SECONDS);
+        fixture.close();
     }
 
     private String loopThreadName() throws Exception {
-        return onLoop(() -> Thread.currentThread().getName());
+        return fixture.onLoop(() -> Thread.currentThread().getName());
     }
 
     /** Keeps the loop busy until {@code free} opens, so that whatever is posted to it waits in its queue. */
@@ -107,7 +87,7 @@ class OffloadTaskTest {
 
     @Test
     void aCallbackThatRunsOnTheWorkerMayWaitForTheTaskQueuedBehindIt() throws Exception {
-        WorkerPool pool = pool(Threadpool.platform(1));
+        WorkerPool pool = fixture.pool(Threadpool.platform(1));
         CountDownLatch release = new CountDownLatch(1);
         OffloadTask<String> a = pool.submit(() -> {
             release.await(5, TimeUnit.SECONDS);
@@ -125,10 +105,10 @@ class OffloadTaskTest {
 
     @Test
     void anInterruptATaskLeavesOnItsThreadDoesNotReachTheTaskThatRunsNextOnIt() throws Exception {
-        WorkerPool pool = pool(Threadpool.platform(1));
+        WorkerPool pool = fixture.pool(Threadpool.platform(1));
         CountDownLatch bQueued = new CountDownLatch(1);
         // From a loop, the token a gives back goes straight to b on a's thread.
-        OffloadTask<Boolean> b = onLoop(() -> {
+        OffloadTask<Boolean> b = fixture.onLoop(() -> {
             pool.submit(() -> {
                 bQueued.await(5, TimeUnit.SECONDS);
                 Thread.currentThread().interrupt();   // the usual "restore the flag" after an InterruptedException
@@ -144,7 +124,7 @@ class OffloadTaskTest {
 
     @Test
     void aTaskOfAnAlreadyCancelledScopeNeverTakesAPlaceInTheWaitingRoom() {
-        WorkerPool pool = pool(Threadpool.platform(0).maxWaiting(1));
+        WorkerPool pool = fixture.pool(Threadpool.platform(0).maxWaiting(1));
         Scope cancelled = new Scope() {
             @Override
             public void track(OffloadTask<?> task) {
@@ -210,11 +190,11 @@ class OffloadTaskTest {
 
     @Test
     void aRunningTaskCancelledFromAnotherThreadCompletesOnItsLoop() throws Exception {
-        WorkerPool pool = pool(Threadpool.platform(1));
+        WorkerPool pool = fixture.pool(Threadpool.platform(1));
         String loopThread = loopThreadName();
         CountDownLatch started = new CountDownLatch(1);
         CompletableFuture<String> completedOn = new CompletableFuture<>();
-        OffloadTask<Object> task = onLoop(() -> {
+        OffloadTask<Object> task = fixture.onLoop(() -> {
             OffloadTask<Object> t = pool.submit(() -> {
                 started.countDown();
                 new CountDownLatch(1).await(10, TimeUnit.SECONDS);
@@ -233,10 +213,10 @@ class OffloadTaskTest {
 
     @Test
     void aWaitingTaskCancelledFromAnotherThreadCompletesOnItsLoop() throws Exception {
-        WorkerPool pool = pool(Threadpool.platform(0));
+        WorkerPool pool = fixture.pool(Threadpool.platform(0));
         String loopThread = loopThreadName();
         CompletableFuture<String> completedOn = new CompletableFuture<>();
-        OffloadTask<Object> task = onLoop(() -> {
+        OffloadTask<Object> task = fixture.onLoop(() -> {
             OffloadTask<Object> t = pool.submit(() -> "never");
             t.whenComplete((v, e) -> completedOn.complete(Thread.currentThread().getName()));
             return t;
@@ -252,11 +232,11 @@ class OffloadTaskTest {
 
     @Test
     void theWorkerSeesItsTaskCancelledAsSoonAsCancelReturnsEvenWhileTheLoopIsBusy() throws Exception {
-        WorkerPool pool = pool(Threadpool.platform(1).interruptOnCancel(false));
+        WorkerPool pool = fixture.pool(Threadpool.platform(1).interruptOnCancel(false));
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch cancelReturned = new CountDownLatch(1);
         CompletableFuture<Boolean> seen = new CompletableFuture<>();
-        OffloadTask<Object> task = onLoop(() -> pool.submit(() -> {
+        OffloadTask<Object> task = fixture.onLoop(() -> pool.submit(() -> {
             started.countDown();
             cancelReturned.await(5, TimeUnit.SECONDS);
             seen.complete(Cancellation.isCancelled());
@@ -280,7 +260,7 @@ class OffloadTaskTest {
     @Test
     void aCancelAfterTheCallHasReturnedReturnsFalseAndTheStageCompletesWithTheValue() throws Exception {
         CountDownLatch returned = new CountDownLatch(1);
-        ExecutorService threads = executor(Executors.newCachedThreadPool());
+        ExecutorService threads = fixture.executor(Executors.newCachedThreadPool());
         // The task's run() returning means its call is over and its result is posted to the loop.
         WorkerPool pool = WorkerPool.wrap("signalling", r -> threads.execute(() -> {
             r.run();
@@ -337,7 +317,7 @@ class OffloadTaskTest {
             }
         }
         AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
-        new IteratorPublisher<>(new Blocking(), pool(Threadpool.platform(1))).subscribe(new Flow.Subscriber<>() {
+        new IteratorPublisher<>(new Blocking(), fixture.pool(Threadpool.platform(1))).subscribe(new Flow.Subscriber<>() {
             @Override
             public void onSubscribe(Flow.Subscription s) {
                 subscription.set(s);
@@ -380,7 +360,7 @@ class OffloadTaskTest {
     @MethodSource("completionsFromOutside")
     void completingARunningTaskFromOutsideInterruptsItAndItsTokenComesBackWhenItsThreadReturns(
             Consumer<CompletableFuture<Object>> completion) throws Exception {
-        WorkerPool pool = pool(Threadpool.platform(1));
+        WorkerPool pool = fixture.pool(Threadpool.platform(1));
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch interrupted = new CountDownLatch(1);
         CountDownLatch mayReturn = new CountDownLatch(1);
@@ -410,7 +390,7 @@ class OffloadTaskTest {
     @MethodSource("completionsFromOutside")
     void aWaitingTaskCompletedFromOutsideLeavesTheWaitingRoomAndNeverRuns(
             Consumer<CompletableFuture<Object>> completion) throws Exception {
-        WorkerPool pool = pool(Threadpool.platform(1));
+        WorkerPool pool = fixture.pool(Threadpool.platform(1));
         CountDownLatch release = new CountDownLatch(1);
         OffloadTask<Object> holder = pool.submit(() -> release.await(5, TimeUnit.SECONDS));
         AtomicBoolean ran = new AtomicBoolean();
@@ -429,7 +409,7 @@ class OffloadTaskTest {
 
     @Test
     void withInterruptOnCancelOffCompletingARunningTaskFromOutsideTellsItWithoutAnInterrupt() throws Exception {
-        WorkerPool pool = pool(Threadpool.platform(1).interruptOnCancel(false));
+        WorkerPool pool = fixture.pool(Threadpool.platform(1).interruptOnCancel(false));
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch completed = new CountDownLatch(1);
         CompletableFuture<String> observed = new CompletableFuture<>();
@@ -451,7 +431,7 @@ class OffloadTaskTest {
 
     @Test
     void theResultOfATaskCannotBeOverwritten() throws Exception {
-        OffloadTask<String> task = pool(Threadpool.platform(1)).submit(() -> "its own");
+        OffloadTask<String> task = fixture.pool(Threadpool.platform(1)).submit(() -> "its own");
         assertThat(task.get(5, TimeUnit.SECONDS)).isEqualTo("its own");
 
         assertThatThrownBy(() -> task.obtrudeValue("another")).isInstanceOf(UnsupportedOperationException.class);

@@ -135,6 +135,80 @@ class SlowClientsTest {
         }
     }
 
+    /** Sends a whole request and reads its answer: later writes are not the connection's first read. */
+    private static void served(RawConnection connection) {
+        connection.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+        RawConnection.Response response = connection.read();
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+    }
+
+    @Test
+    void headersThatStopHalfwayBehindACompleteRequestInTheSameWriteGet408Too() {
+        // The second write comes in one read: a whole request, then a head that stops mid-line or after a whole
+        // line; either way its limit runs.
+        for (String partial : new String[] {"GET /hello HTTP/1.1\r\nHost: x\r\nX-Half", "GET /hello HTTP/1.1\r\n"}) {
+            try (Http http = serve(c -> c.requestHeaderTimeout(Duration.ofMillis(300)));
+                 RawConnection connection = RawConnection.open(http.app.port())) {
+                served(connection);
+                connection.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n" + partial);
+
+                RawConnection.Response first = connection.read();
+                assertThat(first.status()).as(first.toString()).isEqualTo(200);
+                assertTimedOut(connection.read(), "The request headers did not arrive within 300 ms.");
+                connection.assertClosedByServer();
+                assertStillServing(http);
+            }
+        }
+    }
+
+    @Test
+    void aBodyThatStopsHalfwayBehindACompleteRequestInTheSameWriteGets408() {
+        try (Http http = serve(c -> c.requestHeaderTimeout(Duration.ofSeconds(60))
+                .requestBodyTimeout(Duration.ofMillis(300)));
+             RawConnection connection = RawConnection.open(http.app.port())) {
+            served(connection);
+            connection.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "POST /length HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\nab");
+
+            RawConnection.Response first = connection.read();
+            assertThat(first.status()).as(first.toString()).isEqualTo(200);
+            assertTimedOut(connection.read(), "The request body did not arrive within 300 ms.");
+            connection.assertClosedByServer();
+        }
+    }
+
+    /** Waits three header timeouts of 200 ms, then checks that the connection still serves, with no 408 first. */
+    private static void assertQuietIsNotLate(RawConnection connection) throws InterruptedException {
+        Thread.sleep(600);
+        connection.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+        RawConnection.Response next = connection.read();
+        assertThat(next.status()).as(next.toString()).isEqualTo(200);
+        assertThat(next.body()).isEqualTo(HELLO);
+    }
+
+    @Test
+    void aConnectionQuietAfterItsFirstRequestIsIdleNotLate() throws Exception {
+        try (Http http = serve(c -> c.requestHeaderTimeout(Duration.ofMillis(200)));
+             RawConnection connection = RawConnection.open(http.app.port())) {
+            served(connection);
+
+            assertQuietIsNotLate(connection);
+        }
+    }
+
+    @Test
+    void anEmptyLineAfterACompleteRequestStartsNoHeaderDeadline() throws Exception {
+        // RFC 9112 2.2: empty lines before a request line are ignored, so they start no request to time.
+        try (Http http = serve(c -> c.requestHeaderTimeout(Duration.ofMillis(200)));
+             RawConnection connection = RawConnection.open(http.app.port())) {
+            served(connection);
+            connection.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n\r\n");
+            assertThat(connection.read().status()).isEqualTo(200);
+
+            assertQuietIsNotLate(connection);
+        }
+    }
+
     @Test
     void headersSentInPiecesWithinTheLimitAreServedAndEachRequestHasALimitOfItsOwn() throws Exception {
         // Seven requests of three pieces 100 ms apart: each takes 200 ms, together more than the 1 s limit.

@@ -23,6 +23,8 @@ final class ConnectionTimers {
 
     private final ConnectionHandler connection;
     private ChannelHandlerContext ctx;
+    /** The connection's HTTP/1.1 decoder; null on a stream of HTTP/2. */
+    private Http1Codec.Decoder decoder;
     // Idle tracking without a handler of its own: Netty's IdleStateHandler adds a listener to every write,
     // which cost 6% of a hello-world request. A response that ends stamps the time; reads only set flags.
     private final long idleNanos;
@@ -31,7 +33,8 @@ final class ConnectionTimers {
     private boolean partialRead;
     private Future<?> idleCheck;
     // Slow requests: a request read in one go (the common case) arms nothing. One that needs more reads gets a
-    // deadline when its first partial read completes: for its headers, or for its body once they are in.
+    // deadline when its first partial read completes: for its headers, or for its body once they are in. A
+    // request's first bytes that came behind whole requests in one read count as such a partial read.
     private final long headerNanos;
     private final long bodyNanos;
     /** The headers of the request being read are complete (set by the body aggregator, once per request). */
@@ -60,6 +63,7 @@ final class ConnectionTimers {
     /** The connection is open: the idle clock starts. */
     void start(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.decoder = ctx.pipeline().get(Http1Codec.Decoder.class);
         idleSince = System.nanoTime();
         // An HTTP/2 stream lives for one request, and its connection has an idle timer of its own: a periodic
         // check per stream would be a timer set and cancelled on the loop for every request.
@@ -134,9 +138,13 @@ final class ConnectionTimers {
         }
     }
 
-    /** A read completed; when it held part of a request and no whole one, that request's reading is timed. */
+    /** A read completed; when it left a request half read, that request's reading is timed. */
     void readComplete(boolean refused) {
-        if (!requestRead) {
+        // Over HTTP/1.1 the decoder knows whether a head is half read, even behind whole requests of the same
+        // read, and the connection's first read completes twice (the preface check hands its bytes on). A
+        // stream of HTTP/2 has one request, read when its read held no whole one.
+        boolean partial = decoder == null ? !requestRead : headRead || decoder.headStarted();
+        if (partial) {
             partialRead = true;
             if (readDeadline == null && !refused) {
                 readingBody = headRead;

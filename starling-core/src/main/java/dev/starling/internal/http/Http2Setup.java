@@ -33,7 +33,7 @@ final class Http2Setup {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
 
     /** The HTTP/1.1 handlers a connection starts with, removed when it turns out to speak HTTP/2. */
-    private static final List<String> HTTP1 = List.of("codec", "unmark", "gzip", "chunked", "body", "handler");
+    private static final List<String> HTTP1 = List.of("encoder", "codec", "unmark", "gzip", "chunked", "body", "handler");
 
     /** The concurrent streams one connection may open (SETTINGS_MAX_CONCURRENT_STREAMS). */
     static final int MAX_CONCURRENT_STREAMS = 100;

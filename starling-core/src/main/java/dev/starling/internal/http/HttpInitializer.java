@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpContentCompressor;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
@@ -62,8 +61,8 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
         } else {
             ch.pipeline().addLast("prior", new PriorKnowledge(shared));
         }
+        Http1Codec.addTo(ch.pipeline(), decoder, config.maxPipelinedRequests());
         ch.pipeline()
-                .addLast("codec", new HttpServerCodec(decoder))
                 .addLast("body", new BodyLimit(config.maxBodySize(), handler))
                 .addLast("handler", handler);
         if (tls != null) {

@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -39,7 +38,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebSocketUpgrade {
 
-    /** The HTTP/1.1 handlers of a connection that a WebSocket no longer needs; the handshaker removes the codec. */
+    /**
+     * The HTTP/1.1 handlers of a connection that a WebSocket no longer needs; the handshaker replaces the decoder
+     * and removes the encoder.
+     */
     private static final List<String> HTTP1 = List.of("unmark", "gzip", "chunked", "body", "handler");
 
     private WebSocketUpgrade() {
@@ -48,7 +50,7 @@ final class WebSocketUpgrade {
     /** Returns why {@code exchange} cannot open a WebSocket, as the HTTP error to answer, or empty when it can. */
     static Optional<HttpException> refusal(Exchange exchange) {
         HttpHeaders headers = exchange.headers;
-        if (exchange.ctx.pipeline().get(HttpServerCodec.class) == null) {
+        if (exchange.ctx.pipeline().get(Http1Codec.Decoder.class) == null) {
             return Optional.of(new HttpException(400, "WebSockets are opened over HTTP/1.1, and this request came "
                     + "over HTTP/2; connect to " + exchange.path() + " with HTTP/1.1."));
         }

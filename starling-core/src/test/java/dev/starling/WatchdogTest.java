@@ -12,8 +12,12 @@ import dev.starling.concurrent.RemoteExecutor;
 import dev.starling.concurrent.SerializableCallable;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +30,8 @@ class WatchdogTest {
 
     @BeforeEach
     void capture() {
+        // The watchdog's thread appends while a route on a loop may be reading.
+        logged.list = Collections.synchronizedList(new ArrayList<>());
         logged.start();
         logger.addAppender(logged);
     }
@@ -33,6 +39,7 @@ class WatchdogTest {
     @AfterEach
     void release() {
         logger.detachAppender(logged);
+        logger.setLevel(null);
     }
 
     /** Blocks the calling loop for at least 300 ms, and past that until the watchdog has spoken (at most 10 s). */
@@ -68,6 +75,105 @@ class WatchdogTest {
             String stack = ThrowableProxyUtil.asString(warning.getThrowableProxy());
             assertThat(stack).contains("java.lang.Thread.sleep").contains(WatchdogTest.class.getName());
         }
+    }
+
+    /** Keeps the calling thread busy on its CPU for {@code millis}. */
+    private static void spin(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Keeps the calling loop busy on its CPU until the watchdog has logged something (at most 2 s): the span
+     * stays open until it has been looked at after what stopped the loop.
+     */
+    private void spinUntilTheWatchdogSpeaks() {
+        long end = System.nanoTime() + 2_000_000_000L;
+        while (logged.list.isEmpty() && System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Serves {@code route} on the loop with a 300 ms threshold, asks for it and returns the answer's body. */
+    private String serveOnTheLoop(Runnable route) {
+        try (Http http = Http.serve(c -> c.blockedLoopThreshold(Duration.ofMillis(300)), app -> app.getAsync("/held",
+                r -> {
+                    route.run();
+                    return CompletableFuture.completedFuture("done");
+                }))) {
+            String body = http.get("/held").body();
+            assertThat(http.app.blockedLoopCount()).as("blocked loops counted").isEqualTo(
+                    logged.list.stream().filter(e -> e.getLevel() == Level.WARN).count());
+            return body;
+        }
+    }
+
+    private List<String> messages(Level level) {
+        return logged.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
+                .toList();
+    }
+
+    @Test
+    void aLoopStoppedFromOutsideWhileItRunsARouteIsNotBlamedOnTheRoute() {
+        logger.setLevel(Level.DEBUG);
+        CountDownLatch running = new CountDownLatch(1);
+        AtomicBoolean resumed = new AtomicBoolean();
+        long pid = ProcessHandle.current().pid();
+        Thread stopper = new Thread(() -> {
+            try {
+                running.await();
+                // The whole JVM is stopped for a second, as a busy machine or a paused VM would stop it.
+                new ProcessBuilder("/bin/sh", "-c", "kill -STOP " + pid + "; sleep 1; kill -CONT " + pid)
+                        .inheritIO().start().waitFor();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            } finally {
+                resumed.set(true);
+            }
+        }, "stopper");
+        stopper.start();
+
+        String body = serveOnTheLoop(() -> {
+            running.countDown();
+            while (!resumed.get()) {
+                Thread.onSpinWait();
+            }
+            spinUntilTheWatchdogSpeaks();
+        });
+
+        assertThat(body).isEqualTo("done");
+        assertThat(messages(Level.WARN)).isEmpty();
+        assertThat(messages(Level.DEBUG)).singleElement().asString()
+                .contains("route GET /held").contains("the loop was not running").contains("not reported as blocking");
+    }
+
+    @Test
+    void aLoopStoppedByTheCollectorIsNotBlamedOnTheRoute() {
+        logger.setLevel(Level.DEBUG);
+
+        String body = serveOnTheLoop(() -> {
+            long end = System.nanoTime() + 600_000_000L;
+            while (System.nanoTime() < end) {
+                System.gc();
+            }
+            spinUntilTheWatchdogSpeaks();
+        });
+
+        assertThat(body).isEqualTo("done");
+        assertThat(messages(Level.WARN)).isEmpty();
+        assertThat(messages(Level.DEBUG)).singleElement().asString()
+                .contains("route GET /held").containsPattern("\\([1-9]\\d* ms of them the collector's pauses\\)");
+    }
+
+    @Test
+    void aRouteThatKeepsTheLoopsCpuBusyIsReported() {
+        String body = serveOnTheLoop(() -> spin(1000));
+
+        assertThat(body).isEqualTo("done");
+        assertThat(messages(Level.WARN)).singleElement().asString()
+                .contains("has been running route GET /held").contains("(threshold 300 ms)");
     }
 
     @Test

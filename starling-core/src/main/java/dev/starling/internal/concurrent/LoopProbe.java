@@ -34,7 +34,15 @@ public final class LoopProbe {
     private boolean writing;
     private String sending;
     private int depth;
+    // The watchdog's own notes (written and read by its thread only): the span it reported or excused, the
+    // loop's CPU clock and the collector's pauses at its last look, and at the last look before the span began.
     long reportedFor;
+    long excusedFor;
+    long watchedSpan;
+    long cpuAtLook;
+    long pausesAtLook;
+    long cpuBeforeSpan;
+    long pausesBeforeSpan;
 
     /** Creates the probe of {@code thread}; public for the benchmark that prices enter and exit. */
     public LoopProbe(Thread thread) {

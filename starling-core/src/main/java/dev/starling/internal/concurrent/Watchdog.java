@@ -71,8 +71,9 @@ public final class Watchdog {
         while (running) {
             LockSupport.parkNanos(this, period);
             long now = System.nanoTime();
+            long pauses = Stalls.pauses();
             for (LoopProbe probe : probes) {
-                check(probe, now);
+                check(probe, now, pauses);
             }
             for (WorkerThread worker : workers) {
                 if (worker.getState() == Thread.State.TERMINATED) {
@@ -84,8 +85,17 @@ public final class Watchdog {
         }
     }
 
-    private void check(LoopProbe probe, long now) {
+    private void check(LoopProbe probe, long now, long pauses) {
         long entered = probe.enteredAt();
+        long cpu = Stalls.cpu(probe.thread());
+        if (entered != 0L && entered != probe.watchedSpan) {
+            // A new span: it began after the last look, so what the clocks read then is its baseline.
+            probe.watchedSpan = entered;
+            probe.cpuBeforeSpan = probe.cpuAtLook;
+            probe.pausesBeforeSpan = probe.pausesAtLook;
+        }
+        probe.cpuAtLook = cpu;
+        probe.pausesAtLook = pauses;
         if (entered == 0L || entered == probe.reportedFor || now - entered < thresholdNanos) {
             return;
         }
@@ -94,9 +104,13 @@ public final class Watchdog {
         String route = probe.route();
         boolean writing = probe.isWriting();
         String sending = probe.sendingTo();
+        Thread.State state = probe.thread().getState();
         StackTraceElement[] stack = probe.thread().getStackTrace();
         // The loop may have moved on while the stack was taken; then the stack shows something else.
         if (probe.enteredAt() != entered) {
+            return;
+        }
+        if (excused(probe, route, now - entered, cpu, pauses, state, stack)) {
             return;
         }
         probe.reportedFor = entered;
@@ -127,6 +141,31 @@ public final class Watchdog {
                         + "plain (offloaded) handler or runInThreadpool. The loop is at:",
                 probe.thread().getName(), route == null ? "user code" : "route " + route,
                 (now - entered) / 1_000_000, thresholdNanos / 1_000_000, where);
+    }
+
+    /**
+     * Returns true when the span has not held the loop past the threshold once the time the loop was stopped
+     * is taken out. A loop that is runnable (not in a socket or file read) held it at most for the CPU time it
+     * had since the last look before the span: the rest it was preempted, by other threads or processes, or
+     * paused by the JVM. A sleeping, waiting or reading loop held it all along but for the collector's pauses.
+     * Later looks see the span grow; a route that goes on blocking is reported then.
+     */
+    private boolean excused(LoopProbe probe, String route, long span, long cpu, long pauses, Thread.State state,
+                            StackTraceElement[] stack) {
+        long paused = pauses - probe.pausesBeforeSpan;
+        boolean runnable = cpu >= 0 && probe.cpuBeforeSpan >= 0 && Stalls.wantsCpu(state, stack);
+        long held = runnable ? Math.min(span, cpu - probe.cpuBeforeSpan) : span - paused;
+        if (held >= thresholdNanos) {
+            return false;
+        }
+        if (probe.excusedFor != probe.watchedSpan && LOG.isDebugEnabled()) {
+            probe.excusedFor = probe.watchedSpan;
+            LOG.debug("Event loop {} has been in {} for {} ms, but for {} ms of it the loop was not running ({} ms "
+                            + "of them the collector's pauses); not reported as blocking (threshold {} ms).",
+                    probe.thread().getName(), route == null ? "user code" : "route " + route, span / 1_000_000,
+                    (span - held) / 1_000_000, Math.min(paused, span - held) / 1_000_000, thresholdNanos / 1_000_000);
+        }
+        return true;
     }
 
     private void check(WorkerThread worker, long now) {

@@ -42,10 +42,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean refused;
     private boolean http10;
     private boolean closeWhenIdle;
+    /** HTTP/1.x, where requests carry a Host header; false on an HTTP/2 stream, whose :authority Netty checks. */
+    private final boolean http1;
     private final ConnectionTimers timers;
 
-    ConnectionHandler(Shared shared) {
+    ConnectionHandler(Shared shared, boolean http1) {
         this.shared = shared;
+        this.http1 = http1;
         Config config = shared.config();
         this.maxPipelined = config.maxPipelinedRequests();
         this.maxLine = config.maxRequestLineLength();
@@ -119,6 +122,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             http10 = version.equals(HttpVersion.HTTP_1_0);
+            if (http1) {
+                // RFC 9112 section 3.2: without one Host, valid, a request names no resource for sure.
+                String host = HostHeader.problem(request.headers(), !http10);
+                if (host != null) {
+                    refuse(HttpResponseStatus.BAD_REQUEST, host);
+                    return;
+                }
+            }
             Exchange exchange = new Exchange(this, ctx, request.method().name(), request.uri(), request.headers(),
                     ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request));
             if (current == null) {
@@ -145,6 +156,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         FullHttpResponse response = ErrorResponses.error(status, detail, shared.json());
         HttpUtil.setContentLength(response, response.content().readableBytes());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        response.headers().set(HttpHeaderNames.DATE, HttpDate.now());
         refuseAfterPending(response);
     }
 

@@ -54,7 +54,7 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
                 .setMaxInitialLineLength(config.maxRequestLineLength())
                 .setMaxHeaderSize(config.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024);
-        ConnectionHandler handler = new ConnectionHandler(shared);
+        ConnectionHandler handler = new ConnectionHandler(shared, true);
         if (tls != null) {
             SslHandler handshake = tls.newHandler(ch.alloc());
             handshake.setHandshakeTimeoutMillis(config.tlsHandshakeTimeout().toMillis());

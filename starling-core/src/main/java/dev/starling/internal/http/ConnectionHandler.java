@@ -40,6 +40,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Exchange current;
     private boolean refused;
+    /**
+     * The connection ends with the current request (it asked for close, or its answer closes the connection):
+     * requests read after it are not processed (RFC 9112 section 9.6), not even those the decoder hands on as the
+     * connection closes.
+     */
+    private boolean last;
     private boolean http10;
     private boolean closeWhenIdle;
     /** HTTP/1.x, where requests carry a Host header; false on an HTTP/2 stream, whose :authority Netty checks. */
@@ -100,7 +106,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         timers.requestRead();
-        if (!(msg instanceof FullHttpRequest request) || refused) {
+        if (!(msg instanceof FullHttpRequest request) || refused || last) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -132,6 +138,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             Exchange exchange = new Exchange(this, ctx, request.method().name(), request.uri(), request.headers(),
                     ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request));
+            last = !exchange.keepAlive;
             if (current == null) {
                 begin(exchange);
             } else {
@@ -200,6 +207,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         exchange.over();
         shared.inFlight().done();
         if (close) {
+            last = true;
             ctx.close();
             return;
         }

@@ -211,6 +211,20 @@ class WebSocketTest {
     }
 
     @Test
+    void anUpgradeInAnHttp10RequestIsIgnoredSoTheRouteAnswers426() {
+        // RFC 9110 section 7.8: a server must ignore the Upgrade of an HTTP/1.0 request.
+        try (TestClient client = TestClient.create(echoes());
+             RawConnection raw = RawConnection.open(client.app().port())) {
+            RawConnection.Response response = raw.send("GET /blocking HTTP/1.0\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").read();
+
+            assertThat(response.status()).as(response.toString()).isEqualTo(426);
+            assertThat(response.body()).contains("/blocking is a WebSocket endpoint; open it with a WebSocket upgrade");
+        }
+    }
+
+    @Test
     void anUpgradeFromAForeignOriginIsRefusedUnlessTheOriginIsListed() throws Exception {
         try (TestClient client = TestClient.create(echoes())) {
             int port = client.app().port();

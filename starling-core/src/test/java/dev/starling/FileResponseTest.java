@@ -353,9 +353,24 @@ class FileResponseTest {
                     get(client, "/file", "range", "bytes=0-1")}) {
                 assertThat(response.status()).isIn(304, 206);
                 assertThat(response.header("etag")).hasValue(etag);
+                // RFC 9110 section 8.6: a 304 has no content-length (it would have to be the 200's).
+                assertThat(response.header("content-length").orElse("none")).isEqualTo(response.status() == 304
+                        ? "none" : "2");
                 assertThat(response.header("date")).hasValueSatisfying(date ->
                         assertThat(DateTimeFormatter.RFC_1123_DATE_TIME.parse(date)).isNotNull());
             }
+        }
+    }
+
+    @Test
+    void anInvalidIfModifiedSinceAndAnIfRangeWithTheWeakETagAreIgnored() {
+        // RFC 9110 sections 13.1.3 and 13.1.5: a date that is no HTTP-date is ignored; If-Range compares strongly.
+        try (TestClient client = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
+            String etag = client.get("/file").header("etag").orElseThrow();
+            assertThat(get(client, "/file", "if-modified-since", "yesterday").status()).isEqualTo(200);
+            TestResponse whole = get(client, "/file", "range", "bytes=0-1", "if-range", etag);
+            assertThat(whole.status()).isEqualTo(200);
+            assertThat(whole.text()).isEqualTo("0123456789");
         }
     }
 

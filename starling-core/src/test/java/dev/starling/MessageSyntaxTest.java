@@ -108,6 +108,19 @@ class MessageSyntaxTest {
         }
     }
 
+    // ---- section 2.3 (and RFC 9110 section 2.5): the version ----
+
+    @Test
+    void aLaterMinorVersionIsServedAsHttp11() {
+        // RFC 9110 section 2.5: a minor version above the server's is read as the highest it speaks.
+        try (Http http = serve(HandlerPath.OFFLOADED); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send("GET /hello HTTP/1.2\r\nHost: a\r\n\r\n").read();
+
+            assertThat(response.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(connection.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n").read().body()).isEqualTo("Hello");
+        }
+    }
+
     // ---- sections 3.2.1 to 3.2.4: the forms of the request target ----
 
     @ParameterizedTest
@@ -255,11 +268,12 @@ class MessageSyntaxTest {
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void noRequestAfterOneWithConnectionCloseIsProcessed(HandlerPath path) {
+        // The empty list element is ignored, as RFC 9110 section 5.6.1.2 wants.
         AtomicInteger counted = new AtomicInteger();
         try (Http http = serve(path, counted, c -> { });
              RawConnection connection = RawConnection.open(http.app.port())) {
             RawConnection.Response response = connection.send("GET /count HTTP/1.1\r\nHost: a\r\n"
-                    + "Connection: keep-alive, close\r\n\r\nGET /count HTTP/1.1\r\nHost: a\r\n\r\n").read();
+                    + "Connection: keep-alive, , close\r\n\r\nGET /count HTTP/1.1\r\nHost: a\r\n\r\n").read();
 
             assertThat(response.body()).as(response.toString()).isEqualTo("count=1");
             assertThat(response.header("connection")).hasValue("close");

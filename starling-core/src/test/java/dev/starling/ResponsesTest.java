@@ -215,8 +215,9 @@ class ResponsesTest {
             RawConnection.Response response = connection.read();
             assertThat(response.status()).as(response.toString()).isEqualTo(204);
             assertThat(response.header("content-type")).isEmpty();
-            // RFC 9110 section 8.6: a server must not send content-length in a 204.
+            // RFC 9110 section 8.6 and RFC 9112 section 6.1: no content-length and no transfer-encoding in a 204.
             assertThat(response.header("content-length")).isEmpty();
+            assertThat(response.header("transfer-encoding")).isEmpty();
 
             RawConnection.Response next = connection.send("GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read();
             assertThat(next.statusLine()).isEqualTo("HTTP/1.1 404 Not Found");

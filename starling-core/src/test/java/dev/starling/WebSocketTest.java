@@ -211,6 +211,17 @@ class WebSocketTest {
     }
 
     @Test
+    void the101NamesTheProtocolInUpgradeAndConnection() throws Exception {
+        // RFC 9110 section 7.8: a 101 sends Upgrade with the new protocol, and Connection: upgrade with it.
+        try (TestClient client = TestClient.create(echoes());
+             RawWebSocket socket = RawWebSocket.open(client.app().port(), "/blocking", "")) {
+            String head = socket.head.toLowerCase(java.util.Locale.ROOT);
+            assertThat(head).startsWith("http/1.1 101").contains("\r\nupgrade: websocket\r\n")
+                    .contains("\r\nconnection: upgrade\r\n");
+        }
+    }
+
+    @Test
     void anUpgradeInAnHttp10RequestIsIgnoredSoTheRouteAnswers426() {
         // RFC 9110 section 7.8: a server must ignore the Upgrade of an HTTP/1.0 request.
         try (TestClient client = TestClient.create(echoes());

@@ -48,7 +48,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean last;
     private boolean http10;
     private boolean closeWhenIdle;
-    /** HTTP/1.x, where requests carry a Host header; false on an HTTP/2 stream, whose :authority Netty checks. */
+    /** HTTP/1.x, whose requests RFC 9112 makes carry one Host; false on an HTTP/2 stream (RFC 9113 rules there). */
     private final boolean http1;
     private final ConnectionTimers timers;
 

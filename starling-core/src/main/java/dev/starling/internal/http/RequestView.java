@@ -72,7 +72,7 @@ public abstract class RequestView implements Request {
      * an https URL sent without TLS, a path or query that cannot be percent-decoded.
      */
     public Optional<HttpException> targetRefusal() {
-        if (uri.charAt(0) != '/') {
+        if (uri.isEmpty() || uri.charAt(0) != '/') {
             HttpException form = RequestTarget.formRefusal(method, uri, () -> scheme().equals("https"));
             if (form != null) {
                 return Optional.of(form);

@@ -296,6 +296,9 @@ class FileResponseTest {
                         + "its ETag is weak, so only '*' can match it.\"}");
             }
             assertThat(get(client, "/file", "if-match", "\"other\", *").text()).isEqualTo("0123456789");
+            // RFC 9110 section 13.2.1: preconditions are ignored when the answer without them is no 2xx.
+            assertThat(get(client, "/file", "if-match", "\"other\"", "range", "bytes=20-").status()).isEqualTo(416);
+            assertThat(get(client, "/file", "if-none-match", etag, "range", "bytes=20-").status()).isEqualTo(416);
         }
     }
 

@@ -72,6 +72,13 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
         headers.add(Map.entry("etag", etag));
         headers.add(Map.entry("last-modified", lastModified));
 
+        long[] range = request.range() != null && rangeApplies(request.ifRange(), etag, modifiedSeconds)
+                ? parseRange(request.range(), size) : null;
+        if (range == UNSATISFIABLE) {
+            // RFC 9110 13.2.1: the preconditions are ignored, since without them the answer would be no 2xx either.
+            throw new HttpException(416, "The requested range '" + request.range() + "' is outside the file, "
+                    + "which has " + size + " bytes.", Map.of("content-range", "bytes */" + size));
+        }
         // RFC 9110 13.2.2: If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since.
         if (request.ifMatch() != null && !strongMatch(request.ifMatch())) {
             throw new HttpException(412, "The file '" + shown + "' does not match If-Match: its ETag is weak, so "
@@ -104,18 +111,11 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
         int status = 200;
         long position = 0;
         long length = size;
-        if (request.range() != null && rangeApplies(request.ifRange(), etag, modifiedSeconds)) {
-            long[] range = parseRange(request.range(), size);
-            if (range == UNSATISFIABLE) {
-                throw new HttpException(416, "The requested range '" + request.range() + "' is outside the file, "
-                        + "which has " + size + " bytes.", Map.of("content-range", "bytes */" + size));
-            }
-            if (range != null) {
-                status = 206;
-                position = range[0];
-                length = range[1] - range[0] + 1;
-                headers.add(Map.entry("content-range", "bytes " + range[0] + "-" + range[1] + "/" + size));
-            }
+        if (range != null) {
+            status = 206;
+            position = range[0];
+            length = range[1] - range[0] + 1;
+            headers.add(Map.entry("content-range", "bytes " + range[0] + "-" + range[1] + "/" + size));
         }
         FileChannel channel = null;
         if (!request.head() && length > 0 && path.getFileSystem() != FileSystems.getDefault()) {

@@ -10,9 +10,10 @@ import java.util.Optional;
  * <p>The file is looked up and opened on the threadpool (never on the event loop) when the response is
  * sent, and written with zero-copy transfer. The response has {@code content-length}, a content type guessed
  * from the file's extension (unless one is given), a weak {@code ETag} and {@code Last-Modified}; it answers
- * conditional requests ({@code If-None-Match}, {@code If-Modified-Since}) with {@code 304}, a single byte
- * range ({@code Range: bytes=0-99}, {@code 100-}, {@code -100}) with {@code 206}, an unsatisfiable range with
- * {@code 416}, and {@code HEAD} with the headers alone. A file that does not exist gives {@code 404}.
+ * conditional requests with {@code 304} ({@code If-None-Match}, {@code If-Modified-Since}) or {@code 412}
+ * ({@code If-Match} other than {@code *}, {@code If-Unmodified-Since} older than the file), a single byte range
+ * of a {@code GET} ({@code Range: bytes=0-99}, {@code 100-}, {@code -100}) with {@code 206}, an unsatisfiable
+ * range with {@code 416}, and {@code HEAD} with the headers alone. A file that does not exist gives {@code 404}.
  *
  * <pre>{@code
  * @Get("/reports/{id}")

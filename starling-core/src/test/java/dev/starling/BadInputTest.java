@@ -375,6 +375,8 @@ class BadInputTest {
             RawConnection.Response interim = connection.send("POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n").read();
             assertThat(interim.status()).as(interim.toString()).isEqualTo(100);
+            // RFC 9110 section 8.6 and RFC 9112 section 6.1: a 1xx has neither content-length nor transfer-encoding.
+            assertThat(interim.headers()).doesNotContainKeys("content-length", "transfer-encoding");
 
             RawConnection.Response response = connection.send("hello").read();
             assertThat(response.status()).as(response.toString()).isEqualTo(200);

@@ -284,6 +284,101 @@ class FileResponseTest {
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
+    void ifMatchIs412UnlessItIsAStarBecauseTheETagIsWeak(HandlerPath path) {
+        // RFC 9110 section 13.1.1: If-Match compares strongly, and a weak ETag never matches strongly.
+        try (TestClient client = serve(path, FileResponse.of(digits))) {
+            String etag = client.get("/file").header("etag").orElseThrow();
+            for (String ifMatch : new String[] {etag, "\"other\"", etag.substring(2)}) {
+                TestResponse response = get(client, "/file", "if-match", ifMatch);
+
+                assertThat(response.status()).as(ifMatch).isEqualTo(412);
+                assertThat(response.text()).isEqualTo("{\"detail\":\"The file 'digits.txt' does not match If-Match: "
+                        + "its ETag is weak, so only '*' can match it.\"}");
+            }
+            assertThat(get(client, "/file", "if-match", "\"other\", *").text()).isEqualTo("0123456789");
+            // RFC 9110 section 13.2.1: preconditions are ignored when the answer without them is no 2xx.
+            assertThat(get(client, "/file", "if-match", "\"other\"", "range", "bytes=20-").status()).isEqualTo(416);
+            assertThat(get(client, "/file", "if-none-match", etag, "range", "bytes=20-").status()).isEqualTo(416);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void ifUnmodifiedSinceIs412WhenTheFileIsNewerAndIsIgnoredBesideIfMatch(HandlerPath path) {
+        String before = DateTimeFormatter.RFC_1123_DATE_TIME.format(MODIFIED.minusSeconds(60).atOffset(ZoneOffset.UTC));
+        try (TestClient client = serve(path, FileResponse.of(digits))) {
+            TestResponse changed = get(client, "/file", "if-unmodified-since", before);
+            assertThat(changed.status()).isEqualTo(412);
+            assertThat(changed.text()).isEqualTo("{\"detail\":\"The file 'digits.txt' has changed since the "
+                    + "If-Unmodified-Since date.\"}");
+
+            assertThat(get(client, "/file", "if-unmodified-since", LAST_MODIFIED).status()).isEqualTo(200);
+            // RFC 9110 section 13.1.4: an invalid date is ignored, and so is the header beside If-Match.
+            assertThat(get(client, "/file", "if-unmodified-since", "yesterday").status()).isEqualTo(200);
+            assertThat(get(client, "/file", "if-match", "*", "if-unmodified-since", before).status()).isEqualTo(200);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aRangeOnHeadIsIgnoredAsGetIsTheOnlyMethodWithRanges(HandlerPath path) {
+        // RFC 9110 section 14.2: a server must ignore Range on any method but GET.
+        try (TestClient client = serve(path, FileResponse.of(digits))) {
+            TestResponse head = client.request("HEAD", "/file").header("range", "bytes=0-1").send();
+
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("content-length")).hasValue("10");
+            assertThat(head.header("content-range")).isEmpty();
+        }
+    }
+
+    @Test
+    void aModificationTimeInTheFutureIsSentAsTheResponsesDate() throws IOException {
+        // RFC 9110 section 8.8.2.1: Last-Modified is never later than the Date of the response.
+        Files.setLastModifiedTime(digits, FileTime.from(Instant.now().plus(Duration.ofDays(2))));
+        try (TestClient client = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
+            TestResponse response = client.get("/file");
+
+            Instant lastModified = Instant.from(DateTimeFormatter.RFC_1123_DATE_TIME.parse(
+                    response.header("last-modified").orElseThrow()));
+            Instant date = Instant.from(DateTimeFormatter.RFC_1123_DATE_TIME.parse(
+                    response.header("date").orElseThrow()));
+            assertThat(lastModified).isBeforeOrEqualTo(date);
+        }
+    }
+
+    @Test
+    void notModifiedAndPartialAnswersCarryTheDateAndETagOfTheWholeAnswer() {
+        // RFC 9110 sections 15.4.5 and 15.3.7: a 304 and a 206 carry the Date and ETag a 200 would have.
+        try (TestClient client = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
+            String etag = client.get("/file").header("etag").orElseThrow();
+            for (TestResponse response : new TestResponse[] {get(client, "/file", "if-none-match", etag),
+                    get(client, "/file", "range", "bytes=0-1")}) {
+                assertThat(response.status()).isIn(304, 206);
+                assertThat(response.header("etag")).hasValue(etag);
+                // RFC 9110 section 8.6: a 304 has no content-length (it would have to be the 200's).
+                assertThat(response.header("content-length").orElse("none")).isEqualTo(response.status() == 304
+                        ? "none" : "2");
+                assertThat(response.header("date")).hasValueSatisfying(date ->
+                        assertThat(DateTimeFormatter.RFC_1123_DATE_TIME.parse(date)).isNotNull());
+            }
+        }
+    }
+
+    @Test
+    void anInvalidIfModifiedSinceAndAnIfRangeWithTheWeakETagAreIgnored() {
+        // RFC 9110 sections 13.1.3 and 13.1.5: a date that is no HTTP-date is ignored; If-Range compares strongly.
+        try (TestClient client = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
+            String etag = client.get("/file").header("etag").orElseThrow();
+            assertThat(get(client, "/file", "if-modified-since", "yesterday").status()).isEqualTo(200);
+            TestResponse whole = get(client, "/file", "range", "bytes=0-1", "if-range", etag);
+            assertThat(whole.status()).isEqualTo(200);
+            assertThat(whole.text()).isEqualTo("0123456789");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
     void aMissingFileIs404WithASentence(HandlerPath path) {
         try (TestClient client = serve(path, FileResponse.of(dir.resolve("gone.pdf")))) {
             TestResponse response = client.get("/file");

@@ -122,6 +122,43 @@ class Http2Test {
     }
 
     @Test
+    void the101OfAnH2cUpgradeNamesH2cInUpgradeAndConnection() {
+        // RFC 9110 section 7.8: a 101 sends Upgrade with the new protocol, and Connection: upgrade with it.
+        try (Starling app = serve(false, a -> a.get("/hello", r -> "hello"));
+             RawConnection http = RawConnection.open(app.port())) {
+            RawConnection.Response switched = http.send("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n").read();
+
+            assertThat(switched.status()).as(switched.toString()).isEqualTo(101);
+            assertThat(switched.header("upgrade")).hasValue("h2c");
+            assertThat(switched.header("connection")).hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase(
+                    "upgrade"));
+        }
+    }
+
+    @Test
+    void anHttp10UpgradeIsIgnoredAndOneWithoutHostIsRefusedInsteadOfUpgraded() {
+        try (Starling app = serve(false, a -> a.get("/hello", r -> "hello"))) {
+            String upgrade = "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n";
+            // RFC 9110 section 7.8: the Upgrade of an HTTP/1.0 request is ignored.
+            try (RawConnection http = RawConnection.open(app.port())) {
+                RawConnection.Response old = http.send("GET /hello HTTP/1.0\r\n" + upgrade).read();
+                assertThat(old.statusLine()).startsWith("HTTP/1.1 200");
+                assertThat(old.body()).isEqualTo("hello");
+            }
+            // RFC 9112 section 3.2: an HTTP/1.1 request without Host is refused, also when it asks for h2c.
+            try (RawConnection http = RawConnection.open(app.port())) {
+                RawConnection.Response hostless = http.send("GET /hello HTTP/1.1\r\n" + upgrade).read();
+                assertThat(hostless.status()).as(hostless.toString()).isEqualTo(400);
+                assertThat(hostless.body())
+                        .isEqualTo("{\"detail\":\"The request has no Host header, which HTTP/1.1 requires.\"}");
+            }
+        }
+    }
+
+    @Test
     void anUpgradeWithABodyBadSettingsOrAfterTheFirstRequestIsServedAsHttp11() throws Exception {
         ListAppender<ILoggingEvent> logged = Logs.capture();
         try (Starling app = serve(false, a -> {

@@ -278,6 +278,19 @@ class HttpServerTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void anHttp10ExpectationIsIgnoredSoNoInterim100IsSent(HandlerPath path) {
+        // RFC 9110 sections 10.1.1 and 15.2: a 100-continue from HTTP/1.0 is ignored; no 1xx goes to HTTP/1.0.
+        try (Http http = serve(path); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response response = connection.send("POST /length HTTP/1.0\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: 5\r\n\r\nhello").read();
+
+            assertThat(response.statusLine()).as(response.toString()).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(response.body()).isEqualTo("length=5");
+        }
+    }
+
     // ---- streaming ----
 
     @ParameterizedTest

@@ -9,6 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,6 +180,33 @@ class ResponsesTest {
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
+    void everyAnswerCarriesTheDateUnlessTheHandlerSetsItsOwn(HandlerPath path) {
+        // RFC 9110 section 6.6.1: an origin server with a clock sends Date in every 2xx, 3xx and 4xx answer.
+        try (Http http = Http.serve(app -> {
+            path.get(app, "/text", r -> "text");
+            path.get(app, "/none", r -> null);
+            path.get(app, "/dated", r -> Response.ok("old").header("date", "Thu, 01 Jan 2015 00:00:00 GMT"));
+        }); RawConnection connection = RawConnection.open(http.app.port())) {
+            for (String target : new String[] {"/text", "/none", "/nowhere", "/text?%zz"}) {
+                RawConnection.Response response = connection.send("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .read();
+                Instant date = Instant.from(DateTimeFormatter.RFC_1123_DATE_TIME.parse(
+                        response.header("date").orElseThrow(() -> new AssertionError("no date: " + response))));
+                assertThat(Duration.between(date, Instant.now()).abs()).as(target).isLessThan(Duration.ofMinutes(1));
+            }
+            assertThat(connection.send("GET /dated HTTP/1.1\r\nHost: a\r\n\r\n").read().headers().get("date"))
+                    .containsExactly("Thu, 01 Jan 2015 00:00:00 GMT");
+        }
+        try (Http http = Http.serve(app -> { }); RawConnection connection = RawConnection.open(http.app.port())) {
+            // A refusal of the connection handler's, before any route.
+            RawConnection.Response refused = connection.send("GET / HTTP/1.1\r\n\r\n").read();
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.header("date")).isPresent();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
     void nullIs204WithoutABodyOrContentLength(HandlerPath path) {
         try (Http http = Http.serve(app -> path.route(app, "DELETE", "/items/1", r -> null));
              RawConnection connection = RawConnection.open(http.app.port())) {
@@ -186,8 +215,9 @@ class ResponsesTest {
             RawConnection.Response response = connection.read();
             assertThat(response.status()).as(response.toString()).isEqualTo(204);
             assertThat(response.header("content-type")).isEmpty();
-            // RFC 9110 section 8.6: a server must not send content-length in a 204.
+            // RFC 9110 section 8.6 and RFC 9112 section 6.1: no content-length and no transfer-encoding in a 204.
             assertThat(response.header("content-length")).isEmpty();
+            assertThat(response.header("transfer-encoding")).isEmpty();
 
             RawConnection.Response next = connection.send("GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read();
             assertThat(next.statusLine()).isEqualTo("HTTP/1.1 404 Not Found");

@@ -153,6 +153,24 @@ class RoutingTest {
                 .method(method, HttpRequest.BodyPublishers.noBody()).build());
     }
 
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aPutWithContentRangeIs400AndItsHandlerDoesNotRun(HandlerPath path) {
+        // RFC 9110 section 9.3.4: a partial body must not be stored as the whole representation.
+        java.util.concurrent.atomic.AtomicInteger stored = new java.util.concurrent.atomic.AtomicInteger();
+        try (Http http = Http.serve(app -> path.route(app, "PUT", "/doc", r -> "stored " + stored.incrementAndGet()))) {
+            HttpResponse<String> partial = http.send(HttpRequest.newBuilder(http.uri("/doc"))
+                    .timeout(Duration.ofSeconds(30)).header("content-range", "bytes 0-2/10")
+                    .PUT(HttpRequest.BodyPublishers.ofString("abc")).build());
+
+            assertJson(partial, 400, "{\"detail\":\"A PUT request cannot have a Content-Range header: send the "
+                    + "whole representation.\"}");
+            assertThat(stored).hasValue(0);
+            assertText(http.send(HttpRequest.newBuilder(http.uri("/doc")).timeout(Duration.ofSeconds(30))
+                    .PUT(HttpRequest.BodyPublishers.ofString("abc")).build()), "stored 1");
+        }
+    }
+
     // ---- no route ----
 
     @ParameterizedTest

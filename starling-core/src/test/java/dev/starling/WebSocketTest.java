@@ -211,6 +211,31 @@ class WebSocketTest {
     }
 
     @Test
+    void the101NamesTheProtocolInUpgradeAndConnection() throws Exception {
+        // RFC 9110 section 7.8: a 101 sends Upgrade with the new protocol, and Connection: upgrade with it.
+        try (TestClient client = TestClient.create(echoes());
+             RawWebSocket socket = RawWebSocket.open(client.app().port(), "/blocking", "")) {
+            String head = socket.head.toLowerCase(java.util.Locale.ROOT);
+            assertThat(head).startsWith("http/1.1 101").contains("\r\nupgrade: websocket\r\n")
+                    .contains("\r\nconnection: upgrade\r\n");
+        }
+    }
+
+    @Test
+    void anUpgradeInAnHttp10RequestIsIgnoredSoTheRouteAnswers426() {
+        // RFC 9110 section 7.8: a server must ignore the Upgrade of an HTTP/1.0 request.
+        try (TestClient client = TestClient.create(echoes());
+             RawConnection raw = RawConnection.open(client.app().port())) {
+            RawConnection.Response response = raw.send("GET /blocking HTTP/1.0\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").read();
+
+            assertThat(response.status()).as(response.toString()).isEqualTo(426);
+            assertThat(response.body()).contains("/blocking is a WebSocket endpoint; open it with a WebSocket upgrade");
+        }
+    }
+
+    @Test
     void anUpgradeFromAForeignOriginIsRefusedUnlessTheOriginIsListed() throws Exception {
         try (TestClient client = TestClient.create(echoes())) {
             int port = client.app().port();

@@ -24,7 +24,7 @@ import java.util.Map;
 /**
  * What to send for a file: worked out on a worker thread (it stats and opens the file), written on the loop.
  * A {@code 200} or {@code 206} plan holds the open channel (unless the request is {@code HEAD}) and the byte
- * range to send; a {@code 304} plan holds headers only. Failures are {@link HttpException}s (404, 403, 416).
+ * range to send; a {@code 304} plan holds headers only. Failures are {@link HttpException}s (404, 403, 412, 416).
  *
  * @param status   200, 206 or 304
  * @param headers  the response headers, content-length excepted
@@ -41,7 +41,8 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
     static final long MAX_IN_MEMORY = 64L * 1024 * 1024;
 
     /** The request headers that decide the answer; null where absent. */
-    public record Conditions(boolean head, String ifNoneMatch, String ifModifiedSince, String range, String ifRange) {
+    public record Conditions(boolean head, String ifMatch, String ifUnmodifiedSince, String ifNoneMatch,
+                             String ifModifiedSince, String range, String ifRange) {
     }
 
     /** Stats and, when a body is to be sent, opens the file of {@code file}; blocks, so call it on a worker. */
@@ -61,7 +62,9 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
         }
         long size = attributes.size();
         long modified = attributes.lastModifiedTime().toMillis();
-        long modifiedSeconds = Math.floorDiv(modified, 1000L);
+        // RFC 9110 section 8.8.2.1: a modification time in the future is sent as the present.
+        long modifiedSeconds = Math.min(Math.floorDiv(modified, 1000L), Math.floorDiv(System.currentTimeMillis(),
+                1000L));
         String etag = "W/\"" + Long.toHexString(size) + "-" + Long.toHexString(modified) + "\"";
         String lastModified = DateFormatter.format(new Date(modifiedSeconds * 1000L));
 
@@ -69,7 +72,25 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
         headers.add(Map.entry("etag", etag));
         headers.add(Map.entry("last-modified", lastModified));
 
-        // RFC 9110 13.2.2: If-None-Match first; If-Modified-Since only without it.
+        long[] range = request.range() != null && rangeApplies(request.ifRange(), etag, modifiedSeconds)
+                ? parseRange(request.range(), size) : null;
+        if (range == UNSATISFIABLE) {
+            // RFC 9110 13.2.1: the preconditions are ignored, since without them the answer would be no 2xx either.
+            throw new HttpException(416, "The requested range '" + request.range() + "' is outside the file, "
+                    + "which has " + size + " bytes.", Map.of("content-range", "bytes */" + size));
+        }
+        // RFC 9110 13.2.2: If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since.
+        if (request.ifMatch() != null && !strongMatch(request.ifMatch())) {
+            throw new HttpException(412, "The file '" + shown + "' does not match If-Match: its ETag is weak, so "
+                    + "only '*' can match it.");
+        }
+        if (request.ifMatch() == null && request.ifUnmodifiedSince() != null) {
+            Date since = DateFormatter.parseHttpDate(request.ifUnmodifiedSince());
+            if (since != null && modifiedSeconds * 1000L > since.getTime()) {
+                throw new HttpException(412, "The file '" + shown + "' has changed since the If-Unmodified-Since "
+                        + "date.");
+            }
+        }
         boolean notModified;
         if (request.ifNoneMatch() != null) {
             notModified = matches(request.ifNoneMatch(), etag);
@@ -90,18 +111,11 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
         int status = 200;
         long position = 0;
         long length = size;
-        if (request.range() != null && rangeApplies(request.ifRange(), etag, modifiedSeconds)) {
-            long[] range = parseRange(request.range(), size);
-            if (range == UNSATISFIABLE) {
-                throw new HttpException(416, "The requested range '" + request.range() + "' is outside the file, "
-                        + "which has " + size + " bytes.", Map.of("content-range", "bytes */" + size));
-            }
-            if (range != null) {
-                status = 206;
-                position = range[0];
-                length = range[1] - range[0] + 1;
-                headers.add(Map.entry("content-range", "bytes " + range[0] + "-" + range[1] + "/" + size));
-            }
+        if (range != null) {
+            status = 206;
+            position = range[0];
+            length = range[1] - range[0] + 1;
+            headers.add(Map.entry("content-range", "bytes " + range[0] + "-" + range[1] + "/" + size));
         }
         FileChannel channel = null;
         if (!request.head() && length > 0 && path.getFileSystem() != FileSystems.getDefault()) {
@@ -158,6 +172,19 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
         for (String candidate : ifNoneMatch.split(",")) {
             String tag = candidate.trim();
             if (tag.equals("*") || opaque(tag).equals(ours)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Strong comparison (RFC 9110 13.1.1) of an {@code If-Match} list with our ETag, which is weak: only {@code *}
+     * matches (the file exists).
+     */
+    static boolean strongMatch(String ifMatch) {
+        for (String candidate : ifMatch.split(",")) {
+            if (candidate.trim().equals("*")) {
                 return true;
             }
         }

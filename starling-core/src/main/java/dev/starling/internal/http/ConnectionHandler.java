@@ -40,12 +40,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Exchange current;
     private boolean refused;
+    /**
+     * The connection ends with the current request (it asked for close, or its answer closes the connection):
+     * requests read after it are not processed (RFC 9112 section 9.6), not even those the decoder hands on as the
+     * connection closes.
+     */
+    private boolean last;
     private boolean http10;
     private boolean closeWhenIdle;
+    /** HTTP/1.x, whose requests RFC 9112 makes carry one Host; false on an HTTP/2 stream (RFC 9113 rules there). */
+    private final boolean http1;
     private final ConnectionTimers timers;
 
-    ConnectionHandler(Shared shared) {
+    ConnectionHandler(Shared shared, boolean http1) {
         this.shared = shared;
+        this.http1 = http1;
         Config config = shared.config();
         this.maxPipelined = config.maxPipelinedRequests();
         this.maxLine = config.maxRequestLineLength();
@@ -97,7 +106,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         timers.requestRead();
-        if (!(msg instanceof FullHttpRequest request) || refused) {
+        if (!(msg instanceof FullHttpRequest request) || refused || last) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -119,8 +128,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             http10 = version.equals(HttpVersion.HTTP_1_0);
+            if (http1) {
+                // RFC 9112 section 3.2: without one Host, valid, a request names no resource for sure.
+                String host = HostHeader.problem(request.headers(), !http10);
+                if (host != null) {
+                    refuse(HttpResponseStatus.BAD_REQUEST, host);
+                    return;
+                }
+            }
             Exchange exchange = new Exchange(this, ctx, request.method().name(), request.uri(), request.headers(),
                     ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request));
+            last = !exchange.keepAlive;
             if (current == null) {
                 begin(exchange);
             } else {
@@ -145,6 +163,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         FullHttpResponse response = ErrorResponses.error(status, detail, shared.json());
         HttpUtil.setContentLength(response, response.content().readableBytes());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        response.headers().set(HttpHeaderNames.DATE, HttpDate.now());
         refuseAfterPending(response);
     }
 
@@ -188,6 +207,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         exchange.over();
         shared.inFlight().done();
         if (close) {
+            last = true;
             ctx.close();
             return;
         }

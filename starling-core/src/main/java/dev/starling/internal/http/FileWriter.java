@@ -43,14 +43,18 @@ final class FileWriter {
      */
     static void send(Exchange exchange, Callable<Object> target) {
         exchange.responded = true;
-        boolean conditional = exchange.method.equals("GET") || exchange.head;
+        boolean get = exchange.method.equals("GET");
+        boolean conditional = get || exchange.head;
         var headers = exchange.headers;
+        // RFC 9110 section 14.2: GET is the only method with ranges; a HEAD's Range is ignored like a POST's.
         FilePlan.Conditions conditions = new FilePlan.Conditions(
                 exchange.head,
+                conditional ? headers.get(HttpHeaderNames.IF_MATCH) : null,
+                conditional ? headers.get(HttpHeaderNames.IF_UNMODIFIED_SINCE) : null,
                 conditional ? headers.get(HttpHeaderNames.IF_NONE_MATCH) : null,
                 conditional ? headers.get(HttpHeaderNames.IF_MODIFIED_SINCE) : null,
-                conditional ? headers.get(HttpHeaderNames.RANGE) : null,
-                conditional ? headers.get(HttpHeaderNames.IF_RANGE) : null);
+                get ? headers.get(HttpHeaderNames.RANGE) : null,
+                get ? headers.get(HttpHeaderNames.IF_RANGE) : null);
         // Not in the request's scope: a disconnect must not drop a plan that holds an open file; it is
         // closed below instead.
         Context previous = Context.set(Context.EMPTY);

@@ -1,7 +1,6 @@
 package dev.starling.internal.http;
 
 import dev.starling.Request;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
@@ -37,10 +36,14 @@ final class Forwarding {
     private Forwarding() {
     }
 
-    /** Returns the view of the request whose peer is {@code peer}, local address {@code local}, and headers. */
-    static View of(SocketAddress peer, SocketAddress local, HttpHeaders headers, boolean tls, TrustedProxies trusted) {
+    /**
+     * Returns the view of the request whose peer is {@code peer}, local address {@code local}, host as the client
+     * named it ({@code requestHost}: the target's authority or the {@code Host} header; null without), and headers.
+     */
+    static View of(SocketAddress peer, SocketAddress local, String requestHost, HttpHeaders headers, boolean tls,
+                   TrustedProxies trusted) {
         String scheme = tls ? "https" : "http";
-        String host = host(headers.get(HttpHeaderNames.HOST));
+        String host = host(requestHost);
         if (host == null) {
             host = address(local);
         }

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.util.AsciiString;
@@ -15,9 +16,10 @@ import java.util.List;
  * {@link Http2Setup} in place of the HTTP/1.1 ones, and hands the request itself on as stream 1, which is then
  * served like any other stream. The handler leaves after the first request, whatever it was.
  *
- * <p>Only a request without a body or an {@code Expect} is upgraded; any other is served as HTTP/1.1 with every
- * HTTP/1.1 rule (the body limit's 413, 100-continue and 417, transfer codings), as RFC 9110 lets a server ignore
- * {@code Upgrade}.
+ * <p>Only an HTTP/1.1 request with one valid {@code Host}, without a body or an {@code Expect}, is upgraded; any
+ * other is served as HTTP/1.x with every HTTP/1.1 rule (the Host check's 400, the body limit's 413, 100-continue
+ * and 417, transfer codings), as RFC 9110 lets a server ignore {@code Upgrade} (and makes it ignore an HTTP/1.0
+ * request's).
  */
 final class H2cUpgrade extends HttpServerUpgradeHandler {
 
@@ -34,7 +36,10 @@ final class H2cUpgrade extends HttpServerUpgradeHandler {
 
     @Override
     protected boolean shouldHandleUpgradeRequest(HttpRequest request) {
+        // RFC 9110 section 7.8: an HTTP/1.0 request's Upgrade is ignored; one without a right Host is refused.
         return request.decoderResult().isSuccess()
+                && request.protocolVersion().equals(HttpVersion.HTTP_1_1)
+                && HostHeader.problem(request.headers(), true) == null
                 && asksForH2c(request.headers().get(HttpHeaderNames.UPGRADE))
                 && settingsLookRight(request.headers().getAll(Http2CodecUtil.HTTP_UPGRADE_SETTINGS_HEADER))
                 && !request.headers().contains(HttpHeaderNames.EXPECT)

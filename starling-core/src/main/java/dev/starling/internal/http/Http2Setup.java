@@ -97,7 +97,7 @@ final class Http2Setup {
 
         @Override
         protected void initChannel(Channel stream) {
-            ConnectionHandler handler = new ConnectionHandler(shared);
+            ConnectionHandler handler = new ConnectionHandler(shared, false);
             stream.pipeline()
                     .addLast("codec", new Http2StreamFrameToHttpObjectCodec(true))
                     .addLast("chunked", new ChunkedWriteHandler())

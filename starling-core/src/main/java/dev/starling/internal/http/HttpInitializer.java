@@ -52,8 +52,12 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxRequestLineLength())
                 .setMaxHeaderSize(config.maxHeaderSize())
-                .setMaxChunkSize(64 * 1024);
-        ConnectionHandler handler = new ConnectionHandler(shared);
+                .setMaxChunkSize(64 * 1024)
+                // Netty's defaults, set so that no upgrade loosens them: a bare LF ends no line (RFC 9112 2.2), and
+                // a Transfer-Encoding not ending in chunked, or beside Content-Length, is a framing error (6.1, 6.3).
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true);
+        ConnectionHandler handler = new ConnectionHandler(shared, true);
         if (tls != null) {
             SslHandler handshake = tls.newHandler(ch.alloc());
             handshake.setHandshakeTimeoutMillis(config.tlsHandshakeTimeout().toMillis());

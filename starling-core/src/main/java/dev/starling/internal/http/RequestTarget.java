@@ -1,10 +1,15 @@
 package dev.starling.internal.http;
 
+import dev.starling.HttpException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 
-/** Reads a request target as sent: its path still percent-encoded, and whether it can be decoded at all. */
+/**
+ * Reads a request target as sent: its form (RFC 9112 section 3.2), its path still percent-encoded, and whether it
+ * can be decoded at all.
+ */
 final class RequestTarget {
 
     private RequestTarget() {
@@ -29,6 +34,62 @@ final class RequestTarget {
             path = slash < 0 ? "/" : path.substring(slash);
         }
         return path;
+    }
+
+    /**
+     * Returns the refusal of a target that is not a path ({@code origin-form}), or null when it is one Starling
+     * serves: an {@code http} or {@code https} URL ({@code absolute-form}) or {@code OPTIONS *}. An {@code https}
+     * URL that came without TLS is misdirected (RFC 9110 section 7.4); {@code secure} says whether it did, as the
+     * request's scheme (which counts what a trusted proxy forwarded).
+     */
+    static HttpException formRefusal(String method, String uri, BooleanSupplier secure) {
+        if (uri.equals("*")) {
+            return method.equals("OPTIONS") ? null
+                    : new HttpException(400, "The request target '*' is only for OPTIONS requests.");
+        }
+        int scheme = uri.indexOf("://");
+        if (scheme < 0) {
+            return method.equals("CONNECT")
+                    ? new HttpException(501, "CONNECT is not supported: this server is not a proxy.")
+                    : new HttpException(400, "The request target '" + uri + "' is neither a path starting with '/' "
+                            + "nor an http or https URL.");
+        }
+        String name = uri.substring(0, scheme);
+        boolean https = name.equalsIgnoreCase("https");
+        if (!https && !name.equalsIgnoreCase("http")) {
+            return new HttpException(400, "The request target '" + uri + "' is a URL of the scheme '" + name
+                    + "'; only http and https URLs are served.");
+        }
+        String authority = authority(uri);
+        if (authority.isEmpty()) {
+            return new HttpException(400, "The request target '" + uri + "' is a URL without a host.");
+        }
+        if (!HostHeader.valid(authority)) {
+            return new HttpException(400, "The request target '" + uri + "' has the authority '" + authority
+                    + "', which is not a host name or address with an optional port.");
+        }
+        if (https && !secure.getAsBoolean()) {
+            return new HttpException(421, "The request target is an https URL, but the request did not come "
+                    + "over TLS.");
+        }
+        return null;
+    }
+
+    /** Returns the authority of an absolute-form {@code uri} (what follows {@code ://} up to the path), else null. */
+    static String authority(String uri) {
+        if (uri.isEmpty() || uri.charAt(0) == '/') {
+            return null;
+        }
+        int scheme = uri.indexOf("://");
+        if (scheme < 0) {
+            return null;
+        }
+        int from = scheme + 3;
+        int to = from;
+        while (to < uri.length() && "/?#".indexOf(uri.charAt(to)) < 0) {
+            to++;
+        }
+        return uri.substring(from, to);
     }
 
     /**

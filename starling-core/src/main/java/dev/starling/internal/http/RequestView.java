@@ -1,6 +1,7 @@
 package dev.starling.internal.http;
 
 import dev.starling.AppState;
+import dev.starling.HttpException;
 import dev.starling.Request;
 import dev.starling.UploadedFile;
 import dev.starling.internal.params.FormData;
@@ -66,10 +67,24 @@ public abstract class RequestView implements Request {
     }
 
     /**
-     * Returns why the request target cannot be percent-decoded, as a sentence for a 400, or empty when it can.
+     * Returns why the server itself refuses the request target, before any middleware, or empty when it can be
+     * routed (or is {@code OPTIONS *}, see {@link #serverWide}): a target that is neither a path nor an http(s) URL,
+     * an https URL sent without TLS, a path or query that cannot be percent-decoded.
      */
-    public Optional<String> undecodableTarget() {
-        return Optional.ofNullable(RequestTarget.undecodable(uri));
+    public Optional<HttpException> targetRefusal() {
+        if (uri.isEmpty() || uri.charAt(0) != '/') {
+            HttpException form = RequestTarget.formRefusal(method, uri, () -> scheme().equals("https"));
+            if (form != null) {
+                return Optional.of(form);
+            }
+        }
+        String undecodable = RequestTarget.undecodable(uri);
+        return undecodable == null ? Optional.empty() : Optional.of(new HttpException(400, undecodable));
+    }
+
+    /** Returns true for {@code OPTIONS *}, a question about the server rather than about a resource. */
+    public boolean serverWide() {
+        return uri.length() == 1 && uri.charAt(0) == '*';
     }
 
     /** Returns the body's length in bytes, without copying it. */
@@ -191,7 +206,10 @@ public abstract class RequestView implements Request {
         Forwarding.View v = view;
         if (v == null) {
             Shared shared = shared();
-            v = Forwarding.of(ctx.channel().remoteAddress(), ctx.channel().localAddress(), headers,
+            // RFC 9112 section 3.2.2: an absolute-form target's authority stands, whatever the Host header says.
+            String authority = RequestTarget.authority(uri);
+            v = Forwarding.of(ctx.channel().remoteAddress(), ctx.channel().localAddress(),
+                    authority != null ? authority : headers.get(HttpHeaderNames.HOST), headers,
                     shared.config().tls().isPresent(), shared.proxies());
             view = v;
         }

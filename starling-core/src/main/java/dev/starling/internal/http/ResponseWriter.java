@@ -47,7 +47,7 @@ final class ResponseWriter {
     static void head(Exchange exchange, HttpResponse response, boolean close, Runnable send, Runnable drop) {
         Port port = exchange.connection.shared().port();
         if (!port.seesHeads()) {
-            setConnection(exchange, response, close);
+            connectionAndDate(exchange, response, close);
             exchange.status = response.status().code();
             send.run();
             return;
@@ -61,14 +61,18 @@ final class ResponseWriter {
                 drop.run();
                 return;
             }
-            setConnection(exchange, response, close);
+            connectionAndDate(exchange, response, close);
             // What the client gets, after the middleware had its say.
             exchange.status = response.status().code();
             send.run();
         }));
     }
 
-    private static void setConnection(Exchange exchange, HttpResponse response, boolean close) {
+    private static void connectionAndDate(Exchange exchange, HttpResponse response, boolean close) {
+        // RFC 9110 section 6.6.1: an origin server with a clock sends the date, unless the handler gave its own.
+        if (!response.headers().contains(HttpHeaderNames.DATE)) {
+            response.headers().set(HttpHeaderNames.DATE, HttpDate.now());
+        }
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (exchange.connection.http10()) {

@@ -54,7 +54,8 @@ final class WebSocketUpgrade {
             return Optional.of(new HttpException(400, "WebSockets are opened over HTTP/1.1, and this request came "
                     + "over HTTP/2; connect to " + exchange.path() + " with HTTP/1.1."));
         }
-        if (!headers.containsValue(HttpHeaderNames.UPGRADE, "websocket", true)
+        // RFC 9110 section 7.8: the Upgrade of an HTTP/1.0 request is ignored.
+        if (exchange.connection.http10() || !headers.containsValue(HttpHeaderNames.UPGRADE, "websocket", true)
                 || !headers.containsValue(HttpHeaderNames.CONNECTION, "upgrade", true)) {
             return Optional.of(new HttpException(426, exchange.path() + " is a WebSocket endpoint; open it with a "
                     + "WebSocket upgrade (Connection: Upgrade, Upgrade: websocket).",

@@ -106,10 +106,15 @@ public final class Pipeline implements Port {
 
     @Override
     public void handle(Exchange exchange) {
-        Optional<String> undecodable = exchange.undecodableTarget();
-        if (undecodable.isPresent()) {
+        Optional<HttpException> refusal = exchange.targetRefusal();
+        if (refusal.isPresent()) {
             // Before any middleware: nothing downstream can read such a path or query without failing.
-            exchange.fail(new HttpException(400, undecodable.get()));
+            exchange.fail(refusal.get());
+            return;
+        }
+        if (exchange.serverWide()) {
+            // OPTIONS * asks about the server, not a resource: the server is there, and that is the whole answer.
+            exchange.respond(null);
             return;
         }
         if (middleware.isEmpty()) {
@@ -126,6 +131,12 @@ public final class Pipeline implements Port {
             exchange.fail(match.methodNotAllowed()
                     ? new HttpException(405, "Method Not Allowed", Map.of("allow", match.allow()))
                     : new HttpException(404, "Not Found"));
+            return;
+        }
+        if (exchange.method().equals("PUT") && exchange.header("content-range").isPresent()) {
+            // RFC 9110 section 9.3.4: such a body is likely part of a representation mistaken for all of it.
+            exchange.fail(new HttpException(400, "A PUT request cannot have a Content-Range header: send the whole "
+                    + "representation."));
             return;
         }
         Route route = match.route();

@@ -200,9 +200,14 @@ class RequestFuzzTest {
         assertThat(whole.problems).as(where).isEmpty();
         assertThat(split.problems).as(where).isEmpty();
         assertThat(whole.statuses).as(where).hasSize(sample.requests).containsOnly(200);
-        assertThat(new String(split.wire, StandardCharsets.ISO_8859_1)).as(where)
-                .isEqualTo(new String(whole.wire, StandardCharsets.ISO_8859_1));
+        assertThat(undated(split.wire)).as(where).isEqualTo(undated(whole.wire));
         assertThat(split.open).as(where + "\nthe connection is kept alive").isTrue();
+    }
+
+    /** Returns the responses as text, each Date header's value left out: the two runs may straddle a second. */
+    private static String undated(byte[] wire) {
+        return new String(wire, StandardCharsets.ISO_8859_1)
+                .replaceAll("(?i)\\r\\ndate: [^\\r\\n]*", "\r\ndate: (now)");
     }
 
     // ---- one case ----

@@ -52,6 +52,10 @@ public final class Config {
             SettingText.size(), Builder::maxBodySize);
     private static final Setting<Integer> MAX_PART_MEMORY = Setting.of("maxPartMemory", 1024 * 1024,
             SettingText.size(), Builder::maxPartMemory);
+    private static final Setting<Integer> MAX_FORM_PARTS = Setting.of("maxFormParts", 1000,
+            SettingText.count(), Builder::maxFormParts);
+    private static final Setting<Integer> MAX_QUERY_PARAMETERS = Setting.of("maxQueryParameters", 1000,
+            SettingText.count(), Builder::maxQueryParameters);
     private static final Setting<Integer> MAX_PIPELINED = Setting.of("maxPipelinedRequests", 16,
             SettingText.count(), Builder::maxPipelinedRequests);
     private static final Setting<Integer> MAX_CONNECTIONS = Setting.of("maxConnections", 10_000,
@@ -176,6 +180,15 @@ public final class Config {
      * to a temporary file (off the event loop) and deleted after the response.
      */
     public int maxPartMemory() { return MAX_PART_MEMORY.in(values); }
+
+    /**
+     * Returns the most fields and files one form body may hold (the parts of a {@code multipart/form-data} body,
+     * the fields of an {@code application/x-www-form-urlencoded} one); past it reading the form answers 400.
+     */
+    public int maxFormParts() { return MAX_FORM_PARTS.in(values); }
+
+    /** Returns the most parameters one query string may hold; past it reading the query answers 400. */
+    public int maxQueryParameters() { return MAX_QUERY_PARAMETERS.in(values); }
 
     /** Returns how many pipelined requests may wait on one connection before reading pauses. */
     public int maxPipelinedRequests() { return MAX_PIPELINED.in(values); }
@@ -436,6 +449,12 @@ public final class Config {
 
         /** Sets the largest multipart part kept in memory (default 1 MiB); larger uploads are spooled to disk. */
         public Builder maxPartMemory(int bytes) { return setPositive(MAX_PART_MEMORY, bytes); }
+
+        /** Sets the most fields and files one form body may hold (default 1,000, as Starlette's); 400 past it. */
+        public Builder maxFormParts(int parts) { return setPositive(MAX_FORM_PARTS, parts); }
+
+        /** Sets the most parameters one query string may hold (default 1,000); 400 past it. */
+        public Builder maxQueryParameters(int parameters) { return setPositive(MAX_QUERY_PARAMETERS, parameters); }
 
         /** Sets how many pipelined requests may wait on one connection before reading pauses. */
         public Builder maxPipelinedRequests(int requests) { return setPositive(MAX_PIPELINED, requests); }

@@ -31,15 +31,15 @@ public final class AttackTarget {
     public record Item(String name, int qty, List<String> tags) {
     }
 
-    /** What the server saw, bounded: the scripts read it between attacks. */
+    /** What the server saw, bounded (10,000 targets of 200 characters at most): read between attacks. */
     static final class Seen {
-        static final int MAX = 100_000;
+        static final int MAX = 10_000;
         final AtomicLong answered = new AtomicLong();
         final List<String> targets = new ArrayList<>();
 
         synchronized void add(String target) {
             if (targets.size() < MAX) {
-                targets.add(target);
+                targets.add(target.length() > 200 ? target.substring(0, 200) + "..." : target);
             }
         }
 

@@ -50,6 +50,9 @@ public final class Config {
             SettingText.size(), Builder::maxHeaderSize);
     private static final Setting<Integer> MAX_BODY_SIZE = Setting.of("maxBodySize", 1024 * 1024,
             SettingText.size(), Builder::maxBodySize);
+    private static final Setting<Integer> MAX_BODY_MEMORY = Setting.of("maxBodyMemory",
+            (int) Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 4), SettingText.size(),
+            Builder::maxBodyMemory);
     private static final Setting<Integer> MAX_PART_MEMORY = Setting.of("maxPartMemory", 1024 * 1024,
             SettingText.size(), Builder::maxPartMemory);
     private static final Setting<Integer> MAX_FORM_PARTS = Setting.of("maxFormParts", 1000,
@@ -174,6 +177,12 @@ public final class Config {
 
     /** Returns the largest body accepted. */
     public int maxBodySize() { return MAX_BODY_SIZE.in(values); }
+
+    /**
+     * Returns the most bytes of request bodies the server holds while receiving them, across all connections (by
+     * default a quarter of the JVM's maximum heap); a body that would pass it is refused with 503.
+     */
+    public int maxBodyMemory() { return MAX_BODY_MEMORY.in(values); }
 
     /**
      * Returns the largest part of a {@code multipart/form-data} body kept in memory; a larger upload is spooled
@@ -446,6 +455,12 @@ public final class Config {
 
         /** Sets the largest body accepted (413 past it). */
         public Builder maxBodySize(int bytes) { return setPositive(MAX_BODY_SIZE, bytes); }
+
+        /**
+         * Sets the most bytes of request bodies the server holds while receiving them, across all connections
+         * (default a quarter of the maximum heap); a body that would pass it gets 503 and its connection closes.
+         */
+        public Builder maxBodyMemory(int bytes) { return setPositive(MAX_BODY_MEMORY, bytes); }
 
         /** Sets the largest multipart part kept in memory (default 1 MiB); larger uploads are spooled to disk. */
         public Builder maxPartMemory(int bytes) { return setPositive(MAX_PART_MEMORY, bytes); }

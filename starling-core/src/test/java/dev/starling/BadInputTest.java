@@ -284,6 +284,33 @@ class BadInputTest {
         }
     }
 
+    /**
+     * Bodies being received, across all connections, are bounded by maxBodyMemory: one that would pass it is 503
+     * and closes its connection, and every body hands its bytes back once read, so bodies that fit one after the
+     * other are all accepted. (scripts/attack-exhaustion holds 200 bodies of 1 MiB at once against the default.)
+     */
+    @Test
+    void aBodyThatWouldPassTheServersBodyMemoryIs503AndBodiesHandTheirBytesBack() {
+        try (Http http = serve(c -> c.maxBodyMemory(60))) {
+            try (RawConnection connection = RawConnection.open(http.app.port())) {
+                RawConnection.Response response = connection.send("POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n28\r\n" + "x".repeat(40) + "\r\n28\r\n" + "y".repeat(40)
+                        + "\r\n0\r\n\r\n").read();
+                assertError(response, 503, "The server is receiving too many request bodies at once; send this one"
+                        + " again later.");
+                connection.assertClosedByServer();
+            }
+            try (RawConnection connection = RawConnection.open(http.app.port())) {
+                for (int i = 0; i < 10; i++) {
+                    RawConnection.Response fits = connection.send("POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "Content-Length: 50\r\n\r\n" + "z".repeat(50)).read();
+                    assertThat(fits.status()).as("body " + i + ": " + fits).isEqualTo(200);
+                }
+            }
+            assertStillServing(http);
+        }
+    }
+
     @Test
     void bytesBeyondTheContentLengthAreTheNextRequestWhichIs400WhenMalformed() {
         try (Http http = serve(); RawConnection connection = RawConnection.open(http.app.port())) {

@@ -64,7 +64,7 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
         }
         ch.pipeline()
                 .addLast("codec", new HttpServerCodec(decoder))
-                .addLast("body", new BodyLimit(config.maxBodySize(), handler))
+                .addLast("body", new BodyLimit(config.maxBodySize(), shared.bodies(), handler))
                 .addLast("handler", handler);
         if (tls != null) {
             // A file cannot pass TLS as a zero-copy region: it is written in chunks (see FileWriter).

@@ -4,8 +4,10 @@ equal to maxBodySize (1 MiB) and all but one byte of its body, then stall, for S
 CONNECTIONS almost complete bodies at once until requestBodyTimeout (60 s) or the client leaves.
 
 usage: hold.py PORT SECONDS [CONNECTIONS] [BODY_BYTES]
-Prints how many connections sent their bytes and how many the server closed meanwhile. All on 127.0.0.1.
+Prints how many connections sent their bytes, and how the server answered the others (503 past maxBodyMemory,
+then closed). All on 127.0.0.1.
 """
+import collections
 import socket
 import sys
 import time
@@ -17,32 +19,31 @@ def main():
     size = int(sys.argv[4]) if len(sys.argv) > 4 else 1 << 20
     head = b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % size
     body = b" " * (size - 1)
-    held, refused = [], 0
+    conns, failed = [], 0
     stop = time.time() + seconds
     for _ in range(n):
         if time.time() > stop:
             break
+        c = socket.create_connection(("127.0.0.1", port), timeout=2)
         try:
-            c = socket.create_connection(("127.0.0.1", port), timeout=10)
             c.sendall(head + body)
-            held.append(c)
         except OSError:
-            refused += 1
-    sent = len(held)
+            pass   # the server refused the body and closed while it was being sent
+        conns.append(c)
     time.sleep(max(0.0, stop - time.time()))
-    closed = 0
-    for c in held:
+    answers = collections.Counter()
+    for c in conns:
         c.setblocking(False)
         try:
-            if c.recv(1) == b"":
-                closed += 1
+            got = c.recv(4096)
+            answers[got.split(b" ", 2)[1].decode() if got.startswith(b"HTTP/1.1 ") else "closed"] += 1
         except BlockingIOError:
-            pass
+            answers["held"] += 1   # nothing from the server: the body is still being received
         except OSError:
-            closed += 1
+            answers["reset"] += 1
         c.close()
-    print("  %d connections each holding %d of %d body bytes for %.0f s (%d refused, %d closed by the server)"
-          % (sent, size - 1, size, seconds, refused, closed))
+    print("  %d connections each sent %d of %d body bytes and stalled for %.0f s; the server: %s"
+          % (len(conns), size - 1, size, seconds, dict(answers)))
     return 0
 
 

@@ -52,7 +52,8 @@ start_target() {
       "$root/scripts/attack/AttackTarget.java"
   fi
   env STARLING_HOST=127.0.0.1 STARLING_PORT="$port" ATTACK_STATIC="$work/static" "$@" \
-    "$java_bin" -Xmx256m -XX:+UseSerialGC -cp "$work/classes:$target_cp" AttackTarget >"$work/target.log" 2>&1 &
+    "$java_bin" -Xmx256m -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED \
+    -Dlogback.configurationFile="$root/scripts/attack/logback.xml" -cp "$work/classes:$target_cp" AttackTarget >"$work/target.log" 2>&1 &
   target_pid=$!
   local deadline=$((SECONDS + 60))
   until curl -s -o /dev/null "http://127.0.0.1:$port/hello"; do
@@ -137,5 +138,5 @@ log_summary() {
   errors=$(grep -c ' ERROR ' "$work/target.log" || true)
   echo "server log: $warns WARN, $errors ERROR"
   grep -E ' (WARN|ERROR) ' "$work/target.log" | sed -E 's/^[0-9:.]+ \[[^]]*\] //' | cut -c1-200 | sort | uniq -c \
-    | sort -rn | head -5 | sed 's/^/  /'
+    | sort -rn | head -5 | sed 's/^/  /' || true
 }

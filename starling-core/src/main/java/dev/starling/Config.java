@@ -179,8 +179,9 @@ public final class Config {
     public int maxBodySize() { return MAX_BODY_SIZE.in(values); }
 
     /**
-     * Returns the most bytes of request bodies the server holds while receiving them, across all connections (by
-     * default a quarter of the JVM's maximum heap); a body that would pass it is refused with 503.
+     * Returns the most bytes of request bodies the server holds at once, across all connections, each from its
+     * first byte until its request is answered (by default a quarter of the JVM's maximum heap); a body that would
+     * pass it is refused with 503.
      */
     public int maxBodyMemory() { return MAX_BODY_MEMORY.in(values); }
 
@@ -457,8 +458,9 @@ public final class Config {
         public Builder maxBodySize(int bytes) { return setPositive(MAX_BODY_SIZE, bytes); }
 
         /**
-         * Sets the most bytes of request bodies the server holds while receiving them, across all connections
-         * (default a quarter of the maximum heap); a body that would pass it gets 503 and its connection closes.
+         * Sets the most bytes of request bodies the server holds at once, across all connections, each from its
+         * first byte until its request is answered (default a quarter of the maximum heap); a body that would pass
+         * it gets 503 and its connection closes.
          */
         public Builder maxBodyMemory(int bytes) { return setPositive(MAX_BODY_MEMORY, bytes); }
 

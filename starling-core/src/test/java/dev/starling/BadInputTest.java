@@ -311,6 +311,44 @@ class BadInputTest {
         }
     }
 
+    /**
+     * A body received keeps its bytes in the budget until its request is answered (it lives on the heap until
+     * then), so bodies pipelined behind a slow request cannot pile up past maxBodyMemory either.
+     */
+    @Test
+    void aBodyHoldsItsBytesUntilItsRequestIsAnswered() throws Exception {
+        CountDownLatch refused = new CountDownLatch(1);
+        Observer onRefusal = new Observer() {
+            @Override
+            public void requestEnded(String method, String route, int status, long nanos) {
+                if (status == 503) {
+                    refused.countDown();   // observers hear a refusal when it is decided, before it is written
+                }
+            }
+        };
+        try (Http http = Http.serve(c -> c.maxBodySize(MAX_BODY).maxBodyMemory(60).observer(onRefusal),
+                app -> app.post("/held", r -> {
+                    // The first request is answered only once the second body, arriving meanwhile, was refused.
+                    refused.await(10, TimeUnit.SECONDS);
+                    return "held " + r.body().length;
+                }));
+             RawConnection connection = RawConnection.open(http.app.port())) {
+            String post = "POST /held HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 40\r\n\r\n" + "x".repeat(40);
+            connection.send(post + post);
+            RawConnection.Response first = connection.read();
+            assertThat(first.status()).as(first.toString()).isEqualTo(200);
+            assertThat(first.body()).isEqualTo("held 40");
+            assertError(connection.read(), 503, "The server is receiving too many request bodies at once; send this"
+                    + " one again later.");
+            connection.assertClosedByServer();
+            try (RawConnection next = RawConnection.open(http.app.port())) {
+                RawConnection.Response fits = next.send("POST /held HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Length: 50\r\n\r\n" + "z".repeat(50)).read();
+                assertThat(fits.status()).as("both bodies gave their bytes back: " + fits).isEqualTo(200);
+            }
+        }
+    }
+
     @Test
     void bytesBeyondTheContentLengthAreTheNextRequestWhichIs400WhenMalformed() {
         try (Http http = serve(); RawConnection connection = RawConnection.open(http.app.port())) {

@@ -3,9 +3,10 @@ package dev.starling.internal.http;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The bytes of request bodies one server holds while it receives them, across all its connections, bounded by
- * {@code maxBodyMemory}: without it, every connection could hold a body of almost {@code maxBodySize} at once
- * (10,000 connections of 1 MiB), which exhausts the memory Netty receives into.
+ * The bytes of request bodies one server holds, across all its connections, from a body's first byte until its
+ * request is answered, bounded by {@code maxBodyMemory}: without it, every connection could hold a body of almost
+ * {@code maxBodySize} at once (10,000 connections of 1 MiB), and as many more pipelined behind a slow request,
+ * which exhausts the memory Netty receives into and then the heap.
  */
 public final class BodyBudget {
 

@@ -26,8 +26,9 @@ import io.netty.util.ReferenceCountUtil;
  * 100-continue, a transfer coding other than chunked) reach the connection handler as failed requests, so
  * that their refusal is answered in turn, after the requests pipelined before them. It also tells the
  * connection when a request's headers are complete, which starts the body's time limit. Each body's bytes are
- * taken from the server's {@link BodyBudget} as they arrive and given back once the body is handed on; a body that
- * would pass the budget is refused with 503 and the connection closed.
+ * taken from the server's {@link BodyBudget} as they arrive; a whole body's are handed to the connection with it
+ * (its exchange gives them back when it is over), a discarded one's are given back here; a body that would pass
+ * the budget is refused with 503 and the connection closed.
  */
 final class BodyLimit extends HttpObjectAggregator {
     private final int max;
@@ -73,9 +74,16 @@ final class BodyLimit extends HttpObjectAggregator {
             super.channelRead(ctx, msg);
         } finally {
             if (msg instanceof LastHttpContent) {
-                giveBack();   // the whole body has been handed on (and copied out) or discarded
+                giveBack();   // a body discarded (oversized) rather than handed on in finishAggregation
             }
         }
+    }
+
+    @Override
+    protected void finishAggregation(FullHttpMessage aggregated) throws Exception {
+        super.finishAggregation(aggregated);
+        connection.bodyBudgeted(held);   // the connection, then the request's exchange, gives them back
+        held = 0;
     }
 
     private void giveBack() {

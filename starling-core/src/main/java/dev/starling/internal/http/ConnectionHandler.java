@@ -40,6 +40,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Exchange current;
     private boolean refused;
+    /** The body budget's bytes BodyLimit has handed over for the request it passes on next; on the loop. */
+    private long bodyBudgeted;
     private boolean http10;
     private boolean closeWhenIdle;
     private final ConnectionTimers timers;
@@ -97,7 +99,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         timers.requestRead();
+        long budgeted = bodyBudgeted;   // the body budget's bytes for this request's body, from BodyLimit
+        bodyBudgeted = 0;
         if (!(msg instanceof FullHttpRequest request) || refused) {
+            shared.bodies().giveBack(budgeted);
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -121,6 +126,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             http10 = version.equals(HttpVersion.HTTP_1_0);
             Exchange exchange = new Exchange(this, ctx, request.method().name(), request.uri(), request.headers(),
                     ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request));
+            exchange.budgeted = budgeted;   // its body stays on the heap until the exchange is over
+            budgeted = 0;
             if (current == null) {
                 begin(exchange);
             } else {
@@ -130,8 +137,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         } finally {
+            shared.bodies().giveBack(budgeted);
             request.release();
         }
+    }
+
+    /** BodyLimit hands over the budget taken for the body of the request it passes on next. */
+    void bodyBudgeted(long bytes) {
+        bodyBudgeted = bytes;
     }
 
     private void reject(Throwable cause) {
@@ -227,6 +240,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         Exchange gone = current;
         current = null;
         for (Object waiting : pending) {
+            if (waiting instanceof Exchange queued) {
+                queued.giveBackBody();
+            }
             ReferenceCountUtil.release(waiting);
         }
         pending.clear();

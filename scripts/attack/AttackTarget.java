@@ -86,6 +86,12 @@ public final class AttackTarget {
             Thread.sleep(Math.min(ms, 10_000));
             return "slept";
         }
+
+        @Post("/slow")
+        public String slowPost(@Query int ms, @Body byte[] body) throws InterruptedException {
+            Thread.sleep(Math.min(ms, 10_000));
+            return "slept on " + body.length + " bytes";
+        }
     }
 
     private AttackTarget() {

@@ -50,8 +50,15 @@ public final class Config {
             SettingText.size(), Builder::maxHeaderSize);
     private static final Setting<Integer> MAX_BODY_SIZE = Setting.of("maxBodySize", 1024 * 1024,
             SettingText.size(), Builder::maxBodySize);
+    private static final Setting<Integer> MAX_BODY_MEMORY = Setting.of("maxBodyMemory",
+            (int) Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 4), SettingText.size(),
+            Builder::maxBodyMemory);
     private static final Setting<Integer> MAX_PART_MEMORY = Setting.of("maxPartMemory", 1024 * 1024,
             SettingText.size(), Builder::maxPartMemory);
+    private static final Setting<Integer> MAX_FORM_PARTS = Setting.of("maxFormParts", 1000,
+            SettingText.count(), Builder::maxFormParts);
+    private static final Setting<Integer> MAX_QUERY_PARAMETERS = Setting.of("maxQueryParameters", 1000,
+            SettingText.count(), Builder::maxQueryParameters);
     private static final Setting<Integer> MAX_PIPELINED = Setting.of("maxPipelinedRequests", 16,
             SettingText.count(), Builder::maxPipelinedRequests);
     private static final Setting<Integer> MAX_CONNECTIONS = Setting.of("maxConnections", 10_000,
@@ -172,10 +179,26 @@ public final class Config {
     public int maxBodySize() { return MAX_BODY_SIZE.in(values); }
 
     /**
+     * Returns the most bytes of request bodies the server holds at once, across all connections, each from its
+     * first byte until its request is answered (by default a quarter of the JVM's maximum heap); a body that would
+     * pass it is refused with 503.
+     */
+    public int maxBodyMemory() { return MAX_BODY_MEMORY.in(values); }
+
+    /**
      * Returns the largest part of a {@code multipart/form-data} body kept in memory; a larger upload is spooled
      * to a temporary file (off the event loop) and deleted after the response.
      */
     public int maxPartMemory() { return MAX_PART_MEMORY.in(values); }
+
+    /**
+     * Returns the most fields and files one form body may hold (the parts of a {@code multipart/form-data} body,
+     * the fields of an {@code application/x-www-form-urlencoded} one); past it reading the form answers 400.
+     */
+    public int maxFormParts() { return MAX_FORM_PARTS.in(values); }
+
+    /** Returns the most parameters one query string may hold; past it reading the query answers 400. */
+    public int maxQueryParameters() { return MAX_QUERY_PARAMETERS.in(values); }
 
     /** Returns how many pipelined requests may wait on one connection before reading pauses. */
     public int maxPipelinedRequests() { return MAX_PIPELINED.in(values); }
@@ -434,8 +457,21 @@ public final class Config {
         /** Sets the largest body accepted (413 past it). */
         public Builder maxBodySize(int bytes) { return setPositive(MAX_BODY_SIZE, bytes); }
 
+        /**
+         * Sets the most bytes of request bodies the server holds at once, across all connections, each from its
+         * first byte until its request is answered (default a quarter of the maximum heap); a body that would pass
+         * it gets 503 and its connection closes.
+         */
+        public Builder maxBodyMemory(int bytes) { return setPositive(MAX_BODY_MEMORY, bytes); }
+
         /** Sets the largest multipart part kept in memory (default 1 MiB); larger uploads are spooled to disk. */
         public Builder maxPartMemory(int bytes) { return setPositive(MAX_PART_MEMORY, bytes); }
+
+        /** Sets the most fields and files one form body may hold (default 1,000, as Starlette's); 400 past it. */
+        public Builder maxFormParts(int parts) { return setPositive(MAX_FORM_PARTS, parts); }
+
+        /** Sets the most parameters one query string may hold (default 1,000); 400 past it. */
+        public Builder maxQueryParameters(int parameters) { return setPositive(MAX_QUERY_PARAMETERS, parameters); }
 
         /** Sets how many pipelined requests may wait on one connection before reading pauses. */
         public Builder maxPipelinedRequests(int requests) { return setPositive(MAX_PIPELINED, requests); }

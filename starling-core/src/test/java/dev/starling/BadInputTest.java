@@ -284,6 +284,71 @@ class BadInputTest {
         }
     }
 
+    /**
+     * Bodies being received, across all connections, are bounded by maxBodyMemory: one that would pass it is 503
+     * and closes its connection, and every body hands its bytes back once read, so bodies that fit one after the
+     * other are all accepted. (scripts/attack-exhaustion holds 200 bodies of 1 MiB at once against the default.)
+     */
+    @Test
+    void aBodyThatWouldPassTheServersBodyMemoryIs503AndBodiesHandTheirBytesBack() {
+        try (Http http = serve(c -> c.maxBodyMemory(60))) {
+            try (RawConnection connection = RawConnection.open(http.app.port())) {
+                RawConnection.Response response = connection.send("POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n28\r\n" + "x".repeat(40) + "\r\n28\r\n" + "y".repeat(40)
+                        + "\r\n0\r\n\r\n").read();
+                assertError(response, 503, "The server is receiving too many request bodies at once; send this one"
+                        + " again later.");
+                connection.assertClosedByServer();
+            }
+            try (RawConnection connection = RawConnection.open(http.app.port())) {
+                for (int i = 0; i < 10; i++) {
+                    RawConnection.Response fits = connection.send("POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "Content-Length: 50\r\n\r\n" + "z".repeat(50)).read();
+                    assertThat(fits.status()).as("body " + i + ": " + fits).isEqualTo(200);
+                }
+            }
+            assertStillServing(http);
+        }
+    }
+
+    /**
+     * A body received keeps its bytes in the budget until its request is answered (it lives on the heap until
+     * then), so bodies pipelined behind a slow request cannot pile up past maxBodyMemory either.
+     */
+    @Test
+    void aBodyHoldsItsBytesUntilItsRequestIsAnswered() throws Exception {
+        CountDownLatch refused = new CountDownLatch(1);
+        Observer onRefusal = new Observer() {
+            @Override
+            public void requestEnded(String method, String route, int status, long nanos) {
+                if (status == 503) {
+                    refused.countDown();   // observers hear a refusal when it is decided, before it is written
+                }
+            }
+        };
+        try (Http http = Http.serve(c -> c.maxBodySize(MAX_BODY).maxBodyMemory(60).observer(onRefusal),
+                app -> app.post("/held", r -> {
+                    // The first request is answered only once the second body, arriving meanwhile, was refused.
+                    refused.await(10, TimeUnit.SECONDS);
+                    return "held " + r.body().length;
+                }));
+             RawConnection connection = RawConnection.open(http.app.port())) {
+            String post = "POST /held HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 40\r\n\r\n" + "x".repeat(40);
+            connection.send(post + post);
+            RawConnection.Response first = connection.read();
+            assertThat(first.status()).as(first.toString()).isEqualTo(200);
+            assertThat(first.body()).isEqualTo("held 40");
+            assertError(connection.read(), 503, "The server is receiving too many request bodies at once; send this"
+                    + " one again later.");
+            connection.assertClosedByServer();
+            try (RawConnection next = RawConnection.open(http.app.port())) {
+                RawConnection.Response fits = next.send("POST /held HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Length: 50\r\n\r\n" + "z".repeat(50)).read();
+                assertThat(fits.status()).as("both bodies gave their bytes back: " + fits).isEqualTo(200);
+            }
+        }
+    }
+
     @Test
     void bytesBeyondTheContentLengthAreTheNextRequestWhichIs400WhenMalformed() {
         try (Http http = serve(); RawConnection connection = RawConnection.open(http.app.port())) {

@@ -255,6 +255,36 @@ class BodiesTest {
         }
     }
 
+    /**
+     * Starling decodes no request content coding, so a gzip body (here 10 MiB of zeros in 10 KiB, a small
+     * decompression bomb) is refused with 415 before it is read, never inflated; identity is no coding.
+     */
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aBodyWithAContentCodingIs415AndNeverInflated(HandlerPath path) throws IOException {
+        java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(packed)) {
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 10; i++) {
+                gzip.write(zeros);
+            }
+        }
+        try (TestClient client = serve()) {
+            for (String route : new String[] {"/items", "/bytes"}) {
+                TestResponse r = client.request("POST", prefix(path) + route).header("content-encoding", "gzip")
+                        .body(packed.toByteArray(), "application/json").send();
+                assertThat(r.status()).as(route).isEqualTo(415);
+                assertThat(r.text()).isEqualTo("{\"detail\":\"The request body has Content-Encoding 'gzip', which"
+                        + " this server does not decode; send it without a content coding.\"}");
+                assertThat(r.header("accept-encoding")).hasValue("identity");
+            }
+            TestResponse identity = client.request("POST", prefix(path) + "/items")
+                    .header("content-encoding", "identity")
+                    .body("{\"name\":\"bird\",\"qty\":1,\"tags\":[]}", "application/json").send();
+            assertThat(identity.status()).as(identity.text()).isEqualTo(200);
+        }
+    }
+
     // ---- required record components ----
 
     record Address(String city, int zip) {

@@ -153,6 +153,36 @@ class ParametersTest {
 
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
+    void aQueryOfMoreThanMaxQueryParametersIs400(HandlerPath path) {
+        try (TestClient client = serve()) {
+            String full = prefix(path) + "/time?date=2024-02-29" + "&a=1".repeat(999);
+            assertThat(get(client, full).status()).as("1,000 parameters").isEqualTo(200);
+            TestResponse r = get(client, full + "&a=1");
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.text()).isEqualTo("{\"detail\":\"The query has more than 1000 parameters.\"}");
+            TestResponse semicolons = get(client, prefix(path) + "/time?date=2024-02-29" + ";a".repeat(1000));
+            assertThat(semicolons.status()).as("; separates parameters too").isEqualTo(400);
+            assertThat(get(client, prefix(path) + "/time?date=2024-02-29").status()).isEqualTo(200);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void anUrlEncodedFormOfMoreThanMaxFormPartsIs400(HandlerPath path) {
+        try (TestClient client = serve()) {
+            String fields = "name=n&age=1" + "&tag=t".repeat(998);
+            TestResponse ok = client.request("POST", prefix(path) + "/form")
+                    .body(fields, "application/x-www-form-urlencoded").send();
+            assertThat(ok.status()).as("1,000 fields").isEqualTo(200);
+            TestResponse r = client.request("POST", prefix(path) + "/form")
+                    .body(fields + "&tag=t", "application/x-www-form-urlencoded").send();
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.text()).isEqualTo("{\"detail\":\"The form has more than 1000 fields and files.\"}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
     void javaTimeValuesAreIso8601(HandlerPath path) {
         try (TestClient client = serve()) {
             TestResponse r = get(client, prefix(path) + "/time?date=2024-02-29&at=2024-02-29T10:15:30"

@@ -160,6 +160,53 @@ class UploadsTest {
     }
 
     /**
+     * More parts than {@code maxFormParts} (default 1,000, Starlette's max_files and max_fields) is 400, and a
+     * part spooled before the count ran out is deleted at once; the server serves on.
+     */
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void moreThanMaxFormPartsIs400AndWhatWasSpooledIsDeleted(HandlerPath path) {
+        try (TestClient client = serve()) {
+            List<Path> before = spooled();
+            TestResponse ok = manyParts(client, prefix(path), 998).send();
+            assertThat(ok.status()).as("1,000 parts: " + ok.text()).isEqualTo(200);
+            assertThat(ok.text()).endsWith("many=998");
+            TestResponse r = manyParts(client, prefix(path), 999).send();
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.text()).isEqualTo("{\"detail\":\"The form has more than 1000 fields and files.\"}");
+            assertThat(spooled()).as("the spooled big.bin is gone").allMatch(before::contains);
+            assertThat(post(client, prefix(path) + "/upload", "note", "n", "file", "a", bytes(1)).status())
+                    .isEqualTo(200);
+        }
+    }
+
+    /** A spooled file, a note and {@code many} one-byte files. */
+    private static TestRequest manyParts(TestClient client, String prefix, int many) {
+        TestRequest request = client.request("POST", prefix + "/upload")
+                .file("file", "big.bin", bytes(5_000), "application/x-test").form("note", "n");
+        for (int i = 0; i < many; i++) {
+            request.file("many", "m" + i, bytes(1), "application/x-test");
+        }
+        return request;
+    }
+
+    /** A part's headers (its name, filename and content type) are bounded by {@code maxHeaderSize}: 400 past it. */
+    @ParameterizedTest
+    @EnumSource(HandlerPath.class)
+    void aPartWithHeadersLongerThanMaxHeaderSizeIs400(HandlerPath path) {
+        try (TestClient client = serve()) {
+            TestResponse r = post(client, prefix(path) + "/upload", "note", "n",
+                    "file", "f".repeat(20_000) + ".txt", bytes(10));
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.text()).isEqualTo("{\"detail\":\"The headers of part 2 of the multipart body are longer"
+                    + " than 16384 bytes.\"}");
+            TestResponse longName = post(client, prefix(path) + "/upload", "note", "n",
+                    "file", "f".repeat(10_000) + ".txt", bytes(10));
+            assertThat(longName.status()).as("within the limit").isEqualTo(200);
+        }
+    }
+
+    /**
      * A boundary longer than RFC 2046 allows (70 characters) is refused before any search, which would take
      * time in the body's size times the boundary's: the form is empty.
      */
@@ -168,6 +215,7 @@ class UploadsTest {
         int k = 4000;
         byte[] body = ("-".repeat(k + 1) + "x").repeat(200).getBytes(StandardCharsets.ISO_8859_1);
         assertThat(dev.starling.internal.params.FormData.decode("multipart/form-data; boundary=" + "-".repeat(k), body,
-                false, 1 << 20)).isSameAs(dev.starling.internal.params.FormData.EMPTY);
+                false, 1 << 20, dev.starling.internal.params.FormData.Limits.NONE))
+                .isSameAs(dev.starling.internal.params.FormData.EMPTY);
     }
 }

@@ -46,6 +46,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
      * connection closes.
      */
     private boolean last;
+    /** The body budget's bytes BodyLimit has handed over for the request it passes on next; on the loop. */
+    private long bodyBudgeted;
     private boolean http10;
     private boolean closeWhenIdle;
     /** HTTP/1.x, whose requests RFC 9112 makes carry one Host; false on an HTTP/2 stream (RFC 9113 rules there). */
@@ -106,7 +108,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         timers.requestRead();
+        long budgeted = bodyBudgeted;   // the body budget's bytes for this request's body, from BodyLimit
+        bodyBudgeted = 0;
         if (!(msg instanceof FullHttpRequest request) || refused || last) {
+            shared.bodies().giveBack(budgeted);
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -139,6 +144,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             Exchange exchange = new Exchange(this, ctx, request.method().name(), request.uri(), request.headers(),
                     ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request));
             last = !exchange.keepAlive;
+            exchange.budgeted = budgeted;   // its body stays on the heap until the exchange is over
+            budgeted = 0;
             if (current == null) {
                 begin(exchange);
             } else {
@@ -148,8 +155,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         } finally {
+            shared.bodies().giveBack(budgeted);
             request.release();
         }
+    }
+
+    /** BodyLimit hands over the budget taken for the body of the request it passes on next. */
+    void bodyBudgeted(long bytes) {
+        bodyBudgeted = bytes;
     }
 
     private void reject(Throwable cause) {
@@ -247,6 +260,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         Exchange gone = current;
         current = null;
         for (Object waiting : pending) {
+            if (waiting instanceof Exchange queued) {
+                queued.giveBackBody();
+            }
             ReferenceCountUtil.release(waiting);
         }
         pending.clear();

@@ -56,6 +56,8 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
     private volatile Context context;
     /** What failed the request, first: kept for the dependencies' cleanup; null while nothing has. */
     private volatile Throwable failure;
+    /** The bytes of the body budget this request's body holds until the exchange is over; on the loop. */
+    long budgeted;
     /** The decoded form body, once something asked for it (see {@link Uploads}). */
     volatile FormData form;
     boolean formReleased;
@@ -274,6 +276,7 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
 
     /** The exchange is over: run the after-response actions, once. */
     void over() {
+        giveBackBody();
         if (deadline != null) {
             deadline.cancel(false);
         }
@@ -339,6 +342,12 @@ public final class Exchange extends RequestView implements Scope, FormData.Sourc
             over();
             connection.shared().inFlight().done();
         });
+    }
+
+    /** Gives the body's bytes back to the server's body budget, once. */
+    void giveBackBody() {
+        connection.shared().bodies().giveBack(budgeted);
+        budgeted = 0;
     }
 
     /** The socket has closed: the request's offloaded work is cancelled, as when an HTTP client goes away. */

@@ -101,7 +101,7 @@ final class Http2Setup {
             stream.pipeline()
                     .addLast("codec", new Http2StreamFrameToHttpObjectCodec(true))
                     .addLast("chunked", new ChunkedWriteHandler())
-                    .addLast("body", new BodyLimit(shared.config().maxBodySize(), handler))
+                    .addLast("body", new BodyLimit(shared.config().maxBodySize(), shared.bodies(), handler))
                     .addLast("handler", handler);
         }
     }

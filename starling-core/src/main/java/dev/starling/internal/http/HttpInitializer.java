@@ -67,7 +67,7 @@ public final class HttpInitializer extends ChannelInitializer<Channel> {
         }
         Http1Codec.addTo(ch.pipeline(), decoder, config.maxPipelinedRequests());
         ch.pipeline()
-                .addLast("body", new BodyLimit(config.maxBodySize(), handler))
+                .addLast("body", new BodyLimit(config.maxBodySize(), shared.bodies(), handler))
                 .addLast("handler", handler);
         if (tls != null) {
             // A file cannot pass TLS as a zero-copy region: it is written in chunks (see FileWriter).

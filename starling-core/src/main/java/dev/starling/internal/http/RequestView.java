@@ -5,6 +5,7 @@ import dev.starling.HttpException;
 import dev.starling.Request;
 import dev.starling.UploadedFile;
 import dev.starling.internal.params.FormData;
+import dev.starling.internal.params.Parameters;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -133,7 +134,12 @@ public abstract class RequestView implements Request {
     private QueryStringDecoder decoder() {
         QueryStringDecoder d = query;
         if (d == null) {
-            d = new QueryStringDecoder(uri);
+            int max = shared().config().maxQueryParameters();
+            int mark = uri.indexOf('?');
+            if (mark >= 0 && Parameters.count(uri, mark + 1) > max) {
+                throw new HttpException(400, "The query has more than " + max + " parameters.");
+            }
+            d = new QueryStringDecoder(uri, StandardCharsets.UTF_8, true, max);
             query = d;
         }
         return d;

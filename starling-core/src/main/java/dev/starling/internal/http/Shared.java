@@ -8,14 +8,16 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What every connection of one server shares: the port to the pipeline, the in-flight count, the JSON mapper,
- * the observer (when anyone observes), the settings and the trusted proxies read from them.
+ * the observer (when anyone observes), the settings, the trusted proxies read from them, and the budget of
+ * request body bytes being received.
  */
 public record Shared(Port port, InFlight inFlight, JsonMapper json, Optional<Observer> observer, Config config,
-                     TrustedProxies proxies) {
+                     TrustedProxies proxies, BodyBudget bodies) {
 
-    /** Shares {@code config}'s trusted proxies, parsed once here. */
+    /** Shares {@code config}'s trusted proxies, parsed once here, and a body budget of its maxBodyMemory. */
     public Shared(Port port, InFlight inFlight, JsonMapper json, Optional<Observer> observer, Config config) {
-        this(port, inFlight, json, observer, config, TrustedProxies.of(config.trustedProxies()));
+        this(port, inFlight, json, observer, config, TrustedProxies.of(config.trustedProxies()),
+                new BodyBudget(config.maxBodyMemory()));
     }
 
     /** Checks that every part is given. */
@@ -26,5 +28,6 @@ public record Shared(Port port, InFlight inFlight, JsonMapper json, Optional<Obs
         Objects.requireNonNull(observer, "The observer must be given as an Optional, not null.");
         Objects.requireNonNull(config, "The HTTP layer needs the config.");
         Objects.requireNonNull(proxies, "The HTTP layer needs the trusted proxies, TrustedProxies.NONE for none.");
+        Objects.requireNonNull(bodies, "The HTTP layer needs a body budget.");
     }
 }

@@ -1,6 +1,8 @@
 package dev.starling.internal.http;
 
+import dev.starling.Config;
 import dev.starling.internal.concurrent.Cleanup;
+import dev.starling.internal.params.ContentCoding;
 import dev.starling.internal.params.FormData;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,8 +40,10 @@ final class Uploads {
         lock.lock();
         try {
             if (exchange.form == null) {
+                ContentCoding.requireNone(exchange);
+                Config config = exchange.shared().config();
                 FormData decoded = FormData.decode(exchange.headers.get(HttpHeaderNames.CONTENT_TYPE), exchange.body,
-                        !onLoop, spoolAbove);
+                        !onLoop, spoolAbove, new FormData.Limits(config.maxFormParts(), config.maxHeaderSize()));
                 exchange.form = decoded;
                 if (decoded.hasTemporaryFiles()) {
                     if (exchange.formReleased || exchange.cancelled) {

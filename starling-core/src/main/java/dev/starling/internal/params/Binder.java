@@ -54,6 +54,8 @@ public final class Binder {
     private final ParameterModel model;
     private final Param[] params;
     private final boolean form;
+    /** Some parameter reads the body (as JSON, text, bytes, a form or files), which must have no content coding. */
+    private final boolean readsBody;
     private final BeanValidation.Checks checks;
     /** The parts of an embedded body (several {@code @Body} parameters), read together; null for other routes. */
     private final Bodies.Embedded embedded;
@@ -63,6 +65,7 @@ public final class Binder {
         this.model = model;
         this.params = params;
         this.form = form;
+        this.readsBody = model != null && model.readsBody();
         this.checks = checks;
         this.embedded = embedded;
     }
@@ -81,6 +84,9 @@ public final class Binder {
     public Object[] bind(Request request) {
         if (params.length == 0) {
             return params;
+        }
+        if (readsBody) {
+            ContentCoding.requireNone(request);
         }
         Object[] args = new Object[params.length];
         ValidationFailure.Collector errors = new ValidationFailure.Collector();

@@ -1,5 +1,6 @@
 package dev.starling.internal.params;
 
+import dev.starling.HttpException;
 import dev.starling.Request;
 import dev.starling.UploadedFile;
 import dev.starling.concurrent.Concurrency;
@@ -41,6 +42,16 @@ public final class FormData {
         byte[] rawBody();
     }
 
+    /**
+     * The bounds on decoding one form: {@code maxParts} fields and files in all, and {@code maxPartHeaders} bytes
+     * of headers per multipart part (which also bounds a part's name and filename).
+     */
+    public record Limits(int maxParts, int maxPartHeaders) {
+
+        /** No bounds but the body's own length: for a request Starling did not read itself. */
+        public static final Limits NONE = new Limits(Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
     /** The form of a body that is not a form. */
     public static final FormData EMPTY = new FormData(Map.of(), Map.of(), List.of());
 
@@ -59,7 +70,8 @@ public final class FormData {
         if (request instanceof Source source) {
             return source.formData();
         }
-        return decode(request.header("content-type").orElse(null), request.body(), false, Integer.MAX_VALUE);
+        return decode(request.header("content-type").orElse(null), request.body(), false, Integer.MAX_VALUE,
+                Limits.NONE);
     }
 
     /** Returns true when {@code contentType} is {@code multipart/form-data}. */
@@ -69,15 +81,21 @@ public final class FormData {
 
     /**
      * Decodes {@code body}; parts above {@code spoolAbove} bytes go to temporary files when {@code mayUseDisk}.
-     * A body that is not a form, or a malformed multipart body, gives an empty form.
+     * A body that is not a form, or a malformed multipart body, gives an empty form; one past {@code limits}
+     * throws a 400 {@link HttpException} (having deleted what it spooled).
      */
-    public static FormData decode(String contentType, byte[] body, boolean mayUseDisk, int spoolAbove) {
+    public static FormData decode(String contentType, byte[] body, boolean mayUseDisk, int spoolAbove,
+                                  Limits limits) {
         if (contentType == null) {
             return EMPTY;
         }
         if (contentType.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33)) {
-            Map<String, List<String>> params = new QueryStringDecoder(new String(body, StandardCharsets.UTF_8), false)
-                    .parameters();
+            String text = new String(body, StandardCharsets.UTF_8);
+            if (Parameters.count(text, 0) > limits.maxParts()) {
+                throw tooManyParts(limits);
+            }
+            Map<String, List<String>> params = new QueryStringDecoder(text, StandardCharsets.UTF_8, false,
+                    limits.maxParts()).parameters();
             return new FormData(params, Map.of(), List.of());
         }
         if (!isMultipart(contentType)) {
@@ -92,6 +110,7 @@ public final class FormData {
         List<Path> temporary = new ArrayList<>();
         byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
         int pos = indexOf(body, delimiter, 0);
+        int parts = 0;
         try {
             while (pos >= 0) {
                 int after = pos + delimiter.length;
@@ -102,6 +121,13 @@ public final class FormData {
                 int headersEnd = indexOf(body, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), headersStart);
                 if (headersStart < 0 || headersEnd < 0) {
                     break;
+                }
+                if (++parts > limits.maxParts()) {
+                    throw tooManyParts(limits);
+                }
+                if (headersEnd - headersStart > limits.maxPartHeaders()) {
+                    throw new HttpException(400, "The headers of part " + parts + " of the multipart body are longer"
+                            + " than " + limits.maxPartHeaders() + " bytes.");
                 }
                 int contentStart = headersEnd + 4;
                 int next = indexOf(body, ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1), contentStart);
@@ -153,8 +179,15 @@ public final class FormData {
         } catch (IOException e) {
             new FormData(Map.of(), Map.of(), temporary).deleteFiles();
             throw new UncheckedIOException("An upload could not be spooled to a temporary file.", e);
+        } catch (HttpException e) {
+            new FormData(Map.of(), Map.of(), temporary).deleteFiles();
+            throw e;
         }
         return new FormData(fields, files, temporary);
+    }
+
+    private static HttpException tooManyParts(Limits limits) {
+        return new HttpException(400, "The form has more than " + limits.maxParts() + " fields and files.");
     }
 
     /** Returns every value of field {@code name}; empty when absent. */

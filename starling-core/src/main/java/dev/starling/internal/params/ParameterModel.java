@@ -123,6 +123,16 @@ public record ParameterModel(Method method, List<String> pathNames, List<Input> 
         return false;
     }
 
+    /** Returns true when some parameter reads the body: a {@code @Body}, a form field or an uploaded file. */
+    boolean readsBody() {
+        for (Input input : inputs) {
+            if (input.source() == Source.BODY || input.source() == Source.FORM || input.source() == Source.FILE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Returns the class whose constraints apply to the body parameter {@code input} read as JSON, or null (not a
      * body, or bytes or text).

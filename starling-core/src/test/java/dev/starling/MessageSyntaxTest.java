@@ -3,6 +3,7 @@ package dev.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.starling.middleware.TrustedHosts;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -132,6 +133,22 @@ class MessageSyntaxTest {
 
             assertThat(response.body()).as(response.toString())
                     .isEqualTo("host=target.example:8080 url=http://target.example:8080/where?x=1");
+        }
+    }
+
+    @Test
+    void trustedHostsJudgesAnAbsoluteFormTargetByItsHostNotByTheHostHeader() {
+        try (Http http = Http.serve(app -> {
+            app.middlewareAsync(TrustedHosts.of("good.example"));
+            app.get("/where", r -> "host=" + r.host() + " header=" + r.header("host").orElse("none"));
+        }); RawConnection connection = RawConnection.open(http.app.port())) {
+            RawConnection.Response evil = connection
+                    .send("GET http://evil.example/where HTTP/1.1\r\nHost: good.example\r\n\r\n").read();
+            RawConnection.Response good = connection
+                    .send("GET http://good.example/where HTTP/1.1\r\nHost: evil.example\r\n\r\n").read();
+
+            assertError(evil, 400, "The Host header names a host this server does not answer to.");
+            assertThat(good.body()).as(good.toString()).isEqualTo("host=good.example header=good.example");
         }
     }
 

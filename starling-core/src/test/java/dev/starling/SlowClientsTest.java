@@ -177,6 +177,18 @@ class SlowClientsTest {
         }
     }
 
+    @Test
+    void aFirstReadThatIsTheStartOfTheHttp2PrefaceIsTimedAsHeaders() {
+        // The preface check holds these bytes until it can tell HTTP/2 from HTTP/1.1, so the decoder has none yet.
+        try (Http http = serve(c -> c.requestHeaderTimeout(Duration.ofMillis(300)).idleTimeout(Duration.ofSeconds(60)));
+             RawConnection connection = RawConnection.open(http.app.port())) {
+            connection.send("PRI * HTTP/2.0\r\n");
+
+            assertTimedOut(connection.read(), "The request headers did not arrive within 300 ms.");
+            connection.assertClosedByServer();
+        }
+    }
+
     /** Waits three header timeouts of 200 ms, then checks that the connection still serves, with no 408 first. */
     private static void assertQuietIsNotLate(RawConnection connection) throws InterruptedException {
         Thread.sleep(600);

@@ -10,7 +10,14 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.starling.concurrent.Concurrency;
 import dev.starling.concurrent.RemoteExecutor;
 import dev.starling.concurrent.SerializableCallable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -170,6 +177,66 @@ class WatchdogTest {
     @Test
     void aRouteThatKeepsTheLoopsCpuBusyIsReported() {
         String body = serveOnTheLoop(() -> spin(1000));
+
+        assertThat(body).isEqualTo("done");
+        assertThat(messages(Level.WARN)).singleElement().asString()
+                .contains("has been running route GET /held").contains("(threshold 300 ms)");
+    }
+
+    /** Returns the collection time of the JVM's collectors so far, in milliseconds. */
+    private static long collectionMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(gc -> Math.max(0, gc.getCollectionTime())).sum();
+    }
+
+    @Test
+    void aRouteBlockingTheFirstSpanOfANewLoopIsReportedHoweverLongTheJvmCollectedBefore() {
+        // A JVM that has run a while has paused for collections long before the app's loops start; none of that
+        // is in the span of a loop's first route.
+        long end = System.nanoTime() + 20_000_000_000L;
+        while (collectionMillis() < 1500 && System.nanoTime() < end) {
+            System.gc();
+        }
+        try (Http http = Http.serve(app -> app.getAsync("/first", r -> {
+            long until = System.nanoTime() + 800_000_000L;
+            while (logged.list.isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            return CompletableFuture.completedFuture("done");
+        }))) {
+            assertThat(http.get("/first").body()).isEqualTo("done");
+            assertThat(messages(Level.WARN)).singleElement().asString()
+                    .contains("has been running route GET /first").contains("(threshold 100 ms)");
+        }
+    }
+
+    @Test
+    void aRouteBlockedOpeningAFileIsReported() throws Exception {
+        // A FIFO's open blocks in the file system's native call until a writer comes, as a stat or an open does
+        // on a hung network mount: no CPU is used, yet the route holds the loop all along.
+        Path fifo = Files.createTempDirectory("watchdog").resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Thread writer = new Thread(() -> {
+            long end = System.nanoTime() + 3_000_000_000L;
+            while (logged.list.isEmpty() && System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+            try (OutputStream out = Files.newOutputStream(fifo)) {
+                out.write('x');
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, "fifo-writer");
+        writer.start();
+
+        String body = serveOnTheLoop(() -> {
+            try (InputStream in = Files.newInputStream(fifo)) {
+                in.read();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        writer.join();
 
         assertThat(body).isEqualTo("done");
         assertThat(messages(Level.WARN)).singleElement().asString()

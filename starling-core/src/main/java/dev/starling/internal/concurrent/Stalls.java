@@ -37,7 +37,8 @@ final class Stalls {
 
     /**
      * Returns true when a thread in {@code state} at {@code stack} would be running if it had a CPU: runnable,
-     * and not in a native read or wait of the JDK's sockets, channels or files, which is blocking.
+     * and not in a native read or wait of the JDK's sockets, channels or files, which is blocking (a file system
+     * call too: an open or a stat on a hung network mount, a FIFO's open, uses no CPU either).
      */
     static boolean wantsCpu(Thread.State state, StackTraceElement[] stack) {
         if (state != Thread.State.RUNNABLE) {
@@ -48,6 +49,6 @@ final class Stalls {
         }
         String type = stack[0].getClassName();
         return !(type.startsWith("sun.nio.ch.") || type.startsWith("java.net.") || type.startsWith("sun.net.")
-                || type.startsWith("java.io."));
+                || type.startsWith("java.io.") || type.startsWith("sun.nio.fs."));
     }
 }

@@ -49,6 +49,10 @@ public final class Watchdog {
     }
 
     void watch(LoopProbe probe) {
+        // The baseline of a span that begins before the first look (a loop starts with its first connection, and
+        // runs its request at once): the collectors' pauses until now stopped no code of this loop. The thread is
+        // not started yet, so its CPU clock's baseline is 0. Published to the watchdog by the list's add.
+        probe.pausesAtLook = Stalls.pauses();
         probes.add(probe);
     }
 

@@ -140,6 +140,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     refuse(HttpResponseStatus.BAD_REQUEST, host);
                     return;
                 }
+                // RFC 9112 section 3.2.2: the Host of an absolute-form target is ignored, its authority stands; so
+                // whatever reads Host (TrustedHosts, the app) judges the host the request is for.
+                String authority = RequestTarget.authority(request.uri());
+                if (authority != null) {
+                    request.headers().set(HttpHeaderNames.HOST, authority);
+                }
             }
             Exchange exchange = new Exchange(this, ctx, request.method().name(), request.uri(), request.headers(),
                     ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request));

@@ -25,6 +25,8 @@ final class ConnectionTimers {
     private ChannelHandlerContext ctx;
     /** The connection's HTTP/1.1 decoder; null on a stream of HTTP/2. */
     private Http1Codec.Decoder decoder;
+    /** The clear-text connection's preface check, which holds its first bytes until it can tell h2c; or null. */
+    private PriorKnowledge preface;
     // Idle tracking without a handler of its own: Netty's IdleStateHandler adds a listener to every write,
     // which cost 6% of a hello-world request. A response that ends stamps the time; reads only set flags.
     private final long idleNanos;
@@ -64,6 +66,7 @@ final class ConnectionTimers {
     void start(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.decoder = ctx.pipeline().get(Http1Codec.Decoder.class);
+        this.preface = ctx.pipeline().get(PriorKnowledge.class);
         idleSince = System.nanoTime();
         // An HTTP/2 stream lives for one request, and its connection has an idle timer of its own: a periodic
         // check per stream would be a timer set and cancelled on the loop for every request.
@@ -142,8 +145,10 @@ final class ConnectionTimers {
     void readComplete(boolean refused) {
         // Over HTTP/1.1 the decoder knows whether a head is half read, even behind whole requests of the same
         // read, and the connection's first read completes twice (the preface check hands its bytes on). A
-        // stream of HTTP/2 has one request, read when its read held no whole one.
-        boolean partial = decoder == null ? !requestRead : headRead || decoder.headStarted();
+        // stream of HTTP/2 has one request, read when its read held no whole one. First bytes that the preface
+        // check still holds (a prefix of HTTP/2's preface) have reached no decoder yet: they are a head begun too.
+        boolean partial = decoder == null ? !requestRead
+                : headRead || decoder.headStarted() || preface != null && preface.undecided();
         if (partial) {
             partialRead = true;
             if (readDeadline == null && !refused) {

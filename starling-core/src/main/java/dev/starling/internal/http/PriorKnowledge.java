@@ -22,6 +22,11 @@ final class PriorKnowledge extends ByteToMessageDecoder {
         this.shared = shared;
     }
 
+    /** Returns true while it holds the connection's first bytes, a prefix of the preface: HTTP/2 or not is open. */
+    boolean undecided() {
+        return actualReadableBytes() > 0;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int n = Math.min(in.readableBytes(), PREFACE.readableBytes());

@@ -83,6 +83,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         return !pending.isEmpty() || refused;
     }
 
+    /** Returns true once the connection ends with the request it is answering: nothing read after it counts. */
+    boolean ending() {
+        return last;
+    }
+
     /** Returns true once the connection has refused a request: it ends with that answer. */
     boolean refused() {
         return refused;

@@ -174,7 +174,8 @@ final class ConnectionTimers {
     /** The request being read did not arrive in time: 408 after the requests before it, then close. */
     private void readTimedOut() {
         readDeadline = null;
-        if (!ctx.channel().isActive() || connection.refused()) {
+        // A connection that ends with its current request answers nothing read after it, so no 408 either.
+        if (!ctx.channel().isActive() || connection.refused() || connection.ending()) {
             return;
         }
         if (!ctx.channel().config().isAutoRead()) {

@@ -35,11 +35,12 @@ final class HostHeader {
      * {@code Host} is right; {@code required} for HTTP/1.1, where a request without one is refused too.
      */
     static String problem(HttpHeaders headers, boolean required) {
-        Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.HOST);
+        // The decoder's values as they are: no String iterator wrapped around them, no copies, on every request.
+        Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(HttpHeaderNames.HOST);
         if (!values.hasNext()) {
             return required ? "The request has no Host header, which HTTP/1.1 requires." : null;
         }
-        String host = values.next();
+        CharSequence host = values.next();
         if (values.hasNext()) {
             return "The request has more than one Host header.";
         }
@@ -48,7 +49,7 @@ final class HostHeader {
     }
 
     /** Returns true when {@code host} is {@code uri-host [ ":" port ]}, the host possibly empty. */
-    static boolean valid(String host) {
+    static boolean valid(CharSequence host) {
         int n = host.length();
         int i = 0;
         if (n > 0 && host.charAt(0) == '[') {

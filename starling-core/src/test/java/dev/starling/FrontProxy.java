@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Debian's nginx or haproxy in the foreground on 127.0.0.1, in front of an app, forwarding over one pooled
- * HTTP/1.1 connection: the setting in which request smuggling works, since bytes a proxy leaves behind on that
- * connection become the start of the next client's request. With one connection, the answer to a later request
- * through the proxy proves the app has read everything sent before it.
+ * Debian's nginx or haproxy in the foreground on 127.0.0.1, in front of an app. The smuggling tests have it
+ * forward over one pooled HTTP/1.1 connection: the setting in which request smuggling works, since bytes a proxy
+ * leaves behind on that connection become the start of the next client's request; with one connection, the answer
+ * to a later request through the proxy proves the app has read everything sent before it.
  */
 final class FrontProxy implements AutoCloseable {
 
@@ -33,6 +33,24 @@ final class FrontProxy implements AutoCloseable {
 
     /** Starts nginx with a keep-alive upstream of one cached connection to {@code appPort}. */
     static FrontProxy nginx(Path temp, int appPort) throws Exception {
+        return nginx(temp, """
+                upstream app { server 127.0.0.1:%2$d; keepalive 1; }
+                server {
+                    listen 127.0.0.1:%1$d;
+                    location / {
+                        proxy_pass http://app;
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
+                    }
+                }
+                """, appPort);
+    }
+
+    /**
+     * Starts nginx with {@code servers} as the rest of its {@code http} block, where {@code %1$d} is the port it
+     * listens on and {@code %2$d} is {@code appPort}.
+     */
+    static FrontProxy nginx(Path temp, String servers, int appPort) throws Exception {
         Path binary = Path.of("/usr/sbin/nginx");
         assertThat(binary).as("this test needs Debian's nginx (apt-get install nginx; .ci/run installs it)")
                 .isExecutable();
@@ -52,17 +70,8 @@ final class FrontProxy implements AutoCloseable {
                     fastcgi_temp_path %1$s/fastcgi;
                     uwsgi_temp_path %1$s/uwsgi;
                     scgi_temp_path %1$s/scgi;
-                    upstream app { server 127.0.0.1:%3$d; keepalive 1; }
-                    server {
-                        listen 127.0.0.1:%2$d;
-                        location / {
-                            proxy_pass http://app;
-                            proxy_http_version 1.1;
-                            proxy_set_header Connection "";
-                        }
-                    }
-                }
-                """.formatted(dir, port, appPort);
+                %2$s}
+                """.formatted(dir, servers.formatted(port, appPort).indent(4));
         Files.writeString(dir.resolve("nginx.conf"), conf);
         return start("nginx", port, dir, List.of(binary.toString(), "-p", dir.toString(), "-e",
                 dir.resolve("error.log").toString(), "-c", dir.resolve("nginx.conf").toString()));
@@ -113,7 +122,9 @@ final class FrontProxy implements AutoCloseable {
             } catch (IOException notYet) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     proxy.close();
-                    throw new AssertionError(name + " did not start: " + Files.readString(dir.resolve("out.log")));
+                    Path errors = dir.resolve("error.log");
+                    throw new AssertionError(name + " did not start: " + Files.readString(dir.resolve("out.log"))
+                            + (Files.exists(errors) ? Files.readString(errors) : ""));
                 }
                 Thread.onSpinWait();
             }

@@ -7,9 +7,6 @@ import dev.starling.testing.TestClient;
 import dev.starling.testing.TestRequest;
 import dev.starling.testing.TestResponse;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -25,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -298,7 +294,7 @@ class ProxiesTest {
         Starling app = Starling.create(c -> c.port(0).rootPath("/api").trustedProxies("127.0.0.2"));
         app.get("/who", ProxiesTest::seen);
         app.mount("/static", StaticFiles.of(temp.resolve("public")).html(true));
-        try (TestClient direct = TestClient.create(app); Nginx nginx = Nginx.start(temp, app.port())) {
+        try (TestClient direct = TestClient.create(app); FrontProxy nginx = nginx(temp, app.port())) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String front = "127.0.0.1:" + nginx.port;
             HttpResponse<String> who = http.send(HttpRequest.newBuilder(URI.create("http://" + front + "/api/who?q=1"))
@@ -335,78 +331,20 @@ class ProxiesTest {
         }
     }
 
-    /** Debian's nginx in the foreground with the configuration of docs/proxies.md, in front of {@code appPort}. */
-    private static final class Nginx implements AutoCloseable {
-        final int port;
-        private final Process process;
-
-        private Nginx(int port, Process process) {
-            this.port = port;
-            this.process = process;
-        }
-
-        static Nginx start(Path temp, int appPort) throws Exception {
-            Path binary = Path.of("/usr/sbin/nginx");
-            assertThat(binary).as("the nginx test needs Debian's nginx (apt-get install nginx; .ci/run installs it)")
-                    .isExecutable();
-            Path dir = Files.createDirectories(temp.resolve("nginx"));
-            int port;
-            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = free.getLocalPort();
-            }
-            String conf = """
-                    daemon off;
-                    master_process off;
-                    worker_processes 1;
-                    pid %1$s/nginx.pid;
-                    error_log %1$s/error.log;
-                    events { worker_connections 64; }
-                    http {
-                        access_log off;
-                        client_body_temp_path %1$s/body;
-                        proxy_temp_path %1$s/proxy;
-                        fastcgi_temp_path %1$s/fastcgi;
-                        uwsgi_temp_path %1$s/uwsgi;
-                        scgi_temp_path %1$s/scgi;
-                        server {
-                            listen 127.0.0.1:%2$d;
-                            location /api/ {
-                                proxy_pass http://127.0.0.1:%3$d/;
-                                proxy_bind 127.0.0.2;
-                                proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                                proxy_set_header X-Forwarded-Proto $scheme;
-                                proxy_set_header X-Forwarded-Host $http_host;
-                            }
-                        }
+    /** Debian's nginx with the configuration of docs/proxies.md, in front of {@code appPort}. */
+    private static FrontProxy nginx(Path temp, int appPort) throws Exception {
+        return FrontProxy.nginx(temp, """
+                server {
+                    listen 127.0.0.1:%1$d;
+                    location /api/ {
+                        proxy_pass http://127.0.0.1:%2$d/;
+                        proxy_bind 127.0.0.2;
+                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                        proxy_set_header X-Forwarded-Proto $scheme;
+                        proxy_set_header X-Forwarded-Host $http_host;
                     }
-                    """.formatted(dir, port, appPort);
-            Files.writeString(dir.resolve("nginx.conf"), conf);
-            Process process = new ProcessBuilder(binary.toString(), "-p", dir.toString(), "-e",
-                    dir.resolve("error.log").toString(), "-c", dir.resolve("nginx.conf").toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
-            Nginx nginx = new Nginx(port, process);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (true) {
-                try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                    return nginx;
-                } catch (IOException notYet) {
-                    if (!process.isAlive() || System.nanoTime() > deadline) {
-                        nginx.close();
-                        throw new AssertionError("nginx did not start: " + Files.readString(dir.resolve("out.log"))
-                                + Files.readString(dir.resolve("error.log")));
-                    }
-                    Thread.onSpinWait();
                 }
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
+                """, appPort);
     }
 
     /** A request of the user's own, as a unit test of a handler would make one. */

@@ -20,6 +20,8 @@ module dev.starling {
     requires static org.bouncycastle.pkix;
     requires static org.bouncycastle.provider;
     requires java.net.http;
+    // The watchdog reads a loop's CPU clock and the collectors' pause times (ThreadMXBean, GarbageCollectorMXBean).
+    requires java.management;
 
     exports dev.starling;
     exports dev.starling.concurrent;

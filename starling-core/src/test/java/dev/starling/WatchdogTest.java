@@ -244,6 +244,17 @@ class WatchdogTest {
     }
 
     @Test
+    void theModuleReadsJavaManagementWhichTheWatchdogsClocksComeFrom() throws Exception {
+        // On the module path a module that is not read is not there: the watchdog's thread would die on its
+        // first look at the loops' CPU clocks.
+        try (var in = Starling.class.getClassLoader().getResourceAsStream("META-INF/versions/17/module-info.class")) {
+            assertThat(in).as("the compiled module descriptor").isNotNull();
+            assertThat(java.lang.module.ModuleDescriptor.read(in).requires())
+                    .extracting(java.lang.module.ModuleDescriptor.Requires::name).contains("java.management");
+        }
+    }
+
+    @Test
     void anOffloadedHandlerThatBlocksIsNotReported() {
         try (Http http = Http.serve(app -> app.get("/sleepy", r -> {
             Thread.sleep(300);

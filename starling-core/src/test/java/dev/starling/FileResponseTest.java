@@ -282,6 +282,20 @@ class FileResponseTest {
         }
     }
 
+    @Test
+    void ifRangeWithTheDateOfAFileChangedThisSecondGetsTheWholeFile() throws IOException {
+        // RFC 9110 sections 8.8.2.2 and 13.1.5: a Last-Modified less than a second before the Date is weak (the
+        // file may change again within that second), and If-Range compares strongly. A future time is sent as now.
+        Files.setLastModifiedTime(digits, FileTime.from(Instant.now().plus(Duration.ofDays(2))));
+        try (TestClient client = serve(HandlerPath.OFFLOADED, FileResponse.of(digits))) {
+            String lastModified = client.get("/file").header("last-modified").orElseThrow();
+            TestResponse response = get(client, "/file", "range", "bytes=0-1", "if-range", lastModified);
+
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("0123456789");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(HandlerPath.class)
     void ifMatchIs412UnlessItIsAStarBecauseTheETagIsWeak(HandlerPath path) {

@@ -63,8 +63,8 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
         long size = attributes.size();
         long modified = attributes.lastModifiedTime().toMillis();
         // RFC 9110 section 8.8.2.1: a modification time in the future is sent as the present.
-        long modifiedSeconds = Math.min(Math.floorDiv(modified, 1000L), Math.floorDiv(System.currentTimeMillis(),
-                1000L));
+        long nowSeconds = Math.floorDiv(System.currentTimeMillis(), 1000L);
+        long modifiedSeconds = Math.min(Math.floorDiv(modified, 1000L), nowSeconds);
         String etag = "W/\"" + Long.toHexString(size) + "-" + Long.toHexString(modified) + "\"";
         String lastModified = DateFormatter.format(new Date(modifiedSeconds * 1000L));
 
@@ -72,7 +72,7 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
         headers.add(Map.entry("etag", etag));
         headers.add(Map.entry("last-modified", lastModified));
 
-        long[] range = request.range() != null && rangeApplies(request.ifRange(), etag, modifiedSeconds)
+        long[] range = request.range() != null && rangeApplies(request.ifRange(), modifiedSeconds, nowSeconds)
                 ? parseRange(request.range(), size) : null;
         if (range == UNSATISFIABLE) {
             // RFC 9110 13.2.1: the preconditions are ignored, since without them the answer would be no 2xx either.
@@ -195,8 +195,11 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
         return tag.startsWith("W/") ? tag.substring(2) : tag;
     }
 
-    /** {@code If-Range}: a date equal to Last-Modified keeps the range; an ETag never does (ours are weak). */
-    private static boolean rangeApplies(String ifRange, String etag, long modifiedSeconds) {
+    /**
+     * {@code If-Range}: a date equal to a strong Last-Modified keeps the range; an ETag never does (ours are weak).
+     * RFC 9110 section 8.8.2.2: a Last-Modified is strong only when it is at least a second before the Date.
+     */
+    private static boolean rangeApplies(String ifRange, long modifiedSeconds, long nowSeconds) {
         if (ifRange == null) {
             return true;
         }
@@ -205,7 +208,7 @@ public record FilePlan(int status, List<Map.Entry<String, String>> headers, File
             return false;
         }
         Date date = DateFormatter.parseHttpDate(value);
-        return date != null && date.getTime() == modifiedSeconds * 1000L;
+        return date != null && date.getTime() == modifiedSeconds * 1000L && modifiedSeconds < nowSeconds;
     }
 
     static final long[] UNSATISFIABLE = new long[0];

@@ -147,8 +147,11 @@ final class ConnectionTimers {
         // read, and the connection's first read completes twice (the preface check hands its bytes on). A
         // stream of HTTP/2 has one request, read when its read held no whole one. First bytes that the preface
         // check still holds (a prefix of HTTP/2's preface) have reached no decoder yet: they are a head begun too.
-        boolean partial = decoder == null ? !requestRead
-                : headRead || decoder.headStarted() || preface != null && preface.undecided();
+        if (preface != null && !preface.undecided()) {
+            // Decided (and gone from the pipeline): no later read asks it again.
+            preface = null;
+        }
+        boolean partial = decoder == null ? !requestRead : headRead || decoder.headStarted() || preface != null;
         if (partial) {
             partialRead = true;
             if (readDeadline == null && !refused) {
